@@ -1,0 +1,39 @@
+"""The one in-memory shape of a certificate with (optionally) its private key and chain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+
+
+@dataclass(frozen=True)
+class CertBundle:
+    certificate: x509.Certificate
+    private_key: PrivateKeyTypes | None = None
+    chain: tuple[x509.Certificate, ...] = ()
+
+    def cert_pem(self) -> bytes:
+        return self.certificate.public_bytes(serialization.Encoding.PEM)
+
+    def cert_der(self) -> bytes:
+        return self.certificate.public_bytes(serialization.Encoding.DER)
+
+    def key_pem(self, password: str | None = None) -> bytes:
+        """PKCS#8 PEM of the private key, encrypted when a password is given."""
+        if self.private_key is None:
+            raise ValueError("this bundle has no private key")
+        enc: serialization.KeySerializationEncryption = (
+            serialization.BestAvailableEncryption(password.encode())
+            if password
+            else serialization.NoEncryption()
+        )
+        return self.private_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, enc
+        )
+
+    def combined_pem(self) -> bytes:
+        """Certificate then unencrypted key in one PEM: what ``requests``/the ravendb client take as ``cert``."""
+        return self.cert_pem() + self.key_pem()

@@ -1,0 +1,1 @@
+"""The mock RavenDB nodes: certificates, databases, documents, cluster and topology handlers."""

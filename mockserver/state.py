@@ -1,0 +1,166 @@
+"""One in-memory world: the account, its products, each product's cluster (certificates, databases,
+documents) and backups. Every front door (portal, nodes, the Python API) reads and writes this, under
+``CloudState.lock``. ``reset()`` puts the world back as it was loaded, cheaply (key material is shared,
+immutable; only the mutable containers are rebuilt).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from core.certs.bundle import CertBundle
+from core.models import (
+    BackupKeySource,
+    BackupKind,
+    CertificateDefinition,
+    DatabaseAccess,
+    IpRule,
+    ProductStatus,
+    SecurityClearance,
+    Tier,
+)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class CertEntry:
+    """A certificate registered in a product's cluster. ``der`` is the public certificate only."""
+
+    name: str
+    thumbprint: str  # uppercase hex SHA-1 of der
+    clearance: SecurityClearance
+    permissions: dict[str, DatabaseAccess]
+    not_before: datetime
+    not_after: datetime
+    pinning_hash: str
+    der: bytes
+    disabled: bool = False
+    primary_key: str = ""
+    secondary_keys: list[str] = field(default_factory=list)
+    # True when the mock's own server generated it (POST /admin/certificates): training checks use this.
+    generated_by_server: bool = False
+
+    def definition(self) -> CertificateDefinition:
+        import base64
+
+        return CertificateDefinition(
+            name=self.name,
+            thumbprint=self.thumbprint,
+            security_clearance=self.clearance,
+            permissions=dict(self.permissions),
+            not_before=self.not_before,
+            not_after=self.not_after,
+            public_key_pinning_hash=self.pinning_hash,
+            collection_primary_key=self.primary_key,
+            collection_secondary_keys=tuple(self.secondary_keys),
+            certificate=base64.b64encode(self.der).decode(),
+            disabled=self.disabled,
+        )
+
+
+@dataclass
+class Document:
+    id: str
+    collection: str
+    body: dict[str, Any]
+    change_vector: str
+    last_modified: datetime
+
+
+@dataclass
+class Database:
+    name: str
+    encrypted: bool = False
+    docs: dict[str, Document] = field(default_factory=dict)  # keyed by lower-cased id
+    hilo: dict[str, int] = field(default_factory=dict)  # collection tag -> last High
+    etag: int = 0
+    key: bytes | None = None  # the database's own key when encrypted (the cloud never keeps it)
+
+
+@dataclass
+class BackupEntry:
+    database: str
+    file_name: str
+    created_at: datetime
+    kind: BackupKind
+    key_source: BackupKeySource
+    blob: bytes  # the encrypted backup file, as core.backups reads it
+
+    @property
+    def size(self) -> int:
+        return len(self.blob)
+
+
+@dataclass
+class MockNode:
+    tag: str
+    url: str = ""  # https://127.0.0.1:PORT once listening
+    port: int = 0
+    up: bool = True
+
+
+@dataclass
+class Cluster:
+    """What every node of one product shares: RavenDB's cluster state."""
+
+    certificates: dict[str, CertEntry] = field(default_factory=dict)  # thumbprint -> entry
+    databases: dict[str, Database] = field(default_factory=dict)  # keyed by lower-cased name
+    topology_etag: int = 1
+    topology_id: str = ""
+    raft_index: int = 1
+    server_thumbprint: str = ""
+    well_known_admin_thumbprints: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ProductState:
+    id: str
+    display_name: str
+    tier: Tier
+    cloud_provider: str
+    region: str
+    subdomain: str
+    instance_type: str
+    release_channel: str
+    status: ProductStatus
+    nodes: list[MockNode]
+    allowed_ips: list[IpRule]
+    cluster: Cluster
+    operator_cert: CertBundle  # the product's initial Operator certificate, with its key
+    cluster_admin_cert: CertBundle  # never given to cloud customers; the fixture hands it to tests
+    storage_size: int = 10
+    storage_type: str = "SsdStandard"
+    labels: list[str] = field(default_factory=list)
+    backups: list[BackupEntry] = field(default_factory=list)
+    hidden: bool = False
+    # Pending status transition: (when, next status); the portal advances it lazily on read.
+    pending: tuple[datetime, ProductStatus] | None = None
+    server_version: str = "6.2.9-cloud-62055"
+
+
+@dataclass
+class Account:
+    domain: str
+    api_keys: set[str]
+    backup_key: bytes  # account-wide key for unencrypted databases' backups (32 bytes)
+    max_paid_products: int = 3
+
+
+@dataclass
+class CloudState:
+    """The whole mock world. Mutate only while holding ``lock``."""
+
+    account: Account
+    products: dict[str, ProductState] = field(default_factory=dict)
+    clock: Callable[[], datetime] = utcnow
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def product(self, product_id: str) -> ProductState | None:
+        return self.products.get(product_id)

@@ -1,0 +1,1 @@
+"""ravensec's Textual terminal UI and headless CLI, over core only."""

@@ -1,0 +1,1 @@
+"""The TUI's screens: products, certificates, IP rules, backups, expiry."""

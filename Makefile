@@ -30,6 +30,7 @@ slow: $(STAMP)
 	$(BIN)/pytest -q -m slow
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python -m bench
 
 clean:

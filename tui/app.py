@@ -1,0 +1,242 @@
+"""The Textual application: screens, global bindings, the one worker error funnel, read-only rule."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, LoadingIndicator
+
+from core.errors import RavensecError
+from core.models import CertificateDefinition, Product
+from tui.modals.info import InfoModal, error_details, help_text
+from tui.widgets.badge import HeaderBadge, badge_text
+from tui.widgets.palette import RavensecCommands
+from tui.widgets.policy import READ_ONLY_REASON, WRITE_ACTIONS
+
+if TYPE_CHECKING:
+    from core.workspace import Workspace
+
+    from core.profile import Profile
+    from tui.demo import Demo
+
+log = logging.getLogger("ravensec.tui")
+
+WorkspaceOpener = Callable[["Profile", bool | None], Any]  # async (profile, read_only) -> Workspace
+
+
+async def _open_workspace(profile: Profile, read_only: bool | None) -> Workspace:
+    from core.workspace import Workspace
+
+    return await Workspace.open(profile, read_only=read_only)
+
+
+class RavensecApp(App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "ravensec"
+    COMMANDS = App.COMMANDS | {RavensecCommands}
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("X", "expiry", "Expiry", id="app.expiry"),
+        Binding("exclamation_mark", "last_error", "Last error", id="app.last_error", show=False),
+    ]
+
+    def __init__(
+        self,
+        profile: Profile | None,
+        *,
+        demo: bool = False,
+        read_only: bool = False,
+        now: Callable[[], datetime] | None = None,
+        keymap: Mapping[str, str] | None = None,
+        opener: WorkspaceOpener | None = None,
+    ) -> None:
+        super().__init__()
+        self.profile = profile
+        self.demo = demo
+        self.force_read_only = read_only
+        self.now: Callable[[], datetime] = now or (lambda: datetime.now(UTC))
+        self._keymap = dict(keymap or {})
+        self._opener = opener or _open_workspace
+        self.workspace: Workspace | None = None
+        self.current_product: Product | None = None
+        self.callers: dict[str, CertificateDefinition | None] = {}
+        self.errors: list[tuple[str, BaseException]] = []
+        self.demo_handle: Demo | None = None
+        self.fatal: str | None = None  # printed by run_tui after the terminal is restored
+
+    # ------------------------------------------------------------------ start-up
+    def compose(self) -> ComposeResult:
+        yield HeaderBadge(id="badge")
+        yield LoadingIndicator()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self._keymap:
+            self.set_keymap(self._keymap)
+        self.refresh_badge()
+        if self.profile is None:
+            from tui.screens.firstrun import FirstRunScreen
+
+            self.push_screen(FirstRunScreen())
+        else:
+            self.open_profile(self.profile)
+
+    @work(exit_on_error=False, name="open profile")
+    async def open_profile(self, profile: Profile) -> None:
+        try:
+            ws = await self._opener(profile, True if self.force_read_only else None)
+        except RavensecError as e:
+            log.error("could not open profile %s: %s", profile.name, e)
+            self.fatal = f"ravensec: cannot open profile {profile.name!r}: {e}"
+            self.exit(1, return_code=getattr(e, "exit_code", 1) or 1)
+            return
+        if self.workspace is not None:
+            await self.workspace.close()
+        self.profile = profile
+        self.workspace = ws
+        self.callers.clear()
+        self.refresh_badge()
+        from tui.screens.products import ProductsScreen
+
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.push_screen(ProductsScreen())
+
+    async def on_unmount(self) -> None:
+        if self.workspace is not None:
+            try:
+                await self.workspace.close()
+            except Exception:  # closing is best effort on the way out
+                log.exception("closing the workspace failed")
+        if self.demo_handle is not None:
+            self.demo_handle.stop()
+
+    def start_demo(self, world: str | None = None) -> None:
+        """From the first-run screen: start the embedded mock, then open it like any profile."""
+        self._start_demo(world)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, name="start demo")
+    def _start_demo(self, world: str | None) -> None:
+        from tui.demo import start_demo
+
+        demo = start_demo(world)
+        self.call_from_thread(self._demo_started, demo)
+
+    def _demo_started(self, demo: Demo) -> None:
+        self.demo_handle, self.demo, self.now = demo, True, demo.now
+        self.open_profile(demo.profile)
+
+    def require_workspace(self) -> Workspace:
+        if self.workspace is None:
+            raise RavensecError("No profile is open yet.")
+        return self.workspace
+
+    # ------------------------------------------------------------------ shared state
+    @property
+    def read_only(self) -> bool:
+        return bool(self.workspace.read_only) if self.workspace is not None else self.force_read_only
+
+    def refusal(self, action: str) -> str | None:
+        """The one read-only rule: every write action of every screen is refused here."""
+        if action in WRITE_ACTIONS and self.read_only:
+            return READ_ONLY_REASON
+        return None
+
+    def caller(self, product_id: str | None) -> CertificateDefinition | None:
+        return self.callers.get(product_id) if product_id else None
+
+    def set_product(self, product: Product | None) -> None:
+        self.current_product = product
+        self.refresh_badge()
+        if product is not None and product.id not in self.callers:
+            self.load_caller(product.id)
+
+    @work(exit_on_error=False, group="whoami", name="whoami")
+    async def load_caller(self, product_id: str) -> None:
+        try:
+            caller = await self.require_workspace().whoami(product_id)
+        except RavensecError as e:
+            log.warning("whoami for %s failed: %s", product_id, e)
+            caller = None
+        self.callers[product_id] = caller
+        self.refresh_badge()
+        for screen in self.screen_stack:
+            screen.refresh_bindings()
+            hook = getattr(screen, "caller_changed", None)
+            if hook is not None:
+                hook(product_id)
+
+    def refresh_badge(self) -> None:
+        p = self.profile
+        product = self.current_product
+        text = badge_text(
+            profile=p.name if p else "(none)",
+            kind=p.kind if p else "-",
+            demo=self.demo,
+            read_only=self.read_only,
+            caller=self.caller(product.id if product else None),
+            product=product.display_name if product else None,
+            now=self.now(),
+        )
+        for screen in self.screen_stack:
+            for badge in screen.query(HeaderBadge):
+                badge.update(text)
+
+    # ------------------------------------------------------------------ the error funnel
+    def report_error(self, error: BaseException, *, where: str = "") -> None:
+        """Every failed worker ends here: a toast with the core error's text; details on `!`."""
+        self.errors.append((where, error))
+        if isinstance(error, RavensecError):
+            log.warning("%s failed: %s", where, error)
+            message = str(error)
+        else:
+            log.error("%s failed unexpectedly", where, exc_info=error)
+            message = f"Unexpected {type(error).__name__}: {error}"
+        self.notify(message, title=f"{where} failed" if where else "Failed", severity="error", timeout=8)
+
+    def on_worker_state_changed(self, event: Any) -> None:
+        from textual.worker import WorkerState
+
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            self.report_error(event.worker.error, where=event.worker.name)
+
+    def action_last_error(self) -> None:
+        if not self.errors:
+            self.notify("No errors so far.")
+            return
+        where, error = self.errors[-1]
+        self.push_screen(InfoModal("Error details", error_details(error, where), modal_id="error-details"))
+
+    # ------------------------------------------------------------------ global actions
+    def action_help(self) -> None:
+        screen = self.screen
+        rows: list[tuple[str, str, str, str | None]] = []
+        seen: set[str] = set()
+        for active in screen.active_bindings.values():
+            b = active.binding
+            if b.action in seen or not b.description:
+                continue
+            seen.add(b.action)
+            reason = None if active.enabled else _reason_for(active.node, b.action)
+            rows.append((self.get_key_display(b), b.description, b.id or "", reason))
+        rows.sort(key=lambda r: r[2])
+        self.push_screen(InfoModal("Keys", help_text(rows), modal_id="help"))
+
+    def action_expiry(self) -> None:
+        from tui.screens.expiry import ExpiryScreen
+
+        if self.workspace is None or isinstance(self.screen, ExpiryScreen):
+            return
+        self.push_screen(ExpiryScreen())
+
+
+def _reason_for(node: Any, action: str) -> str | None:
+    refusal = getattr(node, "refusal", None)
+    return refusal(action) if callable(refusal) else "not available here"

@@ -1,0 +1,40 @@
+"""Start the embedded mock for ``--demo``: a MockCloud on free loopback ports, in a background thread."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from core.profile import Profile
+
+log = logging.getLogger("ravensec.demo")
+
+
+@dataclass
+class Demo:
+    cloud: Any  # mockserver.MockCloud; typed loosely so importing tui does not import the mock
+    profile: Profile
+
+    @property
+    def now(self) -> Callable[[], datetime]:
+        """The world's clock (fixed in the demo world), so expiry highlighting matches the mock."""
+        return self.cloud.state.clock  # type: ignore[no-any-return]
+
+    def stop(self) -> None:
+        try:
+            self.cloud.__exit__(None, None, None)
+        except Exception:  # stopping is best effort on the way out
+            log.exception("stopping the demo mock failed")
+
+
+def start_demo(world: str | None = None) -> Demo:
+    """Start the mock with ``world`` (default "demo") and return it with a ready profile of kind "mock"."""
+    from mockserver import MockCloud
+
+    cloud = MockCloud(world or "demo")
+    cloud.__enter__()
+    log.info("demo mock listening at %s", cloud.portal_url)
+    return Demo(cloud=cloud, profile=cloud.profile(name="demo"))

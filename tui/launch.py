@@ -1,0 +1,69 @@
+"""Entry point the CLI calls: logging, profile choice, the demo mock, then the app; returns the exit code."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from core.errors import RavensecError, UsageError
+
+
+def _setup_logging(log_level: str) -> Path | None:
+    from core.config import log_dir
+
+    level = getattr(logging, log_level.upper(), None)
+    if not isinstance(level, int):
+        raise UsageError(f"--log-level {log_level!r} is not one of debug, info, warning, error.")
+    folder = log_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "ravensec.log"
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(level)
+    return path
+
+
+def run_tui(*, profile: str | None, demo: bool, world: str | None, read_only: bool, log_level: str) -> int:
+    """Run the TUI until the user quits. Start-up errors print one clear line (no traceback) and return non-zero."""
+    demo_handle = None
+    try:
+        _setup_logging(log_level)
+        from core.config import load_config
+
+        cfg = load_config()
+        chosen = None
+        now = None
+        if demo:
+            from tui.demo import start_demo
+
+            demo_handle = start_demo(world)
+            chosen, now = demo_handle.profile, demo_handle.now
+        else:
+            name = profile or cfg.current or (next(iter(cfg.profiles)) if len(cfg.profiles) == 1 else None)
+            if name is not None:
+                if name not in cfg.profiles:
+                    known = ", ".join(sorted(cfg.profiles)) or "none"
+                    raise UsageError(f"No profile named {name!r} in {cfg.path} (known: {known}).",
+                                     hint="Run without --profile to create one.")
+                chosen = cfg.profiles[name]
+        from tui.app import RavensecApp
+
+        app = RavensecApp(chosen, demo=demo, read_only=read_only, now=now, keymap=cfg.keymap)
+        app.demo_handle = demo_handle
+        demo_handle = None  # the app stops it on the way out
+        app.run()
+    except RavensecError as e:
+        print(f"ravensec: {e}", file=sys.stderr)
+        return e.exit_code
+    except OSError as e:
+        print(f"ravensec: {e}", file=sys.stderr)
+        return 1
+    finally:
+        if demo_handle is not None:
+            demo_handle.stop()
+    if app.fatal:
+        print(app.fatal, file=sys.stderr)
+    return app.return_code or 0

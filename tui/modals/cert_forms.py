@@ -1,0 +1,157 @@
+"""Certificate forms: generate on the server, generate locally and register, upload, edit, clone."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from textual.app import ComposeResult
+from textual.widgets import Checkbox, Input, Label, Select
+
+from core.errors import ValidationError
+from core.models import CertificateDefinition, SecurityClearance
+from tui.modals.forms import FormModal
+from tui.widgets.format import fmt_permissions, parse_permissions_text
+
+if TYPE_CHECKING:
+    from core.models import Product
+
+Mode = Literal["generate", "local", "upload", "edit", "clone"]
+TITLES = {
+    "generate": "Generate a certificate on the server",
+    "local": "Generate a certificate here and register it",
+    "upload": "Upload a certificate",
+    "edit": "Edit a certificate",
+    "clone": "Clone a certificate (generate a new one like it)",
+}
+KEY_TYPES = ("ec-p256", "rsa2048", "rsa4096")
+
+
+def safe_file_name(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "certificate"
+
+
+class CertFormModal(FormModal):
+    """Dismisses with a sentence saying what was done (and where files went), or None on cancel."""
+
+    def __init__(
+        self,
+        mode: Mode,
+        product: Product,
+        grantable: list[SecurityClearance],
+        *,
+        source: CertificateDefinition | None = None,
+        databases: list[str] | None = None,
+        default_folder: Path | None = None,
+    ) -> None:
+        super().__init__(id=f"cert-form-{mode}")
+        self.mode: Mode = mode
+        self.title_text = TITLES[mode]
+        self.save_label = {"edit": "Save", "upload": "Upload"}.get(mode, "Generate")
+        self.product = product
+        self.grantable = grantable
+        self.source = source
+        self.databases = databases or []
+        self.default_folder = default_folder or Path.cwd()
+
+    def body(self) -> ComposeResult:
+        src = self.source
+        name = src.name if src else ""
+        if self.mode == "clone" and src:
+            name = f"{src.name}-copy"
+        yield Label("Name")
+        yield Input(name, id="name", placeholder="e.g. orders-service")
+        options = [(c.label, c.value) for c in self.grantable]
+        initial = src.security_clearance.value if src and src.security_clearance in self.grantable else None
+        yield Label("Clearance (what your certificate may grant)")
+        yield Select(options, id="clearance", value=initial or (options[-1][1] if options else Select.BLANK), allow_blank=False)
+        yield Label("Permissions (database:Read|ReadWrite|Admin, comma separated; for User clearance)")
+        dbs = ", ".join(self.databases) or "none yet"
+        yield Input(fmt_permissions(src.permissions) if src and src.permissions else "", id="perms", placeholder=f"databases: {dbs}")
+        if self.mode == "upload":
+            yield Label("Certificate file (.pfx, .pem or .crt)")
+            yield Input("", id="file", placeholder="/path/to/client.pfx")
+        if self.mode in ("generate", "clone", "local", "upload"):
+            yield Label("Passphrase (optional)")
+            yield Input("", id="password", password=True)
+        if self.mode in ("generate", "clone"):
+            yield Label("Valid for (months, empty for the server's default)")
+            yield Input("", id="months", placeholder="60")
+        if self.mode == "local":
+            yield Label("Key type")
+            yield Select([(k, k) for k in KEY_TYPES], id="key_type", value="ec-p256", allow_blank=False)
+        if self.mode in ("generate", "clone", "local"):
+            yield Label("Save the files in folder")
+            yield Input(str(self.default_folder), id="folder")
+        if self.mode == "edit":
+            yield Checkbox("Disabled", value=bool(src and src.disabled), id="disabled")
+
+    # ------------------------------------------------------------------ reading the form
+    def _clearance(self) -> SecurityClearance:
+        value = self.query_one("#clearance", Select).value
+        if not isinstance(value, str):
+            raise ValidationError("Choose a clearance.")
+        return SecurityClearance(value)
+
+    def _name(self) -> str:
+        name = self.value("name")
+        if not name:
+            raise ValidationError("Name is empty.", hint="Give the certificate a name you will recognise.")
+        return name
+
+    def _password(self) -> str | None:
+        return self.query_one("#password", Input).value or None
+
+    def _not_after(self) -> object:
+        text = self.value("months")
+        if not text:
+            return None
+        if not text.isdigit() or not 1 <= int(text) <= 120:
+            raise ValidationError(f"Valid for: {text!r} is not a number of months from 1 to 120.")
+        return self.rapp.now() + timedelta(days=30 * int(text))
+
+    def _folder(self) -> Path:
+        text = self.value("folder")
+        if not text:
+            raise ValidationError("Folder is empty.", hint="Type where the files should go.")
+        return Path(text).expanduser()
+
+    # ------------------------------------------------------------------ doing it
+    async def submit(self) -> str:
+        name, clearance = self._name(), self._clearance()
+        perms = parse_permissions_text(self.value("perms"))
+        ws, pid = self.ws, self.product.id
+        if self.mode in ("generate", "clone"):
+            not_after = self._not_after()
+            folder = self._folder()
+            data = await ws.generate_certificate(pid, name, clearance, perms, self._password(), not_after)
+            from core.fsutil import atomic_write_private
+
+            folder.mkdir(parents=True, exist_ok=True)
+            path = atomic_write_private(folder / f"{safe_file_name(name)}.zip", data)
+            return f"Generated {name!r} ({clearance.label}); saved {path}"
+        if self.mode == "local":
+            key_type = str(self.query_one("#key_type", Select).value)
+            thumb, paths = await ws.generate_local_and_register(
+                pid, name, clearance, perms, key_type=key_type, dest_dir=self._folder(), password=self._password()
+            )
+            files = ", ".join(str(p) for p in paths)
+            return f"Registered {name!r} ({clearance.label}, {thumb}); the key never left this machine: {files}"
+        if self.mode == "upload":
+            path = Path(self.value("file")).expanduser()
+            if not self.value("file"):
+                raise ValidationError("Certificate file is empty.", hint="Type the path of a .pfx, .pem or .crt file.")
+            try:
+                data = path.read_bytes()
+            except OSError as e:
+                raise ValidationError(f"Cannot read {path}: {e.strerror}.") from None
+            thumb = await ws.register_certificate(pid, name, data, clearance, perms, self._password())
+            return f"Registered {name!r} ({clearance.label}, {thumb}) from {path.name}"
+        assert self.source is not None
+        disabled = self.query_one("#disabled", Checkbox).value
+        await ws.edit_certificate(
+            pid, self.source.thumbprint, name=name, clearance=clearance, permissions=perms, disabled=disabled
+        )
+        return f"Saved {name!r}"

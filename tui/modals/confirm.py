@@ -1,0 +1,43 @@
+"""A yes/no confirmation that names exactly what goes."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Label, Static
+
+from tui.screens.base import BaseModal
+
+
+class ConfirmModal(BaseModal):
+    """Dismisses with True (confirmed) or False."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="modal.cancel"),
+        Binding("y", "confirm", "Yes", id="modal.confirm"),
+    ]
+
+    def __init__(self, title: str, lines: list[str], *, confirm_label: str = "Delete", danger: bool = True) -> None:
+        super().__init__()
+        self._title = title
+        self._lines = lines
+        self._confirm_label = confirm_label
+        self._danger = danger
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self._title, classes="dialog-title")
+            yield Static("\n".join(self._lines), id="confirm-body")
+            with Horizontal(classes="buttons"):
+                yield Button(self._confirm_label, id="yes", variant="error" if self._danger else "primary")
+                yield Button("Cancel", id="no")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)

@@ -1,0 +1,245 @@
+"""Certificates of one product: table, filter, sort, detail pane and every certificate action."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Footer, Input, Static
+
+from core.models import CertificateDefinition, Product
+from tui.modals.cert_forms import CertFormModal, Mode
+from tui.modals.confirm import ConfirmModal
+from tui.screens.base import BaseScreen
+from tui.widgets.badge import HeaderBadge
+from tui.widgets.format import expiry_cell, expiry_state, fmt_date, fmt_permissions
+from tui.widgets.grid import Grid, GridRow
+from tui.widgets.policy import cert_action_refusal, grantable
+
+COLUMNS = ("Name", "Thumbprint", "Clearance", "Permissions", "Valid from", "Expires", "Disabled")
+
+
+def cert_rows(certs: list[CertificateDefinition], now, in_use: str | None) -> list[GridRow]:  # type: ignore[no-untyped-def]
+    rows = []
+    for c in certs:
+        name = Text(c.name + (" ★" if c.thumbprint == in_use else ""))
+        cells = (
+            name,
+            c.thumbprint,
+            c.security_clearance.label,
+            fmt_permissions(c.permissions),
+            fmt_date(c.not_before),
+            expiry_cell(c.not_after, now),
+            Text("disabled", style="dim") if c.disabled else "",
+        )
+        keys = (None, None, c.security_clearance.rank, None, c.not_before.isoformat() if c.not_before else "", c.not_after.isoformat())
+        hay = f"{c.name} {c.thumbprint} {c.security_clearance.label} {' '.join(c.permissions)}".lower()
+        rows.append(GridRow(c.thumbprint, cells, keys, haystack=hay))
+    return rows
+
+
+class CertificatesScreen(BaseScreen):
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="certs.back"),
+        Binding("slash", "filter", "Filter", id="certs.filter"),
+        Binding("s", "sort", "Sort", id="certs.sort"),
+        Binding("r", "refresh", "Refresh", id="certs.refresh"),
+        Binding("g", "generate", "Generate", id="certs.generate"),
+        Binding("l", "generate_local", "Generate here", id="certs.generate_local"),
+        Binding("u", "upload", "Upload", id="certs.upload"),
+        Binding("e", "edit", "Edit", id="certs.edit"),
+        Binding("n", "clone", "Clone", id="certs.clone"),
+        Binding("delete,x", "delete", "Delete", id="certs.delete"),
+        Binding("p", "purge", "Purge expired", id="certs.purge"),
+    ]
+
+    def __init__(self, product: Product) -> None:
+        super().__init__(id="certificates-screen")
+        self.product = product
+        self.certs: dict[str, CertificateDefinition] = {}
+        self.databases: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield HeaderBadge()
+        yield Static(f"Certificates of {self.product.display_name}", classes="screen-title")
+        yield Input(placeholder="filter certificates…", id="filter", classes="filter")
+        with Horizontal(classes="main"):
+            yield Grid(COLUMNS, id="certs")
+            yield Static("", id="detail", classes="detail")
+        yield Static("", id="reason", classes="reason")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.rapp.refresh_badge()
+        self.load()
+
+    @property
+    def caller(self) -> CertificateDefinition | None:
+        return self.rapp.caller(self.product.id)
+
+    def caller_changed(self, product_id: str) -> None:
+        if product_id == self.product.id:
+            self._show_rows()
+
+    @work(exclusive=True, group="certs", exit_on_error=False, name="load certificates")
+    async def load(self) -> None:
+        grid = self.query_one(Grid)
+        grid.loading = True
+        try:
+            certs = await self.ws.list_certificates(self.product.id)
+        finally:
+            grid.loading = False
+        self.certs = {c.thumbprint: c for c in certs}
+        self._show_rows()
+        if not self.databases:
+            self.load_databases()
+
+    @work(group="dbs", exit_on_error=False, name="list databases")
+    async def load_databases(self) -> None:
+        self.databases = await self.ws.databases(self.product.id)
+
+    def _show_rows(self) -> None:
+        in_use = self.caller.thumbprint if self.caller else None
+        self.query_one(Grid).set_rows(cert_rows(list(self.certs.values()), self.rapp.now(), in_use))
+        self._selection_changed()
+
+    @property
+    def selected(self) -> CertificateDefinition | None:
+        key = self.query_one(Grid).selected_key()
+        return self.certs.get(key) if key else None
+
+    @on(DataTable.RowHighlighted, "#certs")
+    def _highlighted(self) -> None:
+        self._selection_changed()
+
+    def _selection_changed(self) -> None:
+        self.refresh_bindings()
+        c = self.selected
+        detail = self.query_one("#detail", Static)
+        if c is None:
+            detail.update("No certificate selected." if self.certs else "No certificates.")
+        else:
+            state = expiry_state(c.not_after, self.rapp.now())
+            perms = "\n".join(f"  {db}: {a.value}" for db, a in sorted(c.permissions.items())) or "  (none)"
+            detail.update(
+                f"[b]{c.name}[/b]\nthumbprint {c.thumbprint}\nclearance {c.security_clearance.label}\n"
+                f"valid {fmt_date(c.not_before)} → {fmt_date(c.not_after)} ({state})\n"
+                f"pinning hash {c.public_key_pinning_hash or '-'}\n"
+                f"{'DISABLED' if c.disabled else 'enabled'}\npermissions\n{perms}"
+            )
+        reasons = {self.refusal(a) for a in ("generate", "edit", "delete")} - {None}
+        self.query_one("#reason", Static).update("  ".join(sorted(r for r in reasons if r)))
+
+    def own_refusal(self, action: str) -> str | None:
+        return cert_action_refusal(action, self.caller, self.selected)
+
+    # ---------------------------------------------------------------- view actions
+    def action_back(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.has_class("shown"):
+            box.value = ""
+            box.remove_class("shown")
+            self.query_one(Grid).focus()
+        else:
+            self.app.pop_screen()
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.add_class("shown")
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter(self, event: Input.Changed) -> None:
+        self.query_one(Grid).set_filter(event.value)
+        self._selection_changed()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        self.query_one(Grid).focus()
+
+    def action_sort(self) -> None:
+        grid = self.query_one(Grid)
+        grid.sort_by(0 if grid.sort_column is None else (grid.sort_column + 1) % len(COLUMNS))
+        self.notify(f"Sorted by {COLUMNS[grid.sort_column or 0]}", timeout=2)
+
+    def action_refresh(self) -> None:
+        self.load()
+
+    # ---------------------------------------------------------------- write actions
+    def _form(self, mode: Mode, source: CertificateDefinition | None = None) -> None:
+        caller = self.caller
+        form = CertFormModal(
+            mode,
+            self.product,
+            grantable(caller.security_clearance if caller else None),
+            source=source,
+            databases=self.databases,
+        )
+        self.app.push_screen(form, self._done)
+
+    def _done(self, result: str | None) -> None:
+        if result:
+            self.notify(result, title="Done", timeout=8)
+            self.load()
+
+    def action_generate(self) -> None:
+        self._form("generate")
+
+    def action_generate_local(self) -> None:
+        self._form("local")
+
+    def action_upload(self) -> None:
+        self._form("upload")
+
+    def action_edit(self) -> None:
+        if self.selected is not None:
+            self._form("edit", self.selected)
+
+    def action_clone(self) -> None:
+        if self.selected is not None:
+            self._form("clone", self.selected)
+
+    def action_delete(self) -> None:
+        c = self.selected
+        if c is None:
+            return
+        lines = [
+            f"Delete the certificate {c.name!r} ({c.security_clearance.label})",
+            f"thumbprint {c.thumbprint}",
+            f"from {self.product.display_name}?",
+            "Clients using it will be refused at once.",
+        ]
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.delete(c)
+
+        self.app.push_screen(ConfirmModal("Delete certificate", lines), answer)
+
+    @work(exit_on_error=False, name="delete certificate")
+    async def delete(self, cert: CertificateDefinition) -> None:
+        await self.ws.delete_certificate(self.product.id, cert.thumbprint)
+        self.notify(f"Deleted {cert.name!r}", timeout=5)
+        self.load()
+
+    def action_purge(self) -> None:
+        now = self.rapp.now()
+        expired = [c for c in self.certs.values() if c.not_after <= now]
+        if not expired:
+            self.notify("No expired certificates to purge.")
+            return
+        lines = ["Delete these expired certificates?"] + [f"  {c.name}  {c.thumbprint}  expired {fmt_date(c.not_after)}" for c in expired]
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.purge(len(expired))
+
+        self.app.push_screen(ConfirmModal("Purge expired certificates", lines, confirm_label="Purge"), answer)
+
+    @work(exit_on_error=False, name="purge expired")
+    async def purge(self, count: int) -> None:
+        await self.ws.purge_expired(self.product.id)
+        self.notify(f"Purged {count} expired certificates", timeout=5)
+        self.load()

@@ -1,0 +1,208 @@
+"""IP allow-list of one product: edit a working copy, validate it, show the diff, then save."""
+
+from __future__ import annotations
+
+import asyncio
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Static
+
+from core.models import IpRule, Product
+from tui.modals.confirm import ConfirmModal
+from tui.modals.iprule import IpRuleModal
+from tui.screens.base import BaseScreen
+from tui.widgets.badge import HeaderBadge
+from tui.widgets.grid import Grid, GridRow
+
+COLUMNS = ("Address", "Alias", "Note")
+ALLOW_ALL_WARNING = "Allow all: any address on the internet can reach the nodes (a certificate is still needed)"
+
+
+def rule_rows(rules: list[IpRule]) -> list[GridRow]:
+    rows = []
+    for i, r in enumerate(rules):
+        if r.allows_all:
+            rows.append(GridRow(str(i), (Text(r.cidr, style="bold red"), "Allow all", Text("⚠ " + ALLOW_ALL_WARNING, style="red")), pinned=True))
+        else:
+            rows.append(GridRow(str(i), (r.cidr, r.alias, "")))
+    return rows
+
+
+class IpRulesScreen(BaseScreen):
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="ip.back"),
+        Binding("a", "add_rule", "Add", id="ip.add"),
+        Binding("m", "add_my_ip", "Add my IP", id="ip.add_my_ip"),
+        Binding("e", "edit_rule", "Edit", id="ip.edit"),
+        Binding("x,delete", "remove_rule", "Remove", id="ip.remove"),
+        Binding("ctrl+s", "save_rules", "Save", id="ip.save"),
+        Binding("r", "reload", "Reload", id="ip.reload"),
+    ]
+
+    def __init__(self, product: Product) -> None:
+        super().__init__(id="iprules-screen")
+        self.product = product
+        self.saved: list[IpRule] = list(product.allowed_ips)
+        self.working: list[IpRule] = list(product.allowed_ips)
+        self.loaded = False
+
+    def compose(self) -> ComposeResult:
+        yield HeaderBadge()
+        yield Static(f"IP allow-list of {self.product.display_name}", classes="screen-title")
+        yield Static("", id="notice", classes="notice")
+        yield Grid(COLUMNS, id="rules")
+        yield Static("", id="problems", classes="reason")
+        yield Footer()
+
+    @property
+    def supported(self) -> bool:
+        return self.ws.capabilities.edit_ip_rules
+
+    def on_mount(self) -> None:
+        self.rapp.refresh_badge()
+        if not self.supported:
+            url = self.ws.capabilities.portal_url
+            self.query_one("#notice", Static).update(
+                "This account's API cannot change the IP allow-list. Edit it in the portal: "
+                f"{url} → Products → {self.product.display_name} → Security. Shown read-only below."
+            )
+            self._show()
+        else:
+            self.load()
+
+    @work(exclusive=True, group="ip", exit_on_error=False, name="load IP rules")
+    async def load(self) -> None:
+        grid = self.query_one(Grid)
+        grid.loading = True
+        try:
+            rules = await self.ws.get_ip_rules(self.product.id)
+        finally:
+            grid.loading = False
+        self.saved, self.working, self.loaded = list(rules), list(rules), True
+        self._show()
+
+    @property
+    def dirty(self) -> bool:
+        return [(r.cidr, r.alias) for r in self.working] != [(r.cidr, r.alias) for r in self.saved]
+
+    def problems(self) -> list[str]:
+        from core.iprules import validate_rules
+
+        return validate_rules(self.working, provider=self.product.cloud_provider)
+
+    def _show(self) -> None:
+        self.query_one(Grid).set_rows(rule_rows(self.working))
+        lines = self.problems() if self.supported else []
+        if self.dirty:
+            lines.append("Unsaved changes: ctrl+s to review and save.")
+        self.query_one("#problems", Static).update("\n".join(lines))
+        self.refresh_bindings()
+
+    @property
+    def selected_index(self) -> int | None:
+        key = self.query_one(Grid).selected_key()
+        return int(key) if key is not None else None
+
+    def own_refusal(self, action: str) -> str | None:
+        if action in ("add_rule", "add_my_ip", "edit_rule", "remove_rule", "save_rules"):
+            if not self.supported:
+                return f"IP rules can only be changed in the portal ({self.ws.capabilities.portal_url})."
+            if not self.loaded:
+                return "The rules are still loading."
+        if action in ("edit_rule", "remove_rule") and self.selected_index is None:
+            return "Select a rule first."
+        if action == "save_rules" and not self.dirty:
+            return "Nothing to save."
+        return None
+
+    def on_data_table_row_highlighted(self) -> None:
+        self.refresh_bindings()
+
+    # ---------------------------------------------------------------- actions
+    def _editor(self, index: int | None, prefill: str = "", alias: str = "") -> None:
+        rule = self.working[index] if index is not None else None
+        others = [r for i, r in enumerate(self.working) if i != index]
+
+        def done(new: IpRule | None) -> None:
+            if new is None:
+                return
+            if index is None:
+                self.working.append(new)
+            else:
+                self.working[index] = new
+            self._show()
+
+        self.app.push_screen(IpRuleModal(rule, others, prefill=prefill, alias=alias), done)
+
+    def action_add_rule(self) -> None:
+        self._editor(None)
+
+    @work(exclusive=True, group="myip", exit_on_error=False, name="find my IP")
+    async def action_add_my_ip(self) -> None:
+        from core.iprules import my_ip
+
+        try:
+            address = await asyncio.wait_for(my_ip(), timeout=8)
+        except TimeoutError:
+            address = None
+        if not address:
+            self.notify("Could not find your public IP address; type it instead.", severity="warning")
+        self._editor(None, prefill=address or "", alias="my IP" if address else "")
+
+    def action_edit_rule(self) -> None:
+        if self.selected_index is not None:
+            self._editor(self.selected_index)
+
+    def action_remove_rule(self) -> None:
+        index = self.selected_index
+        if index is not None:
+            del self.working[index]
+            self._show()
+
+    def action_reload(self) -> None:
+        if self.supported:
+            self.load()
+
+    def action_save_rules(self) -> None:
+        from core.iprules import diff_rules
+
+        problems = self.problems()
+        if problems:
+            self.notify("Fix these first: " + " ".join(problems), severity="error", timeout=8)
+            return
+        lines = ["These changes will be applied:", *diff_rules(self.saved, self.working).render()]
+        if not self.working:
+            lines.append("The list will be empty: no address will reach the nodes.")
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.save()
+
+        self.app.push_screen(ConfirmModal("Save IP rules", lines, confirm_label="Save", danger=False), answer)
+
+    @work(exclusive=True, group="ip", exit_on_error=False, name="save IP rules")
+    async def save(self) -> None:
+        rules = await self.ws.set_ip_rules(self.product.id, self.working)
+        self.saved, self.working = list(rules), list(rules)
+        self.notify(f"Saved {len(rules)} IP rules", timeout=5)
+        self._show()
+
+    def action_back(self) -> None:
+        if not self.dirty:
+            self.app.pop_screen()
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.app.pop_screen()
+
+        lines = ["Your unsaved IP rule changes will be lost:", *self._diff_lines()]
+        self.app.push_screen(ConfirmModal("Discard changes", lines, confirm_label="Discard"), answer)
+
+    def _diff_lines(self) -> list[str]:
+        from core.iprules import diff_rules
+
+        return list(diff_rules(self.saved, self.working).render())

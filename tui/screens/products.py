@@ -1,0 +1,247 @@
+"""Products: the table, `/` filter, column sort, detail pane, live status, certificate package download."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Footer, Input, Static
+
+from core.models import Backup, Product, ProductStatus
+from tui.modals.forms import FolderModal
+from tui.modals.info import InfoModal
+from tui.screens.base import BaseScreen
+from tui.widgets.badge import HeaderBadge
+from tui.widgets.format import expiry_cell, fmt_time, human_size
+from tui.widgets.grid import Grid, GridRow
+
+COLUMNS = ("Name", "Tier", "Type", "Provider/Region", "Status", "Nodes", "Cert expiry", "Allow all", "Labels")
+BUSY = (ProductStatus.CREATING, ProductStatus.DEPLOYING_CHANGES)
+POLL_SECONDS = 3.0
+
+
+def package_help(paths: list[Path]) -> str:
+    names = "\n".join(f"  {p}" for p in paths)
+    pem = next((p for p in paths if p.suffix == ".pem"), None)
+    pfx = next((p for p in paths if p.suffix == ".pfx" and "with.password" in p.name), None)
+    pfx = pfx or next((p for p in paths if p.suffix == ".pfx"), None)
+    return (
+        f"Wrote {len(paths)} files (key files are readable by you only):\n{names}\n\n"
+        f"Browser: import {pfx.name if pfx else 'the .pfx'} into the browser or OS certificate store "
+        "(Firefox needs the password-protected one; the password is in PASSWORD.TXT), then open a node URL "
+        "and pick this certificate when asked.\n\n"
+        "Python client: DocumentStore(urls, database) with store.certificate_pem_path = "
+        f"'{pem if pem else 'PEM/<name>.pem'}' (certificate and key in one PEM; a .pfx is refused)."
+    )
+
+
+class ProductsScreen(BaseScreen):
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", id="products.filter"),
+        Binding("s", "sort", "Sort", id="products.sort"),
+        Binding("r", "refresh", "Refresh", id="products.refresh"),
+        Binding("c,enter", "certificates", "Certificates", id="products.certificates"),
+        Binding("i", "ip_rules", "IP rules", id="products.ip_rules"),
+        Binding("b", "backups", "Backups", id="products.backups"),
+        Binding("d", "download", "Download cert", id="products.download"),
+        Binding("escape", "clear_filter", "Clear filter", id="products.clear_filter", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="products-screen")
+        self.products: dict[str, Product] = {}
+        self.backups: dict[str, list[Backup]] = {}
+
+    def compose(self) -> ComposeResult:
+        yield HeaderBadge()
+        yield Input(placeholder="filter products…", id="filter", classes="filter")
+        with Horizontal(classes="main"):
+            yield Grid(COLUMNS, id="products")
+            yield Static("", id="detail", classes="detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.rapp.refresh_badge()
+        self.load()
+        self.set_interval(POLL_SECONDS, self._poll)
+
+    def caller_changed(self, product_id: str) -> None:
+        if product_id in self.products:
+            self._show_rows()
+            self._show_detail()
+
+    # ---------------------------------------------------------------- loading
+    @work(exclusive=True, group="products", exit_on_error=False, name="load products")
+    async def load(self) -> None:
+        grid = self.query_one(Grid)
+        grid.loading = not self.products
+        try:
+            products = await self.ws.list_products()
+        finally:
+            grid.loading = False
+        self.products = {p.id: p for p in products}
+        self._show_rows()
+        for p in products:
+            if p.id not in self.rapp.callers:
+                self.rapp.load_caller(p.id)
+        self._selection_changed()
+
+    def _poll(self) -> None:
+        if any(p.status in BUSY for p in self.products.values()):
+            self.load()
+
+    def _show_rows(self) -> None:
+        now = self.rapp.now()
+        rows = []
+        for p in self.products.values():
+            caller = self.rapp.callers.get(p.id)
+            status_style = "yellow" if p.status in BUSY else ("green" if p.status is ProductStatus.ACTIVE else "red")
+            cells = (
+                p.display_name,
+                p.tier.value,
+                p.instance_type,
+                f"{p.cloud_provider}/{p.region}",
+                Text(p.status.value, style=status_style),
+                str(len(p.nodes)),
+                expiry_cell(caller.not_after, now) if caller else Text("…" if p.id not in self.rapp.callers else "?"),
+                Text("⚠ allow all", style="bold red") if p.allows_all else "",
+                ", ".join(p.labels),
+            )
+            keys = (None, None, None, None, None, len(p.nodes), caller.not_after.isoformat() if caller else "")
+            rows.append(GridRow(p.id, cells, keys))
+        self.query_one(Grid).set_rows(rows)
+
+    # ---------------------------------------------------------------- selection and detail
+    @property
+    def selected(self) -> Product | None:
+        key = self.query_one(Grid).selected_key()
+        return self.products.get(key) if key else None
+
+    @on(DataTable.RowHighlighted, "#products")
+    def _row_highlighted(self) -> None:
+        self._selection_changed()
+
+    @on(DataTable.RowSelected, "#products")
+    def _row_selected(self) -> None:
+        self.action_certificates()
+
+    def _selection_changed(self) -> None:
+        product = self.selected
+        if product is not None and product is not self.rapp.current_product:
+            self.rapp.set_product(product)
+            if self.ws.capabilities.backups and product.id not in self.backups:
+                self.load_backups(product.id)
+        self._show_detail()
+        self.refresh_bindings()
+
+    @work(group="backups", exit_on_error=False, name="load backups")
+    async def load_backups(self, product_id: str) -> None:
+        self.backups[product_id] = await self.ws.list_backups(product_id)
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        p = self.selected
+        detail = self.query_one("#detail", Static)
+        if p is None:
+            detail.update("No product selected." if self.products else "No products.")
+            return
+        lines = [f"[b]{p.display_name}[/b]  {p.id}", f"status {p.status.value}  tier {p.tier.value}", ""]
+        lines += [f"node {n.tag}  {n.url}" for n in p.nodes] or ["no nodes yet"]
+        size = f"{p.storage.size} GB" if p.storage.size is not None else "-"
+        lines += ["", f"storage {size} {p.storage.type}", f"release channel {p.release_channel or '-'}"]
+        lines.append(f"version {getattr(p, 'version', '') or '-'}")
+        rules = ", ".join(r.cidr for r in p.allowed_ips) or "none"
+        lines.append(f"allowed IPs {rules}")
+        if p.allows_all:
+            lines.append("[b red]⚠ 0.0.0.0/0 lets any address reach the nodes[/]")
+        caller = self.rapp.callers.get(p.id)
+        if caller is not None:
+            lines += ["", f"certificate in use {caller.name} ({caller.security_clearance.label})"]
+        backups = self.backups.get(p.id)
+        if backups is not None:
+            last = max((b.created_at for b in backups), default=None)
+            total = sum(b.size for b in backups)
+            dbs = len({b.database for b in backups})
+            lines += ["", f"backups {len(backups)} files, {dbs} databases, {human_size(total)}", f"last {fmt_time(last)}"]
+        detail.update("\n".join(lines))
+
+    # ---------------------------------------------------------------- actions
+    def own_refusal(self, action: str) -> str | None:
+        if action in ("certificates", "ip_rules", "backups", "download") and self.selected is None:
+            return "Select a product first."
+        if action == "backups" and self.workspace_ready and not self.ws.capabilities.backups:
+            return "This target does not list backups over its API."
+        return None
+
+    @property
+    def workspace_ready(self) -> bool:
+        return self.rapp.workspace is not None
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.add_class("shown")
+        box.focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.value = ""
+        box.remove_class("shown")
+        self.query_one(Grid).focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.query_one(Grid).set_filter(event.value)
+        self._selection_changed()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        self.query_one(Grid).focus()
+
+    def action_sort(self) -> None:
+        grid = self.query_one(Grid)
+        grid.sort_by(0 if grid.sort_column is None else (grid.sort_column + 1) % len(COLUMNS))
+        self.notify(f"Sorted by {COLUMNS[grid.sort_column or 0]}", timeout=2)
+
+    def action_refresh(self) -> None:
+        self.backups.clear()
+        self.load()
+
+    def action_certificates(self) -> None:
+        from tui.screens.certificates import CertificatesScreen
+
+        if self.selected is not None:
+            self.app.push_screen(CertificatesScreen(self.selected))
+
+    def action_ip_rules(self) -> None:
+        from tui.screens.iprules import IpRulesScreen
+
+        if self.selected is not None:
+            self.app.push_screen(IpRulesScreen(self.selected))
+
+    def action_backups(self) -> None:
+        from tui.screens.backups import BackupsScreen
+
+        if self.selected is not None:
+            self.app.push_screen(BackupsScreen(self.selected))
+
+    def action_download(self) -> None:
+        product = self.selected
+        if product is None:
+            return
+
+        async def download(folder: Path) -> list[Path]:
+            return await self.ws.download_certificate_package(product.id, folder)
+
+        def done(paths: list[Path] | None) -> None:
+            if paths:
+                self.app.push_screen(InfoModal("Certificate package saved", package_help(paths)))
+
+        default = Path.cwd() / f"{product.display_name}-certificate"
+        self.app.push_screen(
+            FolderModal(f"Download the certificate package of {product.display_name}", default, download, save_label="Download"),
+            done,
+        )

@@ -1,0 +1,85 @@
+"""Pure formatting helpers shared by the screens (dates, expiry highlighting, sizes, permissions)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from rich.text import Text
+
+from core.errors import ValidationError
+from core.models import DatabaseAccess, parse_enum
+
+
+def fmt_date(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d") if value else "-"
+
+
+def fmt_time(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else "-"
+
+
+def days_left(not_after: datetime, now: datetime) -> int:
+    return (not_after - now).days
+
+
+def expiry_state(not_after: datetime, now: datetime) -> str:
+    """"expired", "30", "60" or "ok": drives the highlighting of expiry cells."""
+    days = days_left(not_after, now)
+    if not_after <= now:
+        return "expired"
+    if days < 30:
+        return "30"
+    if days < 60:
+        return "60"
+    return "ok"
+
+
+_EXPIRY_STYLE = {"expired": "bold red", "30": "red", "60": "yellow", "ok": ""}
+
+
+def expiry_cell(not_after: datetime | None, now: datetime) -> Text:
+    if not_after is None:
+        return Text("-")
+    state = expiry_state(not_after, now)
+    days = days_left(not_after, now)
+    if state == "expired":
+        label = f"{fmt_date(not_after)} (expired)"
+    elif state == "ok":
+        label = fmt_date(not_after)
+    else:
+        label = f"{fmt_date(not_after)} ({days}d)"
+    return Text(label, style=_EXPIRY_STYLE[state])
+
+
+def human_size(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"
+
+
+def fmt_permissions(perms: Mapping[str, DatabaseAccess]) -> str:
+    return ", ".join(f"{db}:{access.value}" for db, access in sorted(perms.items())) or "-"
+
+
+def parse_permissions_text(text: str) -> dict[str, DatabaseAccess]:
+    """Parse ``"orders:ReadWrite, hr:Read"``; raises ValidationError naming the bad entry."""
+    out: dict[str, DatabaseAccess] = {}
+    for raw in text.replace(";", ",").split(","):
+        item = raw.strip()
+        if not item:
+            continue
+        db, sep, access = item.partition(":")
+        if not sep or not db.strip():
+            raise ValidationError(
+                f"{item!r} is not database:access", hint="Write e.g. orders:ReadWrite, hr:Read (Read, ReadWrite, Admin)."
+            )
+        out[db.strip()] = parse_enum(DatabaseAccess, access.strip(), f"access for {db.strip()}")
+    return out
+
+
+def short_thumb(thumbprint: str) -> str:
+    return thumbprint[:12] + "…" if len(thumbprint) > 12 else thumbprint

@@ -1,0 +1,42 @@
+"""Command palette provider: the current screen's actions (with why a disabled one is disabled)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+
+class RavensecCommands(Provider):
+    """Context-aware: offers what the screen under the palette can do right now."""
+
+    def _commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
+        out: list[tuple[str, str, Callable[[], Any]]] = []
+        seen: set[str] = set()
+        for active in self.screen.active_bindings.values():
+            b = active.binding
+            if not b.description or b.action in seen or b.action.startswith("app.command_palette"):
+                continue
+            seen.add(b.action)
+            node = active.node
+            if active.enabled:
+                out.append((b.description, b.id or b.action, partial(node.run_action, b.action)))
+            else:
+                refusal = getattr(node, "refusal", None)
+                reason = refusal(b.action) if callable(refusal) else None
+                reason = reason or "not available now"
+                out.append((f"{b.description} (disabled)", reason, partial(self.app.notify, reason)))
+        return out
+
+    async def discover(self) -> Hits:
+        for name, help_text, callback in self._commands():
+            yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, callback in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)

@@ -221,7 +221,7 @@ class RavensecApp(App[int]):
         seen: set[str] = set()
         for active in screen.active_bindings.values():
             b = active.binding
-            if b.action in seen or not b.description:
+            if b.action in seen or not b.description or not b.id:
                 continue
             seen.add(b.action)
             reason = None if active.enabled else _reason_for(active.node, b.action)

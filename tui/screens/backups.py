@@ -50,6 +50,7 @@ class VerifyBackupModal(FormModal):
 
 
 class BackupsScreen(BaseScreen):
+    AUTO_FOCUS = "#backups"
     BINDINGS = [
         Binding("escape", "back", "Back", id="backups.back"),
         Binding("v,enter", "verify", "Verify", id="backups.verify"),

@@ -14,7 +14,7 @@ from tui.modals.cert_forms import CertFormModal, Mode
 from tui.modals.confirm import ConfirmModal
 from tui.screens.base import BaseScreen
 from tui.widgets.badge import HeaderBadge
-from tui.widgets.format import expiry_cell, expiry_state, fmt_date, fmt_permissions
+from tui.widgets.format import expiry_cell, expiry_state, fmt_date, fmt_permissions, short_thumb
 from tui.widgets.grid import Grid, GridRow
 from tui.widgets.policy import cert_action_refusal, grantable
 
@@ -27,7 +27,7 @@ def cert_rows(certs: list[CertificateDefinition], now, in_use: str | None) -> li
         name = Text(c.name + (" ★" if c.thumbprint == in_use else ""))
         cells = (
             name,
-            c.thumbprint,
+            short_thumb(c.thumbprint),
             c.security_clearance.label,
             fmt_permissions(c.permissions),
             fmt_date(c.not_before),
@@ -41,6 +41,7 @@ def cert_rows(certs: list[CertificateDefinition], now, in_use: str | None) -> li
 
 
 class CertificatesScreen(BaseScreen):
+    AUTO_FOCUS = "#certs"
     BINDINGS = [
         Binding("escape", "back", "Back", id="certs.back"),
         Binding("slash", "filter", "Filter", id="certs.filter"),

@@ -17,6 +17,7 @@ WITHIN_DAYS = 60
 
 
 class ExpiryScreen(BaseScreen):
+    AUTO_FOCUS = "#expiry"
     BINDINGS = [
         Binding("escape", "back", "Back", id="expiry.back"),
         Binding("r", "refresh", "Refresh", id="expiry.refresh"),

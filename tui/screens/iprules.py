@@ -32,6 +32,7 @@ def rule_rows(rules: list[IpRule]) -> list[GridRow]:
 
 
 class IpRulesScreen(BaseScreen):
+    AUTO_FOCUS = "#rules"
     BINDINGS = [
         Binding("escape", "back", "Back", id="ip.back"),
         Binding("a", "add_rule", "Add", id="ip.add"),

@@ -40,6 +40,7 @@ def package_help(paths: list[Path]) -> str:
 
 
 class ProductsScreen(BaseScreen):
+    AUTO_FOCUS = "#products"
     BINDINGS = [
         Binding("slash", "filter", "Filter", id="products.filter"),
         Binding("s", "sort", "Sort", id="products.sort"),

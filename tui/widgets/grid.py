@@ -56,7 +56,7 @@ class Grid(DataTable[Cell]):
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self._column_names = list(columns)
         self._rows: list[GridRow] = []
-        self.visible: list[GridRow] = []
+        self.shown_rows: list[GridRow] = []
         self.filter_text = ""
         self.sort_column: int | None = None
         self.sort_reverse = False
@@ -84,17 +84,17 @@ class Grid(DataTable[Cell]):
         self._render_rows()
 
     def selected_key(self) -> str | None:
-        if not self.visible or self.cursor_row < 0 or self.cursor_row >= len(self.visible):
+        if not self.shown_rows or self.cursor_row < 0 or self.cursor_row >= len(self.shown_rows):
             return None
-        return self.visible[self.cursor_row].key
+        return self.shown_rows[self.cursor_row].key
 
     def _render_rows(self) -> None:
         keep = self.selected_key()
-        self.visible = sort_rows(filter_rows(self._rows, self.filter_text), self.sort_column, self.sort_reverse)
+        self.shown_rows = sort_rows(filter_rows(self._rows, self.filter_text), self.sort_column, self.sort_reverse)
         self.clear()
-        self.add_rows([r.cells for r in self.visible])
+        self.add_rows([r.cells for r in self.shown_rows])
         if keep is not None:
-            for i, r in enumerate(self.visible):
+            for i, r in enumerate(self.shown_rows):
                 if r.key == keep:
                     self.move_cursor(row=i)
                     break

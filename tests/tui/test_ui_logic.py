@@ -1,0 +1,101 @@
+"""Fast tests of UI logic (filter, sort, refusals) with the in-memory fake; the wire is tested elsewhere."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from core.models import SecurityClearance
+from tests.tui.fake_workspace import NOW, FakeWorkspace, cert
+from tui.app import RavensecApp
+from tui.modals.confirm import ConfirmModal
+from tui.screens.certificates import CertificatesScreen
+from tui.screens.products import ProductsScreen
+from tui.widgets.format import expiry_state, parse_permissions_text
+from tui.widgets.grid import Grid, GridRow, filter_rows, sort_rows
+from tui.widgets.policy import cert_action_refusal, grantable
+
+
+def fake_app(ws: FakeWorkspace, **kw: Any) -> RavensecApp:
+    from core.profile import Profile
+
+    async def opener(profile: Profile, read_only: bool | None) -> FakeWorkspace:
+        if read_only:
+            ws.read_only = True
+        return ws
+
+    return RavensecApp(Profile(name="t", kind="mock"), now=lambda: NOW, opener=opener, **kw)  # type: ignore[arg-type]
+
+
+def test_filter_and_sort_rows() -> None:
+    rows = [GridRow("a", ("beta", "2")), GridRow("b", ("Alpha", "10")), GridRow("c", ("0/0", ""), pinned=True)]
+    assert [r.key for r in filter_rows(rows, "ALP")] == ["b", "c"]
+    assert [r.key for r in sort_rows(rows, 0, False)] == ["c", "b", "a"]
+    assert [r.key for r in sort_rows(rows, 0, True)] == ["c", "a", "b"]
+
+
+def test_refusals_by_clearance() -> None:
+    op = cert("op", SecurityClearance.OPERATOR, 100, 1)
+    admin = cert("adm", SecurityClearance.CLUSTER_ADMIN, 100, 2)
+    user = cert("u", SecurityClearance.VALID_USER, 100, 3)
+    assert cert_action_refusal("edit", op, admin) is not None
+    assert "Cluster Admin" in (cert_action_refusal("delete", op, admin) or "")
+    assert cert_action_refusal("edit", op, user) is None
+    assert "in use" in (cert_action_refusal("delete", op, op) or "")
+    assert "cannot manage certificates" in (cert_action_refusal("generate", user, None) or "")
+    assert grantable(SecurityClearance.OPERATOR) == [SecurityClearance.OPERATOR, SecurityClearance.VALID_USER]
+    assert grantable(SecurityClearance.VALID_USER) == []
+
+
+def test_expiry_state_and_permissions_text() -> None:
+    assert expiry_state(NOW - timedelta(seconds=1), NOW) == "expired"
+    assert expiry_state(NOW + timedelta(days=10), NOW) == "30"
+    assert expiry_state(NOW + timedelta(days=45), NOW) == "60"
+    assert expiry_state(NOW + timedelta(days=90), NOW) == "ok"
+    assert {k: v.value for k, v in parse_permissions_text("orders:readwrite, hr:Read").items()} == {
+        "orders": "ReadWrite", "hr": "Read"}
+
+
+async def test_products_filter_with_fake() -> None:
+    app = fake_app(FakeWorkspace())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, ProductsScreen)
+        grid = app.screen.query_one(Grid)
+        assert len(grid.shown_rows) == 2
+        await pilot.press("slash", "s", "a", "n", "d")
+        await pilot.pause()
+        assert [r.key for r in grid.shown_rows] == ["p2"]
+
+
+async def test_operator_cannot_delete_admin_cert_and_read_only() -> None:
+    ws = FakeWorkspace()
+    app = fake_app(ws)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("c")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, CertificatesScreen)
+        grid = screen.query_one(Grid)
+        keys = [r.key for r in grid.shown_rows]
+        grid.move_cursor(row=keys.index(f"{2:040X}"))  # the Cluster Admin certificate
+        await pilot.pause()
+        assert screen.refusal("delete") is not None
+        await pilot.press("x")
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmModal)
+        grid.move_cursor(row=keys.index(f"{3:040X}"))
+        await pilot.pause()
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("y")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        assert ws.calls == [f"delete {3:040X}"]

@@ -22,6 +22,7 @@ WELCOME = (
 
 
 class FirstRunScreen(BaseScreen):
+    AUTO_FOCUS = "Tabs"
     BINDINGS = [Binding("ctrl+d", "demo", "Start demo", id="firstrun.demo")]
 
     def __init__(self) -> None:

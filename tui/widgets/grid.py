@@ -47,8 +47,16 @@ def sort_rows(rows: list[GridRow], column: int | None, reverse: bool) -> list[Gr
     return [r for r in ordered if r.pinned] + [r for r in ordered if not r.pinned]
 
 
+# Rendering every row of a 10,000-row table costs about a second per keystroke; past this many matches the
+# table shows the first rows (in the chosen sort order) and says how many more there are.
+MAX_RENDERED = 200
+
+
 class Grid(DataTable[Cell]):
-    """Set ``columns`` once, then ``set_rows``; ``filter_text`` and ``sort_by`` re-render."""
+    """Set ``columns`` once, then ``set_rows``; ``filter_text`` and ``sort_by`` re-render.
+
+    ``matched`` holds every row that passes the filter; ``shown_rows`` the ones in the table.
+    """
 
     DEFAULT_CSS = "Grid { height: 1fr; }"
 
@@ -57,6 +65,7 @@ class Grid(DataTable[Cell]):
         self._column_names = list(columns)
         self._rows: list[GridRow] = []
         self.shown_rows: list[GridRow] = []
+        self.matched: list[GridRow] = []
         self.filter_text = ""
         self.sort_column: int | None = None
         self.sort_reverse = False
@@ -90,7 +99,13 @@ class Grid(DataTable[Cell]):
 
     def _render_rows(self) -> None:
         keep = self.selected_key()
-        self.shown_rows = sort_rows(filter_rows(self._rows, self.filter_text), self.sort_column, self.sort_reverse)
+        self.matched = sort_rows(filter_rows(self._rows, self.filter_text), self.sort_column, self.sort_reverse)
+        self.shown_rows = self.matched[:MAX_RENDERED]
+        self.border_subtitle = (
+            f"showing {len(self.shown_rows)} of {len(self.matched)}: type / to narrow"
+            if len(self.matched) > len(self.shown_rows)
+            else ""
+        )
         self.clear()
         self.add_rows([r.cells for r in self.shown_rows])
         if keep is not None:

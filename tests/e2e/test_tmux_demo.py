@@ -1,0 +1,86 @@
+"""Drive the real `ravensec --demo` in a tmux pane: start, move, generate a certificate, quit."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+RAVENSEC = Path(sys.executable).parent / "ravensec"
+
+pytestmark = [
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
+    pytest.mark.skipif(not RAVENSEC.exists() or not (ROOT / "tui" / "__main__.py").exists(),
+                       reason="the ravensec entry point is not installed"),
+]
+
+
+class Pane:
+    def __init__(self, session: str) -> None:
+        self.session = session
+
+    def text(self) -> str:
+        out = subprocess.run(["tmux", "capture-pane", "-p", "-t", self.session], capture_output=True, text=True)
+        return out.stdout
+
+    def keys(self, *keys: str) -> None:
+        subprocess.run(["tmux", "send-keys", "-t", self.session, *keys], check=True)
+
+    def type(self, text: str) -> None:
+        subprocess.run(["tmux", "send-keys", "-l", "-t", self.session, text], check=True)
+
+    def wait_for(self, check: Callable[[str], bool], what: str, timeout: float = 30) -> str:
+        deadline = time.monotonic() + timeout
+        text = ""
+        while time.monotonic() < deadline:
+            text = self.text()
+            if check(text):
+                return text
+            time.sleep(0.2)
+        raise AssertionError(f"timed out waiting for {what}; the pane shows:\n{text}")
+
+    def alive(self) -> bool:
+        return subprocess.run(["tmux", "has-session", "-t", self.session], capture_output=True).returncode == 0
+
+
+@pytest.fixture
+def pane(tmp_path: Path, isolated_home: Path) -> Iterator[Pane]:
+    session = f"ravensec-e2e-{uuid.uuid4().hex[:8]}"
+    env = {k: v for k, v in os.environ.items() if k.startswith(("XDG_", "HOME", "PATH", "LANG", "LC_"))}
+    env["TERM"] = "xterm-256color"
+    exports = " ".join(f"{k}={v!s}" for k, v in env.items())
+    command = f"cd {tmp_path} && env {exports} {RAVENSEC} --demo; echo EXITED $? > {tmp_path}/rc; sleep 0.5"
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", command], check=True)
+    p = Pane(session)
+    try:
+        yield p
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+
+
+def test_demo_session_generate_and_quit(pane: Pane, tmp_path: Path) -> None:
+    pane.wait_for(lambda t: "DEMO" in t and "Certificates" in t and "Active" in t, "the products table")
+    pane.keys("Down")
+    pane.keys("Up")
+    pane.keys("c")
+    pane.wait_for(lambda t: "Certificates of" in t and "Generate" in t, "the certificates screen")
+    pane.keys("g")
+    pane.wait_for(lambda t: "Generate a certificate on the server" in t, "the generate form")
+    pane.type("tmux-made")
+    pane.keys("Enter")
+    pane.wait_for(lambda t: "Generated" in t, "the generated toast")
+    assert (tmp_path / "tmux-made.zip").is_file()
+    pane.keys("Escape")
+    pane.keys("q")
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and not (tmp_path / "rc").exists():
+        time.sleep(0.2)
+    assert (tmp_path / "rc").read_text().strip() == "EXITED 0"

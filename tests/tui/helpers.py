@@ -1,0 +1,56 @@
+"""Helpers for the Pilot tests: build the app against a profile, wait until it settles, fill forms."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from core.profile import Profile
+from tui.app import RavensecApp
+
+
+def make_app(profile: Profile | None, *, now: Callable[[], datetime] | None = None, **kw: Any) -> RavensecApp:
+    return RavensecApp(profile, now=now, **kw)
+
+
+async def settle(pilot: Pilot[Any], rounds: int = 3) -> None:
+    """Wait for every worker (network calls) and the messages they post."""
+    for _ in range(rounds):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def press(pilot: Pilot[Any], *keys: str) -> None:
+    for key in keys:
+        await pilot.press(key)
+        await settle(pilot, 1)
+
+
+def fill(app: RavensecApp, **values: str) -> None:
+    """Set form inputs by id on the active screen (typing each key adds nothing to what is tested)."""
+    for widget_id, value in values.items():
+        app.screen.query_one(f"#{widget_id}", Input).value = value
+
+
+async def click_save(pilot: Pilot[Any]) -> None:
+    await pilot.click("#save")
+    await settle(pilot)
+
+
+def screen_text(app: RavensecApp) -> str:
+    """All visible text of the active screen's Static widgets (for asserting what the user is told)."""
+    from textual.widgets import Static
+
+    parts = []
+    for w in app.screen.query(Static):
+        parts.append(str(w.render()))
+    return "\n".join(parts)
+
+
+def toasts(app: RavensecApp) -> list[str]:
+    return [str(n.message) for n in app._notifications]

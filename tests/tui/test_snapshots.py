@@ -1,0 +1,69 @@
+"""SVG snapshots of every screen at 120x40 and 80x24, against the demo world (fixed clock, fixed keys).
+
+The mock runs in a thread (snap_compare runs the app in its own event loop) on fixed ports so that the
+node URLs in the detail pane are stable. Update with: .venv/bin/pytest tests/tui/test_snapshots.py --snapshot-update
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.tui.helpers import settle
+from tui.app import RavensecApp
+from tui.widgets.grid import Grid
+
+SIZES = [(120, 40), (80, 24)]
+PORT_BASE = 47310  # fixed so URLs in the snapshots do not change between runs
+
+
+@pytest.fixture(scope="module")
+def demo_cloud() -> Iterator[Any]:
+    from mockserver import MockCloud
+
+    with MockCloud("demo", port_base=PORT_BASE) as cloud:
+        yield cloud
+
+
+@pytest.fixture
+def app(demo_cloud: Any) -> RavensecApp:
+    demo_cloud.reset()
+    return RavensecApp(demo_cloud.profile(name="demo"), demo=True, now=demo_cloud.state.clock)
+
+
+def first_product_id(demo_cloud: Any) -> str:
+    return next(p.id for p in demo_cloud.products.values() if p.node_urls)
+
+
+def goto(key: str, product_id: str) -> Any:
+    async def run_before(pilot: Any) -> None:
+        await settle(pilot)
+        grid = pilot.app.screen.query_one(Grid)
+        grid.move_cursor(row=[r.key for r in grid.shown_rows].index(product_id))
+        await settle(pilot)
+        if key:
+            await pilot.press(key)
+            await settle(pilot)
+
+    return run_before
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("key", ["", "c", "i", "b"], ids=["products", "certificates", "iprules", "backups"])
+def test_screen(snap_compare: Any, app: RavensecApp, demo_cloud: Any, key: str, size: tuple[int, int]) -> None:
+    assert snap_compare(app, terminal_size=size, run_before=goto(key, first_product_id(demo_cloud)))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_expiry(snap_compare: Any, app: RavensecApp, demo_cloud: Any, size: tuple[int, int]) -> None:
+    assert snap_compare(app, terminal_size=size, run_before=goto("X", first_product_id(demo_cloud)))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_first_run(snap_compare: Any, size: tuple[int, int]) -> None:
+    async def run_before(pilot: Any) -> None:
+        await settle(pilot)
+
+    assert snap_compare(RavensecApp(None), terminal_size=size, run_before=run_before)

@@ -40,6 +40,8 @@ class RavensecApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "ravensec"
     COMMANDS = App.COMMANDS | {RavensecCommands}
+    # Below 100 columns the detail pane moves under the table (see app.tcss).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("question_mark", "help", "Help", id="app.help"),
@@ -142,6 +144,11 @@ class RavensecApp(App[int]):
     @property
     def read_only(self) -> bool:
         return bool(self.workspace.read_only) if self.workspace is not None else self.force_read_only
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "expiry" and self.workspace is None:
+            return None
+        return True
 
     def refusal(self, action: str) -> str | None:
         """The one read-only rule: every write action of every screen is refused here."""

@@ -99,3 +99,49 @@ async def test_operator_cannot_delete_admin_cert_and_read_only() -> None:
         await pilot.pause()
         await app.workers.wait_for_complete()
         assert ws.calls == [f"delete {3:040X}"]
+
+
+async def test_keymap_from_config_rebinds_by_id() -> None:
+    app = fake_app(FakeWorkspace(), keymap={"products.certificates": "k"})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("k")
+        await pilot.pause()
+        assert isinstance(app.screen, CertificatesScreen)
+
+
+async def test_help_is_generated_from_bindings_with_reasons() -> None:
+    from textual.widgets import Static
+
+    from tui.modals.info import InfoModal
+
+    app = fake_app(FakeWorkspace(), read_only=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("c")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, InfoModal)
+        body = str(app.screen.query_one("#info-body", Static).render())
+        assert "certs.generate" in body and "read-only" in body
+
+
+async def test_palette_offers_screen_actions_and_reasons() -> None:
+    from tui.widgets.palette import RavensecCommands
+
+    app = fake_app(FakeWorkspace(caller=SecurityClearance.VALID_USER))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("c")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        provider = RavensecCommands(app.screen)
+        commands = {name: help for name, help, _ in provider._commands()}
+        assert "Generate (disabled)" in commands
+        assert "cannot manage certificates" in commands["Generate (disabled)"]
+        assert "Refresh" in commands

@@ -1,0 +1,204 @@
+"""Who is calling (per request, from the TLS peer certificate) and whether a route lets them, with the exact
+statuses and messages of RavenDB's server (see server-api.md sections 1-3).
+
+A disabled certificate (7.2's ``Disabled``) is refused as its own status with a message of our own
+([mock choice]: nothing public fixes its wording).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from core.models import DatabaseAccess, SecurityClearance
+from mockserver.routes import Requirement, RouteMatch
+from mockserver.state import CertEntry, Cluster
+from mockserver.tls import thumbprint_of_der
+
+
+class AuthStatus(StrEnum):
+    NO_CERTIFICATE = "NoCertificateProvided"
+    EXPIRED = "Expired"
+    NOT_YET_VALID = "NotYetValid"
+    CLUSTER_ADMIN = "ClusterAdmin"
+    OPERATOR = "Operator"
+    ALLOWED = "Allowed"
+    UNFAMILIAR_ISSUER = "UnfamiliarIssuer"
+    UNFAMILIAR_CERTIFICATE = "UnfamiliarCertificate"
+    DISABLED = "Disabled"
+
+
+@dataclass(frozen=True)
+class Identity:
+    status: AuthStatus
+    thumbprint: str = ""
+    subject: str = ""  # "CN=name" as the server prints it
+    not_before: datetime | None = None
+    not_after: datetime | None = None
+    entry: CertEntry | None = None  # the registered certificate whose rights apply
+    permissions: dict[str, DatabaseAccess] = field(default_factory=dict)
+    is_server: bool = False  # the product's own server certificate (intra-cluster traffic)
+
+    @property
+    def authenticated(self) -> bool:
+        return self.status in (AuthStatus.CLUSTER_ADMIN, AuthStatus.OPERATOR, AuthStatus.ALLOWED)
+
+    @property
+    def clearance(self) -> SecurityClearance:
+        return {
+            AuthStatus.CLUSTER_ADMIN: SecurityClearance.CLUSTER_ADMIN,
+            AuthStatus.OPERATOR: SecurityClearance.OPERATOR,
+            AuthStatus.ALLOWED: SecurityClearance.VALID_USER,
+        }.get(self.status, SecurityClearance.UNAUTHENTICATED_CLIENTS)
+
+    @property
+    def quoted(self) -> str:
+        # "'{name}' (Thumbprint: TP)": the server's way of naming the certificate in refusals.
+        return f"'{self.subject}' (Thumbprint: {self.thumbprint})"
+
+    def access(self, database: str) -> DatabaseAccess | None:
+        if self.status in (AuthStatus.CLUSTER_ADMIN, AuthStatus.OPERATOR):
+            return DatabaseAccess.ADMIN
+        if self.status != AuthStatus.ALLOWED:
+            return None
+        for db, acc in self.permissions.items():
+            if db.lower() == database.lower():
+                return acc
+        return None
+
+
+def subject_of(cert: x509.Certificate) -> str:
+    """The subject as RavenDB prints it ("CN=name"), RFC 4514 order."""
+    return cert.subject.rfc4514_string() or "CN="
+
+
+def _spki(cert: x509.Certificate) -> bytes:
+    return cert.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def _by_clearance(entry: CertEntry) -> AuthStatus:
+    if entry.clearance in (SecurityClearance.CLUSTER_ADMIN, SecurityClearance.CLUSTER_NODE):
+        return AuthStatus.CLUSTER_ADMIN
+    if entry.clearance == SecurityClearance.OPERATOR:
+        return AuthStatus.OPERATOR
+    return AuthStatus.ALLOWED
+
+
+def identify(cluster: Cluster, der: bytes | None, now: datetime, *, issuers: tuple[bytes, ...] = ()) -> Identity:
+    """The caller's status in the server's order. ``issuers`` are DER subjects of issuers the server knows
+    (its own CA) for the renewal rule. Call with the cluster's lock held."""
+    if not der:
+        return Identity(AuthStatus.NO_CERTIFICATE)
+    tp = thumbprint_of_der(der)
+    try:
+        cert = x509.load_der_x509_certificate(der)
+    except ValueError:
+        return Identity(AuthStatus.UNFAMILIAR_CERTIFICATE, thumbprint=tp, subject="CN=")
+    base = {
+        "thumbprint": tp,
+        "subject": subject_of(cert),
+        "not_before": cert.not_valid_before_utc,
+        "not_after": cert.not_valid_after_utc,
+    }
+    if cert.not_valid_after_utc < now:
+        return Identity(AuthStatus.EXPIRED, **base)  # type: ignore[arg-type]
+    if cert.not_valid_before_utc > now:
+        return Identity(AuthStatus.NOT_YET_VALID, **base)  # type: ignore[arg-type]
+    if tp == cluster.server_thumbprint.upper() or tp in {t.upper() for t in cluster.well_known_admin_thumbprints}:
+        return Identity(AuthStatus.CLUSTER_ADMIN, is_server=tp == cluster.server_thumbprint.upper(), **base)  # type: ignore[arg-type]
+    entry = cluster.certificates.get(tp) or next(
+        (e for t, e in cluster.certificates.items() if t.upper() == tp), None
+    )
+    if entry is not None:
+        if entry.disabled:
+            return Identity(AuthStatus.DISABLED, entry=entry, **base)  # type: ignore[arg-type]
+        return Identity(_by_clearance(entry), entry=entry, permissions=dict(entry.permissions), **base)  # type: ignore[arg-type]
+    # A renewal: same public key as a registered certificate, honoured only from an issuer we know.
+    spki = _spki(cert)
+    for other in cluster.certificates.values():
+        if other.disabled:
+            continue
+        try:
+            if _spki(x509.load_der_x509_certificate(other.der)) != spki:
+                continue
+        except ValueError:
+            continue
+        if cert.issuer.public_bytes() in issuers:
+            return Identity(_by_clearance(other), entry=other, permissions=dict(other.permissions), **base)  # type: ignore[arg-type]
+        return Identity(AuthStatus.UNFAMILIAR_ISSUER, **base)  # type: ignore[arg-type]
+    return Identity(AuthStatus.UNFAMILIAR_CERTIFICATE, **base)  # type: ignore[arg-type]
+
+
+def _date(value: datetime | None) -> str:
+    # .NET's "D" long date pattern: "Monday, 01 January 2024".
+    return value.strftime("%A, %d %B %Y") if value else ""
+
+
+_SUFFIX = {
+    Requirement.CLUSTER_ADMIN: " ClusterAdmin access is required but not given to this certificate",
+    Requirement.OPERATOR: " Operator/ClusterAdmin access is required but not given to this certificate",
+    Requirement.DATABASE_ADMIN: " DatabaseAdmin access is required but not given to this certificate",
+}
+
+
+def refusal(identity: Identity, rm: RouteMatch) -> str | None:
+    """None when ``identity`` may call the matched route, else the 403 ``InvalidAuth`` message."""
+    req = rm.route.requirement
+    if req == Requirement.UNAUTHENTICATED:
+        return None
+    st = identity.status
+    if st == AuthStatus.NO_CERTIFICATE:
+        return (
+            "This server requires client certificate for authentication, but none was provided by the client. "
+            "Did you forget to install the certificate?"
+        )
+    if st == AuthStatus.EXPIRED:
+        return (
+            f"The supplied client certificate {identity.quoted} has expired on {_date(identity.not_after)}. "
+            "Please contact your system administrator in order to obtain a new one."
+        )
+    if st == AuthStatus.NOT_YET_VALID:
+        return f"The supplied client certificate {identity.quoted} cannot be used before {_date(identity.not_before)}"
+    if st in (AuthStatus.UNFAMILIAR_CERTIFICATE, AuthStatus.UNFAMILIAR_ISSUER):
+        return (
+            f"The supplied client certificate {identity.quoted} is unknown to the server. "
+            "In order to register your certificate please contact your system administrator."
+        )
+    if st == AuthStatus.DISABLED:
+        return (
+            f"The supplied client certificate {identity.quoted} is disabled. "
+            "Please contact your system administrator in order to enable it."
+        )
+    target = rm.database if rm.database is not None else "the server"
+    suffix = _SUFFIX.get(req, "")
+    if st == AuthStatus.CLUSTER_ADMIN:
+        return None
+    if req == Requirement.CLUSTER_ADMIN:
+        return (
+            f"Insufficient security clearance to access {target} using provided client certificate "
+            f"{identity.quoted}.{suffix}"
+            if st == AuthStatus.OPERATOR
+            else f"Could not authorize access to {target} using provided client certificate {identity.quoted}.{suffix}"
+        )
+    if st == AuthStatus.OPERATOR:
+        return None
+    # A User (ValidUser with database permissions) from here on.
+    denied = f"Could not authorize access to {target} using provided client certificate {identity.quoted}."
+    if req in (Requirement.OPERATOR, Requirement.RESTRICTED):
+        return denied + suffix
+    if rm.database is None:
+        return None  # server-level ValidUser routes: the handler filters by database
+    access = identity.access(rm.database)
+    if req == Requirement.DATABASE_ADMIN:
+        return None if access == DatabaseAccess.ADMIN else denied + suffix
+    if access is None:
+        return denied
+    if rm.route.is_write and access == DatabaseAccess.READ:
+        return denied
+    return None

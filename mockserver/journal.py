@@ -1,0 +1,88 @@
+"""Every request the mock served (portal and nodes): method, path, node, caller thumbprint, status, peer.
+Tests read ``cloud.journal`` to assert what went over the wire."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from mockserver.tls import thumbprint_of_der
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    method: str
+    path: str  # path and query as sent
+    node: str  # "portal" or "<product id>/<tag>"
+    thumbprint: str  # of the client certificate, "" without one
+    status: int  # 0 when the connection was dropped without an answer
+    peer: str  # the client's IP address
+
+
+class Journal(list[JournalEntry]):
+    """A list of entries, appended from the server loop; ``snapshot()`` copies it safely from any thread."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+
+    def record(self, entry: JournalEntry) -> None:
+        with self._lock:
+            self.append(entry)
+
+    def snapshot(self) -> list[JournalEntry]:
+        with self._lock:
+            return list(self)
+
+    def reset(self) -> None:
+        with self._lock:
+            self.clear()
+
+    def find(self, *, method: str | None = None, path: str | None = None, node: str | None = None) -> list[JournalEntry]:
+        """Entries matching all given fields; ``path`` matches without the query string."""
+        return [
+            e
+            for e in self.snapshot()
+            if (method is None or e.method == method.upper())
+            and (path is None or e.path.split("?", 1)[0] == path)
+            and (node is None or e.node == node or e.node.endswith("/" + node))
+        ]
+
+
+def _thumbprint(request: web.Request) -> str:
+    tr = request.transport
+    sslobj = tr.get_extra_info("ssl_object") if tr is not None else None
+    der = sslobj.getpeercert(binary_form=True) if sslobj is not None else None
+    return thumbprint_of_der(der) if der else ""
+
+
+def journal_middleware(journal: Journal, node: str) -> Callable[..., Awaitable[web.StreamResponse]]:
+    """An aiohttp middleware recording every request handled by the app it is installed on."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+        tr = request.transport
+        peer = tr.get_extra_info("peername") if tr is not None else None
+        entry = {
+            "method": request.method,
+            "path": request.path_qs,
+            "node": node,
+            "thumbprint": _thumbprint(request),
+            "peer": str(peer[0]) if peer else "",
+        }
+        try:
+            resp: web.StreamResponse = await handler(request)
+        except web.HTTPException as exc:
+            journal.record(JournalEntry(status=exc.status, **entry))
+            raise
+        except BaseException:
+            journal.record(JournalEntry(status=0, **entry))
+            raise
+        journal.record(JournalEntry(status=resp.status, **entry))
+        return resp
+
+    return middleware

@@ -1,0 +1,150 @@
+"""One node's aiohttp application: the allow-list, the router, the database check, authorization, then the
+handler, in the real server's order. Every route of the table that the mock does not simulate answers 501
+after authorization; every answer carries ``Raven-Server-Version``.
+
+Database missing: the server's exception is ``DatabaseDoesNotExistException``; server-api.md lists it with
+500, but the official client (and so the real server it is written against) expects **503 with
+``Database-Missing: <db>``** on ``/databases/<db>/...`` and turns exactly that into its
+``DatabaseDoesNotExistException``. We answer 503 + header, which is what clients observe.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+from typing import Any
+
+from aiohttp import web
+
+from core.models import IpRule
+from mockserver import routes
+from mockserver.authz import identify, refusal
+from mockserver.node import certificates, cluster, databases, documents  # noqa: F401  (register handlers)
+from mockserver.node.context import HANDLERS, Ctx
+from mockserver.node.errors import (
+    DATABASE_MISSING,
+    ROUTE_NOT_FOUND,
+    SERVER_VERSION,
+    ServerError,
+    error_response,
+    forbidden,
+    not_simulated,
+)
+from mockserver.state import CloudState, MockNode, ProductState
+
+STATE_KEY: web.AppKey[CloudState] = web.AppKey("state", CloudState)
+PRODUCT_KEY: web.AppKey[str] = web.AppKey("product_id", str)
+TAG_KEY: web.AppKey[str] = web.AppKey("node_tag", str)
+ISSUERS_KEY: web.AppKey[tuple[bytes, ...]] = web.AppKey("issuers", tuple)
+
+
+def peer_certificate(request: web.Request) -> bytes | None:
+    """DER of the client certificate of this request's connection (None without one)."""
+    tr = request.transport
+    sslobj = tr.get_extra_info("ssl_object") if tr is not None else None
+    return sslobj.getpeercert(binary_form=True) if sslobj is not None else None
+
+
+def peer_ip(request: web.Request) -> str:
+    tr = request.transport
+    peer = tr.get_extra_info("peername") if tr is not None else None
+    return str(peer[0]) if peer else ""
+
+
+def ip_allowed(ip: str, rules: Iterable[IpRule]) -> bool:
+    try:
+        addr = ipaddress.ip_address(ip)
+    except ValueError:
+        return False
+    return any(addr.version == r.network.version and addr in r.network for r in rules)
+
+
+def connection_allowed(product: ProductState, ip: str, der: bytes | None) -> bool:
+    """The product's allow-list, with traffic between its own nodes (its server certificate) exempt."""
+    from mockserver.tls import thumbprint_of_der
+
+    if ip_allowed(ip, product.allowed_ips):
+        return True
+    return bool(der) and thumbprint_of_der(der or b"") == product.cluster.server_thumbprint.upper()
+
+
+def _lookup(state: CloudState, product_id: str, tag: str) -> tuple[ProductState, MockNode] | None:
+    product = state.products.get(product_id)
+    if product is None:
+        return None
+    node = next((n for n in product.nodes if n.tag == tag), None)
+    return (product, node) if node is not None else None
+
+
+async def _dispatch(request: web.Request) -> web.StreamResponse:
+    app = request.app
+    state = app[STATE_KEY]
+    der = peer_certificate(request)
+    with state.lock:
+        found = _lookup(state, app[PRODUCT_KEY], app[TAG_KEY])
+        allowed = found is not None and found[1].up and connection_allowed(found[0], peer_ip(request), der)
+    if not allowed or found is None:
+        # Closest to the cloud's firewall: the client gets its connection reset, never an HTTP answer.
+        if request.transport is not None:
+            request.transport.abort()
+        raise ConnectionResetError("refused by the product's IP allow-list")
+    product, node = found
+    rm = routes.match(request.method, request.raw_path)
+    if rm is None:
+        return error_response(
+            request,
+            ServerError(
+                ROUTE_NOT_FOUND,
+                f"There is no handler for path: {request.method} {request.path} "
+                f"with query {request.query_string}",
+                400,
+            ),
+        )
+    with state.lock:
+        if rm.database is not None and rm.database.lower() not in product.cluster.databases:
+            return error_response(
+                request,
+                ServerError(
+                    DATABASE_MISSING,
+                    f"Database '{rm.database}' was not found",
+                    503,
+                    {"Database-Missing": rm.database},
+                ),
+            )
+        identity = identify(product.cluster, der, state.clock(), issuers=app[ISSUERS_KEY])
+        refused = refusal(identity, rm)
+    if refused is not None:
+        return forbidden(refused)
+    handler = HANDLERS.get((rm.route.method, rm.route.path))
+    if handler is None:
+        return not_simulated(request, rm.route.method, rm.route.path)
+    try:
+        return await handler(Ctx(request, state, product, node, identity, rm.database))
+    except ServerError as err:
+        return error_response(request, err)
+
+
+@web.middleware
+async def _server_version(request: web.Request, handler: Any) -> web.StreamResponse:
+    resp: web.StreamResponse = await handler(request)
+    resp.headers.setdefault("Raven-Server-Version", SERVER_VERSION)
+    return resp
+
+
+def build_node_app(
+    state: CloudState,
+    product_id: str,
+    tag: str,
+    *,
+    issuers: tuple[bytes, ...] = (),
+    middlewares: Iterable[Any] = (),
+) -> web.Application:
+    """The application of node ``tag`` of product ``product_id``. ``middlewares`` wrap it outermost
+    first (journal, faults); ``issuers`` are DER subjects of issuers the server trusts (renewals)."""
+    app = web.Application(middlewares=[*middlewares, _server_version], client_max_size=64 * 1024 * 1024)
+    app[STATE_KEY] = state
+    app[PRODUCT_KEY] = product_id
+    app[TAG_KEY] = tag
+    app[ISSUERS_KEY] = issuers
+    app.router.add_route("*", "/{tail:.*}", _dispatch)
+    return app

@@ -1,0 +1,323 @@
+"""``/admin/certificates``: list, generate, register, edit, delete, purge and export, with the server's
+clearance rules and messages (server-api.md section 5). Those rules answer 500 from inside the handler,
+not 403.
+
+[mock choice] Certificates generated here use ECDSA P-256 keys (fast) and are signed by the mock CA, the
+issuer of every node certificate.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
+
+from core import wiredates
+from core.certs.bundle import CertBundle
+from core.models import DatabaseAccess, SecurityClearance
+from mockserver.node.context import Ctx, handles
+from mockserver.node.errors import ARGUMENT, INVALID_OPERATION, ServerError, argument_error, invalid_operation, json_response
+from mockserver.state import CertEntry
+from mockserver.tls import thumbprint_of_der
+
+ISSUER_KEY: web.AppKey[CertBundle] = web.AppKey("issuer", CertBundle)
+SERVER_BUNDLE_KEY: web.AppKey[CertBundle] = web.AppKey("server_bundle", CertBundle)
+
+_ADMINISH = (SecurityClearance.CLUSTER_ADMIN, SecurityClearance.CLUSTER_NODE)
+
+
+def pinning_hash_of(cert: x509.Certificate) -> str:
+    spki = cert.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return base64.b64encode(hashlib.sha256(spki).digest()).decode()
+
+
+def entry_for(
+    cert: x509.Certificate,
+    name: str,
+    clearance: SecurityClearance,
+    permissions: dict[str, DatabaseAccess],
+    *,
+    generated: bool = False,
+) -> CertEntry:
+    der = cert.public_bytes(serialization.Encoding.DER)
+    return CertEntry(
+        name=name,
+        thumbprint=thumbprint_of_der(der),
+        clearance=clearance,
+        permissions=permissions,
+        not_before=cert.not_valid_before_utc,
+        not_after=cert.not_valid_after_utc,
+        pinning_hash=pinning_hash_of(cert),
+        der=der,
+        generated_by_server=generated,
+    )
+
+
+def server_definition(ctx: Ctx) -> dict[str, Any]:
+    """The synthesized "Server Certificate" entry the server adds to a listing."""
+    bundle = ctx.request.app[SERVER_BUNDLE_KEY]
+    e = entry_for(bundle.certificate, "Server Certificate", SecurityClearance.CLUSTER_NODE, {})
+    return e.definition().to_wire()
+
+
+def _caller(ctx: Ctx) -> SecurityClearance:
+    return ctx.identity.clearance
+
+
+def _is_cluster_admin(ctx: Ctx) -> bool:
+    return _caller(ctx) == SecurityClearance.CLUSTER_ADMIN
+
+
+def _bool(v: str | None) -> bool:
+    return (v or "").lower() == "true"
+
+
+@handles("GET", "/admin/certificates")
+async def list_certificates(ctx: Ctx) -> web.StreamResponse:
+    tp = (ctx.q("thumbprint") or "").upper()
+    name = ctx.q("name")
+    meta = _bool(ctx.q("metadataOnly"))
+    secondary = _bool(ctx.q("secondary"))
+    start = int(ctx.q("start") or 0)
+    page_size = int(ctx.q("pageSize") or 0) or None
+    server = server_definition(ctx)
+    with ctx.state.lock:
+        certs = ctx.product.cluster.certificates
+        if tp:
+            if tp == server["Thumbprint"]:
+                results = [server]
+            else:
+                entry = certs.get(tp)
+                if entry is None:
+                    return web.Response(status=404)
+                results = [entry.definition().to_wire(metadata_only=meta)]
+        else:
+            defs = [e.definition().to_wire(metadata_only=meta) for e in certs.values() if secondary or not e.primary_key]
+            results = [server if not meta else {k: v for k, v in server.items() if k != "Certificate"}, *defs]
+            if name is not None:
+                results = [d for d in results if d["Name"].lower() == name.lower()]
+            results = results[start : start + page_size if page_size else None]
+        body = {
+            "Results": results,
+            "LoadedServerCert": server["Thumbprint"],
+            "WellKnownAdminCerts": list(ctx.product.cluster.well_known_admin_thumbprints),
+            "WellKnownIssuers": [],
+        }
+    return json_response(body)
+
+
+def _validate_definition(d: Any, *, need_permissions: bool = True) -> tuple[str, SecurityClearance, dict[str, DatabaseAccess]]:
+    if not isinstance(d, dict):
+        raise argument_error("Name is a required field in the certificate definition")
+    name = d.get("Name")
+    if not isinstance(name, str) or not name.strip():
+        raise argument_error("Name is a required field in the certificate definition")
+    perms_raw = d.get("Permissions")
+    if perms_raw is None and need_permissions:
+        raise argument_error("Permissions is a required field in the certificate definition")
+    perms: dict[str, DatabaseAccess] = {}
+    for db, acc in (perms_raw or {}).items():
+        if not str(db).strip():
+            raise argument_error("Error in permissions in the certificate definition, database name is empty")
+        try:
+            perms[str(db)] = DatabaseAccess(str(acc)) if str(acc) in {a.value for a in DatabaseAccess} else _access(acc)
+        except ValueError:
+            raise argument_error(
+                f"Error in permissions in the certificate definition, invalid access {acc} for database {db}"
+            ) from None
+    raw_cl = d.get("SecurityClearance") or "ClusterAdmin"  # the server's default clearance is Cluster Admin
+    try:
+        clearance = next(c for c in SecurityClearance if c.value.lower() == str(raw_cl).lower())
+    except StopIteration:
+        raise argument_error(f"Unknown security clearance '{raw_cl}'") from None
+    return name, clearance, perms
+
+
+def _access(v: Any) -> DatabaseAccess:
+    for a in DatabaseAccess:
+        if a.value.lower() == str(v).lower():
+            return a
+    raise ValueError(v)
+
+
+@handles("POST", "/admin/certificates")
+async def generate(ctx: Ctx) -> web.StreamResponse:
+    from core.certs.generate import make_client_certificate
+    from core.certs.packages import build_server_package
+
+    d = await _generate_body(ctx)
+    name, clearance, perms = _validate_definition(d)
+    if clearance in _ADMINISH and not _is_cluster_admin(ctx):
+        raise invalid_operation(
+            f"Cannot generate the client certificate '{name}' with 'Cluster Admin' security clearance because "
+            f"the current client certificate being used has a lower clearance: {_caller(ctx).value}"
+        )
+    now = ctx.state.clock()
+    not_after = _not_after(d.get("NotAfter"), now)
+    password = d.get("Password") or None
+    bundle = make_client_certificate(
+        name, key_type="ec-p256", issuer=ctx.request.app[ISSUER_KEY], not_before=now - timedelta(days=1), not_after=not_after
+    )
+    entry = entry_for(bundle.certificate, name, clearance, perms, generated=True)
+    with ctx.state.lock:
+        ctx.product.cluster.certificates[entry.thumbprint] = entry
+        ctx.product.cluster.raft_index += 1
+    data = build_server_package(bundle, name, password=password)
+    return web.Response(
+        body=data,
+        headers={"Content-Type": "application/octet-stream", "Content-Disposition": f"attachment; filename={name}.zip"},
+    )
+
+
+async def _generate_body(ctx: Ctx) -> Any:
+    ctype = ctx.request.headers.get("Content-Type", "")
+    if ctype.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+        form = await ctx.request.post()
+        opts = form.get("Options")
+        try:
+            return json.loads(opts if isinstance(opts, str) else "")
+        except ValueError:
+            raise argument_error("Name is a required field in the certificate definition") from None
+    return await ctx.body()
+
+
+def _not_after(raw: Any, now: datetime) -> datetime:
+    if not raw:
+        return now.replace(microsecond=0) + timedelta(days=5 * 365)
+    try:
+        value = wiredates.parse(str(raw))
+    except ValueError:
+        raise argument_error(f"Unable to parse NotAfter '{raw}'") from None
+    if value <= now:
+        raise argument_error("The certificate expiration date must be in the future.")
+    return value
+
+
+@handles("PUT", "/admin/certificates")
+async def register(ctx: Ctx) -> web.StreamResponse:
+    from core.certs.load import load_certificates_any
+
+    d = await ctx.body()
+    name, clearance, perms = _validate_definition(d)
+    if clearance in _ADMINISH and not _is_cluster_admin(ctx):
+        raise invalid_operation(
+            f"Cannot save the certificate '{name}' with '{clearance.value}' security clearance because the "
+            f"current client certificate being used has a lower clearance: {_caller(ctx).value}"
+        )
+    raw = d.get("Certificate")
+    if not raw:
+        raise argument_error("Certificate is a mandatory property when saving an existing certificate")
+    try:
+        decoded = base64.b64decode(str(raw), validate=True)
+    except (binascii.Error, ValueError):
+        raise argument_error("Unable to parse the Certificate property, expected a Base64 value") from None
+    try:
+        certs = load_certificates_any(decoded, d.get("Password") or None)
+    except Exception:
+        raise ServerError(
+            INVALID_OPERATION,
+            f"Failed to put certificate {name} in the cluster.",
+            inner=ServerError(ARGUMENT, "Unable to load the provided certificate."),
+        ) from None
+    if not certs:
+        raise ServerError(
+            INVALID_OPERATION,
+            f"Failed to put certificate {name} in the cluster.",
+            inner=ServerError(ARGUMENT, "Unable to load the provided certificate."),
+        )
+    entries = [entry_for(c, name, clearance, perms) for c in certs]
+    primary = entries[0]
+    for e in entries[1:]:
+        e.primary_key = primary.thumbprint
+    primary.secondary_keys = [e.thumbprint for e in entries[1:]]
+    with ctx.state.lock:
+        for e in entries:
+            ctx.product.cluster.certificates[e.thumbprint] = e
+        ctx.product.cluster.raft_index += 1
+    return web.Response(status=201)
+
+
+@handles("POST", "/admin/certificates/edit")
+async def edit(ctx: Ctx) -> web.StreamResponse:
+    d = await ctx.body()
+    tp = str((d or {}).get("Thumbprint") or "").upper()
+    name, clearance, perms = _validate_definition(d)
+    caller = _caller(ctx).value
+    with ctx.state.lock:
+        entry = ctx.product.cluster.certificates.get(tp)
+        if entry is None:
+            raise invalid_operation(
+                f"Cannot edit permissions for certificate with thumbprint '{tp}'. It doesn't exist in the cluster."
+            )
+        if entry.clearance in _ADMINISH and not _is_cluster_admin(ctx):
+            raise invalid_operation(
+                f"Cannot edit the certificate '{entry.name}'. It has '{entry.clearance.value}' security clearance "
+                f"while the current client certificate being used has a lower clearance: {caller}"
+            )
+        if clearance in _ADMINISH and not _is_cluster_admin(ctx):
+            raise invalid_operation(
+                f"Cannot edit security clearance to '{clearance.value}' for certificate '{entry.name}'. Only a "
+                f"'Cluster Admin' can do that and your current client certificate has a lower clearance: {caller}"
+            )
+        for e in [entry, *(ctx.product.cluster.certificates.get(s) for s in entry.secondary_keys)]:
+            if e is None:
+                continue
+            e.name, e.clearance, e.permissions = name, clearance, dict(perms)
+            e.disabled = bool(d.get("Disabled", False))
+        ctx.product.cluster.raft_index += 1
+    return web.Response(status=201)
+
+
+@handles("DELETE", "/admin/certificates")
+async def delete(ctx: Ctx) -> web.StreamResponse:
+    tp = (ctx.q("thumbprint") or "").upper()
+    if not tp:
+        raise argument_error("Query string value 'thumbprint' must have a non empty value")
+    with ctx.state.lock:
+        certs = ctx.product.cluster.certificates
+        entry = certs.get(tp)
+        if entry is None:
+            return web.Response(status=204)
+        in_use = ctx.identity.entry is not None and ctx.identity.entry.thumbprint in (tp, *entry.secondary_keys)
+        if in_use or ctx.identity.thumbprint == tp:
+            raise invalid_operation(f"Cannot delete {entry.name} because it's the current client certificate being used")
+        if entry.clearance in _ADMINISH and not _is_cluster_admin(ctx):
+            raise invalid_operation(
+                f"Cannot delete the certificate '{entry.name}' with '{entry.clearance.value}' security clearance "
+                f"because the current client certificate being used has a lower clearance: {_caller(ctx).value}"
+            )
+        for t in (tp, *entry.secondary_keys):
+            certs.pop(t, None)
+        ctx.product.cluster.raft_index += 1
+    return web.Response(status=204)
+
+
+@handles("DELETE", "/admin/certificates/purge")
+async def purge(ctx: Ctx) -> web.StreamResponse:
+    with ctx.state.lock:
+        now = ctx.state.clock()
+        certs = ctx.product.cluster.certificates
+        for tp in [tp for tp, e in certs.items() if e.not_after < now]:
+            del certs[tp]
+        ctx.product.cluster.raft_index += 1
+    return web.Response(status=204)
+
+
+@handles("GET", "/admin/certificates/export")
+async def export(ctx: Ctx) -> web.StreamResponse:
+    bundle = ctx.request.app[SERVER_BUNDLE_KEY]
+    data = pkcs12.serialize_key_and_certificates(
+        None, None, None, [bundle.certificate], serialization.NoEncryption()
+    )
+    return web.Response(
+        body=data,
+        headers={"Content-Type": "application/octet-stream", "Content-Disposition": "attachment; filename=cluster.server.certificate.pfx"},
+    )

@@ -1,0 +1,56 @@
+"""What a node handler gets: the request, the world, the product and node it runs on, and the caller;
+plus the registry that maps a route of the table to the mock's handler for it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from mockserver.authz import Identity
+from mockserver.node.errors import BAD_REQUEST, ServerError
+from mockserver.state import CloudState, MockNode, ProductState
+
+
+@dataclass
+class Ctx:
+    request: web.Request
+    state: CloudState
+    product: ProductState
+    node: MockNode
+    identity: Identity
+    database: str | None
+
+    def q(self, name: str, default: str | None = None) -> str | None:
+        """A query-string value, matched case-insensitively as the server does."""
+        for k, v in self.request.query.items():
+            if k.lower() == name.lower():
+                return v
+        return default
+
+    async def body(self) -> Any:
+        """The body parsed as JSON whatever the Content-Type (the official client omits it)."""
+        raw = await self.request.read()
+        if not raw.strip():
+            return None
+        try:
+            return json.loads(raw)
+        except ValueError:
+            raise ServerError(BAD_REQUEST, "The request body is not valid JSON.", 400) from None
+
+
+Handler = Callable[[Ctx], Awaitable[web.StreamResponse]]
+HANDLERS: dict[tuple[str, str], Handler] = {}
+
+
+def handles(method: str, route_path: str) -> Callable[[Handler], Handler]:
+    """Register a handler for a route of the table (its path as written there, e.g. ``/databases/*/docs``)."""
+
+    def deco(fn: Handler) -> Handler:
+        HANDLERS[(method.upper(), route_path)] = fn
+        return fn
+
+    return deco

@@ -1,0 +1,85 @@
+"""Error answers as the RavenDB server writes them: the generic ``{"Url","Type","Message","Error"}`` body
+with the status the server maps each exception to, and the 403 ``InvalidAuth`` refusal."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+SERVER_VERSION = "6.2.9-cloud-62055"
+JSON_TYPE = "application/json; charset=utf-8"
+
+INVALID_OPERATION = "System.InvalidOperationException"
+ARGUMENT = "System.ArgumentException"
+ROUTE_NOT_FOUND = "Raven.Client.Exceptions.Routing.RouteNotFoundException"
+DATABASE_MISSING = "Raven.Client.Exceptions.Database.DatabaseDoesNotExistException"
+CONCURRENCY = "Raven.Client.Exceptions.ConcurrencyException"
+BAD_REQUEST = "Raven.Client.Exceptions.BadRequestException"
+
+
+class ServerError(Exception):
+    """Raised by handlers; the app turns it into the server's error body with ``status``."""
+
+    def __init__(
+        self,
+        type_: str,
+        message: str,
+        status: int = 500,
+        headers: dict[str, str] | None = None,
+        *,
+        inner: ServerError | None = None,
+    ):
+        super().__init__(message)
+        self.type = type_
+        self.message = message
+        self.status = status
+        self.headers = headers or {}
+        self.inner = inner  # a wrapped cause, shown in "Error" as .NET's "--->" chain
+
+
+def invalid_operation(message: str) -> ServerError:
+    return ServerError(INVALID_OPERATION, message, 500)
+
+
+def argument_error(message: str) -> ServerError:
+    return ServerError(ARGUMENT, message, 500)
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    return web.Response(
+        body=json.dumps(body, separators=(",", ":")).encode(),
+        status=status,
+        headers={"Content-Type": JSON_TYPE, **(headers or {})},
+    )
+
+
+def error_response(request: web.Request, err: ServerError) -> web.Response:
+    short = err.type.rsplit(".", 1)[-1]
+    body = {
+        "Url": request.path_qs,
+        "Type": err.type,
+        "Message": err.message,
+        # The server adds a .NET stack trace; ours names the mock so nobody chases it in RavenDB's source.
+        "Error": f"{err.type}: {err.message}"
+        + (f" ---> {err.inner.type}: {err.inner.message}" if err.inner else "")
+        + f"\n   at ravensec mock ({short})",
+    }
+    return json_response(body, err.status, err.headers)
+
+
+def forbidden(message: str) -> web.Response:
+    return json_response({"Type": "InvalidAuth", "Message": message}, 403)
+
+
+def not_simulated(request: web.Request, method: str, route_path: str) -> web.Response:
+    return json_response(
+        {
+            "Url": request.path_qs,
+            "Type": "NotSimulated",
+            "Message": f"The ravensec mock does not simulate {method} {route_path}; "
+            "it exists on a real RavenDB server and you were authorized to call it.",
+        },
+        501,
+    )

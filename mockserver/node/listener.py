@@ -1,0 +1,91 @@
+"""One HTTPS listener (a node's or the portal's): an aiohttp app served on its own port of 127.0.0.1, which
+can be taken down (connections refused, open ones cut) and brought back on the same port."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+
+from aiohttp import web
+
+
+def bind_socket(port: int, host: str = "127.0.0.1") -> socket.socket:
+    """A listening TCP socket; ``port=0`` picks a free one. Listening right away queues early clients."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        # Coming back up on the same port must not wait for TIME_WAIT of the connections we cut.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+        sock.setblocking(False)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+class Listener:
+    def __init__(self, app: web.Application, ssl_context: ssl.SSLContext, *, port: int = 0) -> None:
+        self.app = app
+        self.ssl_context = ssl_context
+        self.runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=0.2)
+        self.port = port
+        self._server: asyncio.Server | None = None
+        self._sock: socket.socket | None = None
+
+    @property
+    def url(self) -> str:
+        return f"https://127.0.0.1:{self.port}"
+
+    @property
+    def up(self) -> bool:
+        return self._server is not None or self._sock is not None
+
+    async def start(self) -> None:
+        await self.runner.setup()
+        self.bring_up()
+        await asyncio.sleep(0)
+
+    def bring_up(self) -> None:
+        """Listen again (synchronously: the port accepts into its backlog at once)."""
+        if self.up:
+            return
+        sock = bind_socket(self.port)
+        self.port = sock.getsockname()[1]
+        self._sock = sock
+        asyncio.get_running_loop().create_task(self._serve(sock))
+
+    async def _serve(self, sock: socket.socket) -> None:
+        server = self.runner.server
+        assert server is not None
+        if self._sock is not sock:
+            return
+        srv = await asyncio.get_running_loop().create_server(
+            server, sock=sock, ssl=self.ssl_context, ssl_handshake_timeout=10
+        )
+        if self._sock is not sock:  # taken down before we got here
+            srv.close()
+            return
+        self._server = srv
+
+    def take_down(self) -> None:
+        """Stop listening (new connections are refused) and cut every open connection."""
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+        self.abort_connections()
+
+    def abort_connections(self) -> None:
+        server = self.runner.server
+        for proto in list(server.connections if server is not None else []):
+            tr = proto.transport
+            if tr is not None:
+                tr.abort()
+
+    async def stop(self) -> None:
+        self.take_down()
+        await self.runner.cleanup()

@@ -1,0 +1,420 @@
+"""``MockCloud``: the portal and every node of every product as real HTTPS listeners on 127.0.0.1, either in
+a background thread with its own event loop (``with MockCloud() as cloud``) or in the current loop
+(``async with MockCloud() as cloud``).
+
+Nodes are reconciled with the world after every portal request and after ``reset()``: a product created
+through the API gets listeners before the portal's answer leaves, a removed one loses them. ``reset()``
+puts the world back in place (the same ``CloudState`` object, so every app keeps seeing it) and also clears
+the journal and the faults.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from core.profile import Profile
+from mockserver.faults import Fault, Faults, faults_middleware
+from mockserver.journal import Journal, journal_middleware
+from mockserver.node.app import build_node_app
+from mockserver.node.certificates import ISSUER_KEY, SERVER_BUNDLE_KEY
+from mockserver.node.listener import Listener
+from mockserver.state import CloudState, ProductState
+from mockserver.tls import MockPki, thumbprint_of_der
+
+HOSTS = ["localhost", "127.0.0.1"]
+StateFactory = Callable[[MockPki], CloudState]
+
+
+@dataclass(frozen=True)
+class MockProduct:
+    id: str
+    name: str
+    node_urls: dict[str, str]
+    operator_pem: Path
+    cluster_admin_pem: Path
+
+
+def _write_private(path: Path, data: bytes, mode: int = 0o600) -> None:
+    # Atomic and never world-readable, even for an instant: key material lives here.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class MockCloud:
+    def __init__(
+        self,
+        world: str | Path | None = "demo",
+        *,
+        port_base: int = 0,
+        state_dir: Path | str | None = None,
+        seed: int = 0,
+        state_factory: StateFactory | None = None,
+    ) -> None:
+        self.world = world
+        self.port_base = port_base
+        self.state_dir = Path(state_dir) if state_dir is not None else None
+        self.pki = MockPki(seed)
+        self.journal = Journal()
+        self.faults = Faults()
+        self._factory = state_factory or self._world_factory(world)
+        self.state: CloudState = self._factory(self.pki)
+        self._dir: Path | None = None
+        self._own_dir = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._portal: Listener | None = None
+        self._nodes: dict[tuple[str, str], Listener] = {}
+        self._next_port = port_base + 1 if port_base else 0
+        self._sync_lock: asyncio.Lock | None = None
+        self._down_timers: dict[int, asyncio.TimerHandle] = {}
+
+    @staticmethod
+    def _world_factory(world: str | Path | None) -> StateFactory:
+        from mockserver.build import WorldBuilder
+        from mockserver.worlds import load_world
+
+        spec = load_world(world)
+        return lambda pki: WorldBuilder(spec, pki).build()
+
+    # ------------------------------------------------------------------ public API
+
+    @property
+    def portal_url(self) -> str:
+        assert self._portal is not None, "the mock is not running"
+        return self._portal.url
+
+    @property
+    def api_url(self) -> str:
+        return self.portal_url + "/api/v1"
+
+    @property
+    def api_key(self) -> str:
+        return sorted(self.state.account.api_keys)[0] if self.state.account.api_keys else ""
+
+    @property
+    def ca_path(self) -> Path:
+        return self._files_dir() / "ca.pem"
+
+    @property
+    def products(self) -> dict[str, MockProduct]:
+        with self.state.lock:
+            return {p.id: self._mock_product(p) for p in self.state.products.values()}
+
+    def product(self, name_or_id: str) -> MockProduct:
+        prods = self.products
+        if name_or_id in prods:
+            return prods[name_or_id]
+        for p in prods.values():
+            if p.name.lower() == name_or_id.lower():
+                return p
+        from core.errors import UsageError
+
+        raise UsageError(f"The mock world has no product {name_or_id!r}.", hint=f"Known: {', '.join(p.name for p in prods.values())}.")
+
+    def profile(self, name: str = "mock") -> Profile:
+        prods = self.products
+        return Profile(
+            name=name,
+            kind="mock",
+            api_url=self.api_url,
+            api_key=self.api_key,
+            ca_file=self.ca_path,
+            certificates={pid: p.operator_pem for pid, p in prods.items()},
+            state_dir=self.state_dir,
+            portal_url=self.portal_url,
+        )
+
+    def connection_info(self) -> dict[str, Any]:
+        return {
+            "portal_url": self.portal_url,
+            "api_url": self.api_url,
+            "api_key": self.api_key,
+            "ca_path": str(self.ca_path),
+            "products": {
+                pid: {
+                    "name": p.name,
+                    "node_urls": dict(p.node_urls),
+                    "operator_pem": str(p.operator_pem),
+                    "cluster_admin_pem": str(p.cluster_admin_pem),
+                }
+                for pid, p in self.products.items()
+            },
+        }
+
+    def reset(self) -> None:
+        """Put the world back as loaded (in place), clear the journal and the faults."""
+        fresh = self._factory(self.pki)
+        with self.state.lock:
+            self.state.account = fresh.account
+            self.state.products = fresh.products
+            self._apply_listeners()
+        self.journal.reset()
+        self.faults.clear()
+        loop = self._loop
+        if loop is not None and loop.is_running():
+            self._call_in_loop(lambda: loop.create_task(self._sync_nodes()))
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def __enter__(self) -> MockCloud:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> MockCloud:
+        await self.astart()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.astop()
+
+    def start(self) -> None:
+        """Serve from a daemon thread with its own loop; returns once every listener accepts."""
+        ready = threading.Event()
+        failure: list[BaseException] = []
+        loop = asyncio.new_event_loop()
+
+        def run() -> None:
+            asyncio.set_event_loop(loop)
+            try:
+                loop.run_until_complete(self.astart())
+            except BaseException as e:
+                failure.append(e)
+                ready.set()
+                loop.close()
+                return
+            ready.set()
+            loop.run_forever()
+            loop.run_until_complete(self.astop())
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+        self._thread = threading.Thread(target=run, name="ravensec-mock", daemon=True)
+        self._thread.start()
+        ready.wait()
+        if failure:
+            self._thread.join()
+            self._thread = None
+            raise failure[0]
+
+    def stop(self) -> None:
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None:
+            return
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        self._thread = None
+
+    async def astart(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._sync_lock = asyncio.Lock()
+        self._files_dir()
+        _write_private(self.ca_path, self.pki.ca_pem, 0o644)
+        self.faults.set_down_hook(self._down_hook)
+        portal_bundle = self.pki.server_bundle(HOSTS, label="portal")
+        self._portal = Listener(
+            self._portal_app(), self.pki.server_context(portal_bundle), port=self.port_base
+        )
+        await self._portal.start()
+        await self._sync_nodes()
+
+    async def astop(self) -> None:
+        if self._loop is None:
+            return
+        self.faults.set_down_hook(None)
+        for timer in self._down_timers.values():
+            timer.cancel()
+        self._down_timers.clear()
+        listeners = [*self._nodes.values(), *([self._portal] if self._portal else [])]
+        self._nodes.clear()
+        for lst in listeners:
+            await lst.stop()
+        self._loop = None
+        self.pki.close()
+        if self._own_dir and self._dir is not None:
+            shutil.rmtree(self._dir, ignore_errors=True)
+            self._dir = None
+
+    # ------------------------------------------------------------------ internals
+
+    def _files_dir(self) -> Path:
+        if self._dir is None:
+            if self.state_dir is not None:
+                self._dir = self.state_dir
+                self._dir.mkdir(parents=True, exist_ok=True)
+            else:
+                self._dir = Path(tempfile.mkdtemp(prefix="ravensec-mock-"))
+                self._own_dir = True
+        return self._dir
+
+    def _mock_product(self, p: ProductState) -> MockProduct:
+        d = self._files_dir() / "products" / p.id
+        return MockProduct(
+            id=p.id,
+            name=p.display_name,
+            node_urls={n.tag: n.url for n in p.nodes},
+            operator_pem=d / "operator.pem",
+            cluster_admin_pem=d / "cluster_admin.pem",
+        )
+
+    def _portal_app(self) -> web.Application:
+        mws = [journal_middleware(self.journal, "portal"), faults_middleware(self.faults, "portal"), self._sync_after]
+        build_portal_app = _find_portal()
+        if build_portal_app is None:
+            app = web.Application(middlewares=mws)
+            app.router.add_route("*", "/{tail:.*}", _portal_missing)
+            return app
+        return build_portal_app(self.state, middlewares=mws)  # type: ignore[no-any-return]
+
+    @web.middleware
+    async def _sync_after(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        resp: web.StreamResponse = await handler(request)
+        await self._sync_nodes()
+        return resp
+
+    def _take_port(self) -> int:
+        if not self._next_port:
+            return 0
+        port = self._next_port
+        self._next_port += 1
+        return port
+
+    async def _sync_nodes(self) -> None:
+        """Listeners for every node of the world, none for nodes that left it; files and connection.json."""
+        assert self._sync_lock is not None
+        async with self._sync_lock:
+            with self.state.lock:
+                wanted = {(p.id, n.tag) for p in self.state.products.values() for n in p.nodes}
+                products = list(self.state.products.values())
+            for key in [k for k in self._nodes if k not in wanted]:
+                await self._nodes.pop(key).stop()
+            issuers = (self.pki.ca.certificate.subject.public_bytes(),)
+            for p in products:
+                bundle = self.pki.server_bundle(HOSTS, label=p.id)
+                ctx = None
+                for n in list(p.nodes):
+                    if (p.id, n.tag) in self._nodes:
+                        continue
+                    node = f"{p.id}/{n.tag}"
+                    mws = [journal_middleware(self.journal, node), faults_middleware(self.faults, node)]
+                    app = build_node_app(self.state, p.id, n.tag, issuers=issuers, middlewares=mws)
+                    app[ISSUER_KEY] = self.pki.ca
+                    app[SERVER_BUNDLE_KEY] = bundle
+                    ctx = ctx or self.pki.server_context(bundle)
+                    lst = Listener(app, ctx, port=self._take_port())
+                    await lst.start()
+                    self._nodes[(p.id, n.tag)] = lst
+                    if self.faults.is_down(node):
+                        lst.take_down()
+            with self.state.lock:
+                self._apply_listeners()
+            self._write_files(products)
+
+    def _apply_listeners(self) -> None:
+        """Give the world's nodes their listener's URL (after start and after reset). Lock held."""
+        for p in self.state.products.values():
+            p.cluster.server_thumbprint = thumbprint_of_der(self.pki.server_bundle(HOSTS, label=p.id).cert_der())
+            for n in p.nodes:
+                lst = self._nodes.get((p.id, n.tag))
+                if lst is not None:
+                    n.port, n.url = lst.port, lst.url
+
+    def _write_files(self, products: list[ProductState]) -> None:
+        for p in products:
+            mp = self._mock_product(p)
+            if not mp.operator_pem.exists():
+                _write_private(mp.operator_pem, p.operator_cert.combined_pem())
+            if not mp.cluster_admin_pem.exists():
+                _write_private(mp.cluster_admin_pem, p.cluster_admin_cert.combined_pem())
+        if self.state_dir is not None and self._portal is not None:
+            _write_private(self.state_dir / "connection.json", json.dumps(self.connection_info(), indent=2).encode())
+
+    def _call_in_loop(self, fn: Callable[[], object]) -> None:
+        """Run ``fn`` on the server loop; from another thread, wait until it has run."""
+        loop = self._loop
+        if loop is None:
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            fn()
+            return
+        done = threading.Event()
+
+        def wrapped() -> None:
+            try:
+                fn()
+            finally:
+                done.set()
+
+        loop.call_soon_threadsafe(wrapped)
+        done.wait(5)
+
+    def _down_hook(self, fault: Fault, down: bool) -> None:
+        def apply() -> None:
+            for (pid, tag), lst in self._nodes.items():
+                label = f"{pid}/{tag}"
+                if not fault.matches_node(label):
+                    continue
+                if down:
+                    lst.take_down()
+                elif not self.faults.is_down(label):
+                    lst.bring_up()
+                with self.state.lock:
+                    prod = self.state.products.get(pid)
+                    for n in prod.nodes if prod else []:
+                        if n.tag == tag:
+                            n.up = not self.faults.is_down(label)
+            timer = self._down_timers.pop(id(fault), None)
+            if timer is not None:
+                timer.cancel()
+            if down and fault.value and self._loop is not None:
+                self._down_timers[id(fault)] = self._loop.call_later(float(fault.value), self.faults.remove, fault)
+
+        self._call_in_loop(apply)
+
+
+def _find_portal() -> Callable[..., web.Application] | None:
+    """The portal helper's ``build_portal_app``, wherever in ``mockserver.portal`` it lives."""
+    import importlib
+
+    for mod in ("mockserver.portal", "mockserver.portal.app"):
+        try:
+            fn = getattr(importlib.import_module(mod), "build_portal_app", None)
+        except ImportError:
+            continue
+        if fn is not None:
+            return fn  # type: ignore[no-any-return]
+    return None
+
+
+async def _portal_missing(request: web.Request) -> web.StreamResponse:
+    return web.json_response(
+        {"message": "The portal of the ravensec mock is not available in this build (mockserver.portal)."},
+        status=503,
+    )

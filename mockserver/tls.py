@@ -1,0 +1,242 @@
+"""The mock's PKI (one CA signing every node and portal certificate) and server TLS contexts that, like
+RavenDB, let ANY client certificate complete the handshake.
+
+RavenDB asks for a client certificate but never fails the handshake over it: self-signed, unknown issuer,
+expired or not yet valid certificates all get through, and the HTTP layer decides. Python's ``ssl`` with
+``CERT_OPTIONAL`` rejects those, so we replace OpenSSL's whole chain verification on the context with a
+callback that accepts everything (``SSL_CTX_set_cert_verify_callback`` through ctypes). That is checked once
+with a real handshake; where it cannot work we fall back to trust anchors plus partial-chain and
+no-time-check flags, which still refuses self-signed certificates of unknown keys (``ACCEPT_ANY_CLIENT_CERT``
+tells which mode is active; a test pins the divergence).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import datetime as dt
+import hashlib
+import logging
+import socket
+import ssl
+import tempfile
+import threading
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from core.certs.bundle import CertBundle
+
+log = logging.getLogger(__name__)
+
+# OpenSSL's X509_V_FLAG_NO_CHECK_TIME: used only by the fallback.
+_NO_CHECK_TIME = 0x200000
+
+_VerifyCallback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)
+
+
+@_VerifyCallback
+def _accept_any(_store_ctx: int | None, _arg: int | None) -> int:
+    # Returning 1 tells OpenSSL the peer chain verified; the HTTP layer judges the certificate.
+    return 1
+
+
+def _load_libssl() -> ctypes.CDLL | None:
+    """The libssl that ``_ssl`` is linked against (found in our own memory map), else None."""
+    import _ssl  # noqa: F401  (make sure the library is mapped)
+
+    try:
+        with open("/proc/self/maps", encoding="utf-8") as maps:
+            for line in maps:
+                name = line.rsplit(None, 1)[-1]
+                if "/libssl" in name and ".so" in name:
+                    return ctypes.CDLL(name)
+    except OSError:
+        pass
+    return None
+
+
+_LIBSSL = _load_libssl()
+if _LIBSSL is not None:
+    _LIBSSL.SSL_CTX_set_cert_verify_callback.argtypes = [ctypes.c_void_p, _VerifyCallback, ctypes.c_void_p]
+    _LIBSSL.SSL_CTX_set_cert_verify_callback.restype = None
+    _LIBSSL.SSL_CTX_get_verify_mode.argtypes = [ctypes.c_void_p]
+    _LIBSSL.SSL_CTX_get_verify_mode.restype = ctypes.c_int
+
+
+def _ssl_ctx_pointer(ctx: ssl.SSLContext) -> int | None:
+    # CPython 3.11 PySSLContext: PyObject_HEAD (refcount + type, 16 bytes on 64-bit) then ``SSL_CTX *ctx``.
+    if _LIBSSL is None or ctypes.sizeof(ctypes.c_void_p) != 8:
+        return None
+    ptr = ctypes.c_void_p.from_address(id(ctx) + 16).value
+    if not ptr:
+        return None
+    # Sanity check that the pointer really is this context's SSL_CTX: the verify modes must agree.
+    if _LIBSSL.SSL_CTX_get_verify_mode(ptr) != (1 if ctx.verify_mode == ssl.CERT_OPTIONAL else -1):
+        return None
+    return ptr
+
+
+def _install_accept_any(ctx: ssl.SSLContext) -> bool:
+    ctx.verify_mode = ssl.CERT_OPTIONAL
+    ptr = _ssl_ctx_pointer(ctx)
+    if ptr is None or _LIBSSL is None:
+        return False
+    _LIBSSL.SSL_CTX_set_cert_verify_callback(ptr, _accept_any, None)
+    return True
+
+
+def _self_test() -> bool:
+    """Handshake over a socket pair with an expired self-signed client certificate."""
+    try:
+        now = dt.datetime.now(dt.UTC)
+        key = ec.generate_private_key(ec.SECP256R1())
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ravensec self-test")])
+
+        def cert(days_from: int, days_to: int) -> x509.Certificate:
+            return (
+                x509.CertificateBuilder()
+                .subject_name(name)
+                .issuer_name(name)
+                .public_key(key.public_key())
+                .serial_number(x509.random_serial_number())
+                .not_valid_before(now + dt.timedelta(days=days_from))
+                .not_valid_after(now + dt.timedelta(days=days_to))
+                .sign(key, hashes.SHA256())
+            )
+
+        server_cert, client_cert = cert(-1, 1), cert(-10, -1)
+        key_pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        with tempfile.TemporaryDirectory() as tmp:
+            spem, cpem = Path(tmp, "s.pem"), Path(tmp, "c.pem")
+            spem.write_bytes(server_cert.public_bytes(serialization.Encoding.PEM) + key_pem)
+            cpem.write_bytes(client_cert.public_bytes(serialization.Encoding.PEM) + key_pem)
+            sctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            sctx.load_cert_chain(spem)
+            if not _install_accept_any(sctx):
+                return False
+            cctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            cctx.check_hostname = False
+            cctx.verify_mode = ssl.CERT_NONE
+            cctx.load_cert_chain(cpem)
+        a, b = socket.socketpair()
+        got: list[bytes | None] = []
+
+        def serve() -> None:
+            try:
+                with sctx.wrap_socket(a, server_side=True) as s:
+                    got.append(s.getpeercert(binary_form=True))
+            except (OSError, ssl.SSLError):
+                got.append(None)
+
+        t = threading.Thread(target=serve, daemon=True)
+        t.start()
+        try:
+            with cctx.wrap_socket(b) as c:
+                c.settimeout(2)
+                try:
+                    c.recv(1)
+                except (OSError, ssl.SSLError):
+                    pass
+        except (OSError, ssl.SSLError):
+            pass
+        t.join(2)
+        return bool(got) and got[0] == client_cert.public_bytes(serialization.Encoding.DER)
+    except Exception:  # any surprise means: do not rely on the hook
+        log.debug("accept-any TLS self-test failed", exc_info=True)
+        return False
+
+
+# True when every client certificate completes the handshake (the real server's behaviour).
+ACCEPT_ANY_CLIENT_CERT: bool = _self_test()
+
+
+def accept_any_client_context(
+    cert_file: Path, *, trust_anchors: list[bytes] | None = None, force_fallback: bool = False
+) -> ssl.SSLContext:
+    """A TLS server context presenting ``cert_file`` (PEM cert+key) that asks for a client certificate.
+
+    With the hook every client certificate gets through. In the fallback (``force_fallback`` or no hook),
+    only certificates chaining to or equal to one of ``trust_anchors`` (PEM) do, at any date.
+    """
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert_file)
+    if not force_fallback and ACCEPT_ANY_CLIENT_CERT and _install_accept_any(ctx):
+        return ctx
+    ctx.verify_mode = ssl.CERT_OPTIONAL
+    ctx.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN | _NO_CHECK_TIME
+    for pem in trust_anchors or []:
+        ctx.load_verify_locations(cadata=pem.decode())
+    return ctx
+
+
+def thumbprint_of_der(der: bytes) -> str:
+    """Uppercase hex SHA-1 of a DER certificate: RavenDB's identity of a certificate."""
+    return hashlib.sha1(der).hexdigest().upper()
+
+
+class MockPki:
+    """One deterministic CA (``seed``) and the server certificates it signs, cached per host list/label."""
+
+    def __init__(self, seed: int = 0) -> None:
+        from core.certs.generate import generate_key, make_ca
+
+        self.seed = seed
+        self.ca: CertBundle = make_ca(
+            "RavenDB Cloud Mock CA", key=generate_key("ec-p256", seed=seed * 1000 + 1)
+        )
+        self.ca_pem: bytes = self.ca.cert_pem()
+        self._servers: dict[tuple[tuple[str, ...], str], CertBundle] = {}
+        self._pem_files: dict[str, Path] = {}
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self._lock = threading.Lock()
+
+    def server_bundle(self, hosts: list[str], *, label: str = "") -> CertBundle:
+        """A server certificate for ``hosts`` (DNS names and IPs) signed by the CA; cached.
+
+        ``label`` keeps distinct certificates for the same hosts (one per product, so that one product's
+        server certificate is not another product's cluster identity).
+        """
+        from core.certs.generate import generate_key, make_server_certificate
+
+        k = (tuple(hosts), label)
+        with self._lock:
+            b = self._servers.get(k)
+            if b is None:
+                # A stable seed per (hosts, label) keeps the keys deterministic across runs.
+                digest = hashlib.sha256(repr(k).encode()).digest()
+                sub_seed = self.seed * 1000 + 2 + int.from_bytes(digest[:4], "big")
+                b = make_server_certificate(hosts, self.ca, key=generate_key("ec-p256", seed=sub_seed))
+                self._servers[k] = b
+            return b
+
+    def _pem_file(self, bundle: CertBundle) -> Path:
+        tp = thumbprint_of_der(bundle.cert_der())
+        with self._lock:
+            path = self._pem_files.get(tp)
+            if path is None:
+                if self._tmp is None:
+                    self._tmp = tempfile.TemporaryDirectory(prefix="ravensec-mock-tls-")
+                path = Path(self._tmp.name, f"{tp}.pem")
+                path.touch(mode=0o600)
+                path.write_bytes(bundle.cert_pem() + self.ca_pem + bundle.key_pem())
+                self._pem_files[tp] = path
+            return path
+
+    def server_context(self, bundle: CertBundle, *, force_fallback: bool = False) -> ssl.SSLContext:
+        """A server context presenting ``bundle`` (plus the CA) that lets any client certificate through."""
+        return accept_any_client_context(
+            self._pem_file(bundle), trust_anchors=[self.ca_pem], force_fallback=force_fallback
+        )
+
+    def close(self) -> None:
+        """Remove the temporary PEM files the contexts were loaded from."""
+        with self._lock:
+            if self._tmp is not None:
+                self._tmp.cleanup()
+                self._tmp = None
+                self._pem_files.clear()

@@ -90,7 +90,9 @@ def _by_clearance(entry: CertEntry) -> AuthStatus:
     return AuthStatus.ALLOWED
 
 
-def identify(cluster: Cluster, der: bytes | None, now: datetime, *, issuers: tuple[bytes, ...] = ()) -> Identity:
+def identify(
+    cluster: Cluster, der: bytes | None, now: datetime, *, issuers: tuple[bytes, ...] = ()
+) -> Identity:
     """The caller's status in the server's order. ``issuers`` are DER subjects of issuers the server knows
     (its own CA) for the renewal rule. Call with the cluster's lock held."""
     if not der:
@@ -110,7 +112,9 @@ def identify(cluster: Cluster, der: bytes | None, now: datetime, *, issuers: tup
         return Identity(AuthStatus.EXPIRED, **base)  # type: ignore[arg-type]
     if cert.not_valid_before_utc > now:
         return Identity(AuthStatus.NOT_YET_VALID, **base)  # type: ignore[arg-type]
-    if tp == cluster.server_thumbprint.upper() or tp in {t.upper() for t in cluster.well_known_admin_thumbprints}:
+    if tp == cluster.server_thumbprint.upper() or tp in {
+        t.upper() for t in cluster.well_known_admin_thumbprints
+    }:
         return Identity(AuthStatus.CLUSTER_ADMIN, is_server=tp == cluster.server_thumbprint.upper(), **base)  # type: ignore[arg-type]
     entry = cluster.certificates.get(tp) or next(
         (e for t, e in cluster.certificates.items() if t.upper() == tp), None

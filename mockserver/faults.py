@@ -48,9 +48,8 @@ class Fault:
         if self.route is None:
             return True
         path = path.split("?", 1)[0]
-        if self.route.endswith("*") and not self.route.endswith("/*/"):
-            if path.lower().startswith(self.route[:-1].lower()):
-                return True
+        if self.route.endswith("*") and path.lower().startswith(self.route[:-1].lower()):
+            return True
         if path.lower().rstrip("/") == self.route.lower().rstrip("/"):
             return True
         rm = routes.match(method, path)
@@ -156,7 +155,10 @@ def faults_middleware(faults: Faults, node: str) -> Callable[..., Awaitable[web.
             return await handler(request)  # type: ignore[no-any-return]
         if fault.kind == "status":
             status = int(fault.value)
-            body = {"Type": "InjectedFault", "Message": f"Fault injected by the ravensec mock: HTTP {status}."}
+            body = {
+                "Type": "InjectedFault",
+                "Message": f"Fault injected by the ravensec mock: HTTP {status}.",
+            }
             headers = {"Retry-After": "1"} if status == 429 else {}
             return web.json_response(body, status=status, headers=headers)
         if fault.kind == "drop":

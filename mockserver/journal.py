@@ -42,7 +42,9 @@ class Journal(list[JournalEntry]):
         with self._lock:
             self.clear()
 
-    def find(self, *, method: str | None = None, path: str | None = None, node: str | None = None) -> list[JournalEntry]:
+    def find(
+        self, *, method: str | None = None, path: str | None = None, node: str | None = None
+    ) -> list[JournalEntry]:
         """Entries matching all given fields; ``path`` matches without the query string."""
         return [
             e

@@ -130,7 +130,10 @@ class MockCloud:
                 return p
         from core.errors import UsageError
 
-        raise UsageError(f"The mock world has no product {name_or_id!r}.", hint=f"Known: {', '.join(p.name for p in prods.values())}.")
+        raise UsageError(
+            f"The mock world has no product {name_or_id!r}.",
+            hint=f"Known: {', '.join(p.name for p in prods.values())}.",
+        )
 
     def profile(self, name: str = "mock") -> Profile:
         prods = self.products
@@ -281,7 +284,11 @@ class MockCloud:
         )
 
     def _portal_app(self) -> web.Application:
-        mws = [journal_middleware(self.journal, "portal"), faults_middleware(self.faults, "portal"), self._sync_after]
+        mws = [
+            journal_middleware(self.journal, "portal"),
+            faults_middleware(self.faults, "portal"),
+            self._sync_after,
+        ]
         build_portal_app = _find_portal()
         if build_portal_app is None:
             app = web.Application(middlewares=mws)
@@ -336,7 +343,9 @@ class MockCloud:
     def _apply_listeners(self) -> None:
         """Give the world's nodes their listener's URL (after start and after reset). Lock held."""
         for p in self.state.products.values():
-            p.cluster.server_thumbprint = thumbprint_of_der(self.pki.server_bundle(HOSTS, label=p.id).cert_der())
+            p.cluster.server_thumbprint = thumbprint_of_der(
+                self.pki.server_bundle(HOSTS, label=p.id).cert_der()
+            )
             for n in p.nodes:
                 lst = self._nodes.get((p.id, n.tag))
                 if lst is not None:
@@ -350,7 +359,9 @@ class MockCloud:
             if not mp.cluster_admin_pem.exists():
                 _write_private(mp.cluster_admin_pem, p.cluster_admin_cert.combined_pem())
         if self.state_dir is not None and self._portal is not None:
-            _write_private(self.state_dir / "connection.json", json.dumps(self.connection_info(), indent=2).encode())
+            _write_private(
+                self.state_dir / "connection.json", json.dumps(self.connection_info(), indent=2).encode()
+            )
 
     def _call_in_loop(self, fn: Callable[[], object]) -> None:
         """Run ``fn`` on the server loop; from another thread, wait until it has run."""
@@ -394,7 +405,9 @@ class MockCloud:
             if timer is not None:
                 timer.cancel()
             if down and fault.value and self._loop is not None:
-                self._down_timers[id(fault)] = self._loop.call_later(float(fault.value), self.faults.remove, fault)
+                self._down_timers[id(fault)] = self._loop.call_later(
+                    float(fault.value), self.faults.remove, fault
+                )
 
         self._call_in_loop(apply)
 

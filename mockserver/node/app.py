@@ -11,6 +11,7 @@ Database missing: the server's exception is ``DatabaseDoesNotExistException``; s
 from __future__ import annotations
 
 import ipaddress
+import logging
 from collections.abc import Iterable
 from typing import Any
 
@@ -31,6 +32,9 @@ from mockserver.node.errors import (
     not_simulated,
 )
 from mockserver.state import CloudState, MockNode, ProductState
+
+log = logging.getLogger(__name__)
+MOCK_BUG = "RavensecMock.InternalError"
 
 STATE_KEY: web.AppKey[CloudState] = web.AppKey("state", CloudState)
 PRODUCT_KEY: web.AppKey[str] = web.AppKey("product_id", str)
@@ -122,6 +126,13 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
         return await handler(Ctx(request, state, product, node, identity, rm.database))
     except ServerError as err:
         return error_response(request, err)
+    except (ConnectionError, web.HTTPException):
+        raise
+    except Exception as exc:
+        # A bug of the mock, not a simulated server error: answered like the server's generic 500, with a
+        # type nobody will confuse with RavenDB's own.
+        log.exception("mock handler failed for %s %s", request.method, request.path)
+        return error_response(request, ServerError(MOCK_BUG, f"The ravensec mock failed: {exc!r}"))
 
 
 @web.middleware

@@ -24,7 +24,14 @@ from core import wiredates
 from core.certs.bundle import CertBundle
 from core.models import DatabaseAccess, SecurityClearance
 from mockserver.node.context import Ctx, handles
-from mockserver.node.errors import ARGUMENT, INVALID_OPERATION, ServerError, argument_error, invalid_operation, json_response
+from mockserver.node.errors import (
+    ARGUMENT,
+    INVALID_OPERATION,
+    ServerError,
+    argument_error,
+    invalid_operation,
+    json_response,
+)
 from mockserver.state import CertEntry
 from mockserver.tls import thumbprint_of_der
 
@@ -35,7 +42,9 @@ _ADMINISH = (SecurityClearance.CLUSTER_ADMIN, SecurityClearance.CLUSTER_NODE)
 
 
 def pinning_hash_of(cert: x509.Certificate) -> str:
-    spki = cert.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    spki = cert.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     return base64.b64encode(hashlib.sha256(spki).digest()).decode()
 
 
@@ -100,7 +109,11 @@ async def list_certificates(ctx: Ctx) -> web.StreamResponse:
                     return web.Response(status=404)
                 results = [entry.definition().to_wire(metadata_only=meta)]
         else:
-            defs = [e.definition().to_wire(metadata_only=meta) for e in certs.values() if secondary or not e.primary_key]
+            defs = [
+                e.definition().to_wire(metadata_only=meta)
+                for e in certs.values()
+                if secondary or not e.primary_key
+            ]
             results = [server if not meta else {k: v for k, v in server.items() if k != "Certificate"}, *defs]
             if name is not None:
                 results = [d for d in results if d["Name"].lower() == name.lower()]
@@ -114,7 +127,9 @@ async def list_certificates(ctx: Ctx) -> web.StreamResponse:
     return json_response(body)
 
 
-def _validate_definition(d: Any, *, need_permissions: bool = True) -> tuple[str, SecurityClearance, dict[str, DatabaseAccess]]:
+def _validate_definition(
+    d: Any, *, need_permissions: bool = True
+) -> tuple[str, SecurityClearance, dict[str, DatabaseAccess]]:
     if not isinstance(d, dict):
         raise argument_error("Name is a required field in the certificate definition")
     name = d.get("Name")
@@ -128,7 +143,9 @@ def _validate_definition(d: Any, *, need_permissions: bool = True) -> tuple[str,
         if not str(db).strip():
             raise argument_error("Error in permissions in the certificate definition, database name is empty")
         try:
-            perms[str(db)] = DatabaseAccess(str(acc)) if str(acc) in {a.value for a in DatabaseAccess} else _access(acc)
+            perms[str(db)] = (
+                DatabaseAccess(str(acc)) if str(acc) in {a.value for a in DatabaseAccess} else _access(acc)
+            )
         except ValueError:
             raise argument_error(
                 f"Error in permissions in the certificate definition, invalid access {acc} for database {db}"
@@ -164,7 +181,11 @@ async def generate(ctx: Ctx) -> web.StreamResponse:
     not_after = _not_after(d.get("NotAfter"), now)
     password = d.get("Password") or None
     bundle = make_client_certificate(
-        name, key_type="ec-p256", issuer=ctx.request.app[ISSUER_KEY], not_before=now - timedelta(days=1), not_after=not_after
+        name,
+        key_type="ec-p256",
+        issuer=ctx.request.app[ISSUER_KEY],
+        not_before=now - timedelta(days=1),
+        not_after=not_after,
     )
     entry = entry_for(bundle.certificate, name, clearance, perms, generated=True)
     with ctx.state.lock:
@@ -173,7 +194,10 @@ async def generate(ctx: Ctx) -> web.StreamResponse:
     data = build_server_package(bundle, name, password=password)
     return web.Response(
         body=data,
-        headers={"Content-Type": "application/octet-stream", "Content-Disposition": f"attachment; filename={name}.zip"},
+        headers={
+            "Content-Type": "application/octet-stream",
+            "Content-Disposition": f"attachment; filename={name}.zip",
+        },
     )
 
 
@@ -286,9 +310,14 @@ async def delete(ctx: Ctx) -> web.StreamResponse:
         entry = certs.get(tp)
         if entry is None:
             return web.Response(status=204)
-        in_use = ctx.identity.entry is not None and ctx.identity.entry.thumbprint in (tp, *entry.secondary_keys)
+        in_use = ctx.identity.entry is not None and ctx.identity.entry.thumbprint in (
+            tp,
+            *entry.secondary_keys,
+        )
         if in_use or ctx.identity.thumbprint == tp:
-            raise invalid_operation(f"Cannot delete {entry.name} because it's the current client certificate being used")
+            raise invalid_operation(
+                f"Cannot delete {entry.name} because it's the current client certificate being used"
+            )
         if entry.clearance in _ADMINISH and not _is_cluster_admin(ctx):
             raise invalid_operation(
                 f"Cannot delete the certificate '{entry.name}' with '{entry.clearance.value}' security clearance "
@@ -319,5 +348,8 @@ async def export(ctx: Ctx) -> web.StreamResponse:
     )
     return web.Response(
         body=data,
-        headers={"Content-Type": "application/octet-stream", "Content-Disposition": "attachment; filename=cluster.server.certificate.pfx"},
+        headers={
+            "Content-Type": "application/octet-stream",
+            "Content-Disposition": "attachment; filename=cluster.server.certificate.pfx",
+        },
     )

@@ -52,9 +52,7 @@ async def database_topology(ctx: Ctx) -> web.StreamResponse:
         if name:
             db = ctx.product.cluster.databases.get(name.lower())
             if db is None:
-                raise ServerError(
-                    "Error", f"Database {name} wasn't found", 503, {"Database-Missing": name}
-                )
+                raise ServerError("Error", f"Database {name} wasn't found", 503, {"Database-Missing": name})
             if ctx.identity.access(db.name) is None:
                 msg = (
                     f"Could not authorize access to {db.name} using provided client certificate "
@@ -78,7 +76,12 @@ async def build_version(ctx: Ctx) -> web.StreamResponse:
     product_version = ".".join(parts[:2]) if len(parts) >= 2 else full
     build = int(full.rsplit("-", 1)[-1]) if full.rsplit("-", 1)[-1].isdigit() else 62000
     return json_response(
-        {"BuildVersion": build, "ProductVersion": product_version, "CommitHash": "ravensecmock", "FullVersion": full}
+        {
+            "BuildVersion": build,
+            "ProductVersion": product_version,
+            "CommitHash": "ravensecmock",
+            "FullVersion": full,
+        }
     )
 
 
@@ -94,7 +97,9 @@ async def whoami(ctx: Ctx) -> web.StreamResponse:
         entry = ident.entry
         if entry is not None and entry.thumbprint in ctx.product.cluster.certificates:
             d = entry.definition().to_wire()
-            d["Thumbprint"] = ident.thumbprint  # a renewal shows its own thumbprint with the rights it inherits
+            d["Thumbprint"] = (
+                ident.thumbprint
+            )  # a renewal shows its own thumbprint with the rights it inherits
             return json_response(d)
     if ident.is_server:
         from mockserver.node.certificates import server_definition

@@ -21,7 +21,9 @@ async def list_databases(ctx: Ctx) -> web.StreamResponse:
     names_only = (ctx.q("namesOnly") or "").lower() == "true"
     with ctx.state.lock:
         names = [
-            db.name for db in ctx.product.cluster.databases.values() if ctx.identity.access(db.name) is not None
+            db.name
+            for db in ctx.product.cluster.databases.values()
+            if ctx.identity.access(db.name) is not None
         ]
         names = names[start : start + page if page else None]
         if names_only:

@@ -48,7 +48,11 @@ def _put(ctx: Ctx, db: Database, doc_id: str, body: dict[str, Any], expected_cv:
         )
     if doc_id.endswith("|") or doc_id.endswith("/"):
         # Server-side ids: "users|" or "users/" get the next etag as suffix.
-        doc_id = f"{doc_id[:-1]}/{db.etag + 1}-{ctx.node.tag}" if doc_id.endswith("/") else f"{doc_id[:-1]}/{db.etag + 1}"
+        doc_id = (
+            f"{doc_id[:-1]}/{db.etag + 1}-{ctx.node.tag}"
+            if doc_id.endswith("/")
+            else f"{doc_id[:-1]}/{db.etag + 1}"
+        )
     meta = body.get("@metadata") or {}
     collection = str(meta.get("@collection") or "@empty")
     db.etag += 1
@@ -93,7 +97,9 @@ async def bulk_docs(ctx: Ctx) -> web.StreamResponse:
                 results.append({"Type": "DELETE", "@id": doc_id, "Id": doc_id, "Deleted": existed})
             else:
                 raise ServerError(
-                    "System.NotSupportedException", f"The ravensec mock does not simulate batch command {kind}", 501
+                    "System.NotSupportedException",
+                    f"The ravensec mock does not simulate batch command {kind}",
+                    501,
                 )
     return json_response({"Results": results}, 201)
 

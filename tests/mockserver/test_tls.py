@@ -1,0 +1,132 @@
+"""Real TLS: node certificates, and every kind of client certificate completing the handshake."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import requests
+from cryptography import x509
+
+from mockserver import MockCloud, tls
+from tests.mockserver.conftest import PRODUCT_ID, identity_bundle, node_url, session, who
+
+
+def test_hook_is_active_on_this_platform() -> None:
+    # The whole mock relies on it; if this fails the fallback (documented below) is in use.
+    assert tls.ACCEPT_ANY_CLIENT_CERT
+
+
+def test_node_certificate_names_localhost_and_127_0_0_1_and_chains_to_the_ca(cloud: MockCloud) -> None:
+    url = node_url(cloud)
+    port = int(url.rsplit(":", 1)[1])
+    pem = ssl.get_server_certificate(("127.0.0.1", port))
+    cert = x509.load_pem_x509_certificate(pem.encode())
+    san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert "localhost" in san.get_values_for_type(x509.DNSName)
+    assert "127.0.0.1" in [str(ip) for ip in san.get_values_for_type(x509.IPAddress)]
+    ca = x509.load_pem_x509_certificate(Path(cloud.ca_path).read_bytes())
+    assert cert.issuer == ca.subject
+    # Hostname verification passes both ways with the CA as the only trust anchor.
+    s = requests.Session()
+    s.trust_env = False
+    for base in (url, f"https://localhost:{port}"):
+        r = s.get(base + "/setup/alive", verify=str(cloud.ca_path))
+        assert r.status_code == 204
+        assert r.headers["Raven-Server-Version"]
+
+
+def test_a_client_trusting_only_the_system_store_rejects_the_node(cloud: MockCloud) -> None:
+    s = requests.Session()
+    s.trust_env = False
+    with pytest.raises(requests.exceptions.SSLError):
+        s.get(node_url(cloud) + "/setup/alive", verify=True)
+
+
+@pytest.mark.parametrize("name", ["unknown", "expired", "not-yet-valid", "disabled", "none"])
+def test_every_client_certificate_completes_the_handshake(cloud: MockCloud, pem_dir: Path, name: str) -> None:
+    # The refusal is an HTTP 403 with RavenDB's JSON, never a TLS failure.
+    r = session(cloud, who(name, pem_dir)).get(node_url(cloud) + "/cluster/topology")
+    assert r.status_code == 403
+    assert r.json()["Type"] == "InvalidAuth"
+    assert r.headers["Content-Type"] == "application/json; charset=utf-8"
+
+
+def test_the_peer_certificate_is_read_per_request(cloud: MockCloud, pem_dir: Path) -> None:
+    ident = who("user-rw", pem_dir)
+    r = session(cloud, ident).get(node_url(cloud) + "/certificates/whoami")
+    assert r.status_code == 200
+    assert r.json()["Thumbprint"] == ident.thumbprint
+    assert cloud.journal.find(path="/certificates/whoami")[-1].thumbprint == ident.thumbprint
+
+
+def _handshake(ctx: ssl.SSLContext, client_pem: Path) -> bytes | None:
+    a, b = socket.socketpair()
+    got: list[bytes | None] = []
+
+    def serve() -> None:
+        try:
+            with ctx.wrap_socket(a, server_side=True) as s:
+                got.append(s.getpeercert(binary_form=True))
+        except (OSError, ssl.SSLError):
+            got.append(None)
+
+    t = threading.Thread(target=serve)
+    t.start()
+    cctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    cctx.check_hostname = False
+    cctx.verify_mode = ssl.CERT_NONE
+    cctx.load_cert_chain(client_pem)
+    try:
+        with cctx.wrap_socket(b) as c:
+            c.settimeout(5)
+            c.recv(1)
+    except (OSError, ssl.SSLError):
+        pass
+    t.join(5)
+    return got[0] if got else None
+
+
+def test_fallback_context_diverges_from_the_server_for_unknown_self_signed_certs(tmp_path: Path) -> None:
+    """Pins the documented divergence of the fallback: without the hook, a self-signed certificate of an
+    unknown key fails the handshake (the real server would answer 403), while a CA-signed expired one
+    still gets through (no time check)."""
+    from core.certs.generate import generate_key, make_client_certificate
+
+    pki = tls.MockPki(seed=7)
+    try:
+        server = pki.server_bundle(["localhost", "127.0.0.1"])
+        fallback = pki.server_context(server, force_fallback=True)
+        hooked = pki.server_context(server)
+        self_signed = tmp_path / "self.pem"
+        self_signed.write_bytes(identity_bundle("unknown").combined_pem())
+        now = datetime.now(UTC)
+        expired = make_client_certificate(
+            "old",
+            key_type="ec-p256",
+            key=generate_key("ec-p256", seed=77),
+            issuer=pki.ca,
+            not_before=now - timedelta(days=30),
+            not_after=now - timedelta(days=1),
+        )
+        expired_pem = tmp_path / "expired.pem"
+        expired_pem.write_bytes(expired.combined_pem())
+        assert _handshake(fallback, self_signed) is None
+        assert _handshake(fallback, expired_pem) == expired.cert_der()
+        assert _handshake(hooked, self_signed) == identity_bundle("unknown").cert_der()
+    finally:
+        pki.close()
+
+
+def test_pki_is_deterministic_and_caches_server_certificates() -> None:
+    a, b = tls.MockPki(seed=3), tls.MockPki(seed=3)
+    assert a.ca.private_key is not None and b.ca.private_key is not None
+    assert a.ca.certificate.public_key() == b.ca.certificate.public_key()
+    hosts = ["localhost", "127.0.0.1"]
+    assert a.server_bundle(hosts) is a.server_bundle(hosts)
+    assert a.server_bundle(hosts, label="p1").cert_der() != a.server_bundle(hosts, label="p2").cert_der()
+    assert PRODUCT_ID

@@ -21,6 +21,7 @@ class JournalEntry:
     thumbprint: str  # of the client certificate, "" without one
     status: int  # 0 when the connection was dropped without an answer
     peer: str  # the client's IP address
+    peer_port: int = 0  # the client's source port: equal ports mean one keep-alive connection
 
 
 class Journal(list[JournalEntry]):
@@ -75,6 +76,7 @@ def journal_middleware(journal: Journal, node: str) -> Callable[..., Awaitable[w
             "node": node,
             "thumbprint": _thumbprint(request),
             "peer": str(peer[0]) if peer else "",
+            "peer_port": int(peer[1]) if peer else 0,
         }
         try:
             resp: web.StreamResponse = await handler(request)

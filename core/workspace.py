@@ -1,0 +1,407 @@
+"""The facade the TUI and the CLI use: one profile's products, certificates, IP rules and backups.
+
+``Workspace.open(profile)`` wires a :class:`CloudApi` (cloud and mock kinds) and, lazily, one
+:class:`InstanceClient` per product. A "direct" profile is one pseudo product ``"direct"`` made of
+``profile.nodes``, with no Cloud API. Read-only is enforced here, before any request leaves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from .certs.bundle import CertBundle
+from .errors import ConfigError, NotFound, NotSupported, RavensecError, ReadOnlyError, UsageError
+from .http.cloud_api import CloudApi
+from .http.instance import InstanceClient, Permissions
+from .models import Backup, CertificateDefinition, IpRule, Node, Product, SecurityClearance
+from .profile import Profile
+
+__all__ = ["DIRECT_PRODUCT_ID", "Capabilities", "Workspace"]
+
+DIRECT_PRODUCT_ID = "direct"
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    edit_ip_rules: bool
+    backups: bool
+    regenerate_certificate: bool
+    portal_url: str
+
+
+@dataclass(frozen=True)
+class _Connection:
+    """What a running mock's ``state_dir/connection.json`` tells us."""
+
+    portal_url: str
+    api_url: str
+    api_key: str
+    ca_path: Path | None
+    node_urls: Mapping[str, Mapping[str, str]]
+
+    @classmethod
+    def read(cls, state_dir: Path) -> _Connection:
+        path = state_dir / "connection.json"
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(
+                "connection.json is missing: is the mock running?",
+                path=str(path),
+                hint="Start it with `ravensec-mock serve --state-dir DIR` first.",
+            ) from None
+        except (OSError, ValueError) as e:
+            raise ConfigError(f"cannot read connection.json ({e})", path=str(path)) from None
+        try:
+            products = raw.get("products") or {}
+            return cls(
+                portal_url=str(raw["portal_url"]),
+                api_url=str(raw["api_url"]),
+                api_key=str(raw["api_key"]),
+                ca_path=Path(raw["ca_path"]) if raw.get("ca_path") else None,
+                node_urls={pid: dict(p.get("node_urls") or {}) for pid, p in products.items()},
+            )
+        except (KeyError, AttributeError, TypeError) as e:
+            raise ConfigError(f"connection.json lacks a field ({e})", path=str(path)) from None
+
+
+def _safe_name(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "certificate"
+
+
+class Workspace:
+    """Open with ``await Workspace.open(profile)`` or ``async with await Workspace.open(profile)``."""
+
+    def __init__(
+        self,
+        profile: Profile,
+        *,
+        read_only: bool,
+        api: CloudApi | None,
+        capabilities: Capabilities,
+        ca_file: Path | None,
+        connection: _Connection | None = None,
+    ) -> None:
+        self.profile = profile
+        self.read_only = read_only
+        self.capabilities = capabilities
+        self.skipped: dict[str, str] = {}  # product id -> why `expiring()` could not read it
+        self._api = api
+        self._ca_file = ca_file
+        self._connection = connection
+        self._clients: dict[str, InstanceClient] = {}
+        self._products: dict[str, Product] = {}
+        self._client_lock = asyncio.Lock()
+
+    # ------------------------------------------------------------------------------------------ lifecycle
+
+    @classmethod
+    async def open(cls, profile: Profile, *, read_only: bool | None = None) -> Workspace:
+        ro = profile.read_only if read_only is None else read_only
+        if profile.kind == "direct":
+            if not profile.nodes:
+                raise ConfigError("a direct profile needs at least one node URL", key=f"{profile.name}.nodes")
+            caps = Capabilities(False, False, False, profile.portal_url)
+            return cls(profile, read_only=ro, api=None, capabilities=caps, ca_file=profile.ca_file)
+        conn = _Connection.read(profile.state_dir) if profile.kind == "mock" and profile.state_dir else None
+        api_url = conn.api_url if conn else profile.api_url
+        api_key = conn.api_key if conn else profile.api_key
+        ca_file = (conn.ca_path if conn else None) or profile.ca_file
+        portal = conn.portal_url if conn else profile.portal_url
+        if not api_key:
+            raise ConfigError(
+                "no API key for this profile",
+                key=f"{profile.name}.api_key",
+                hint="Store one with `ravensec profile set-key` (kept in the 0600 secrets file) or env:VAR.",
+            )
+        api = CloudApi(api_url, api_key, ca_file=ca_file, timeout=profile.timeout, portal_url=portal)
+        try:
+            ext = await api.capabilities()
+        except BaseException:
+            await api.close()
+            raise
+        caps = Capabilities(ext.allowed_ips_edit, ext.backups, ext.regenerate_certificate, portal)
+        return cls(profile, read_only=ro, api=api, capabilities=caps, ca_file=ca_file, connection=conn)
+
+    async def __aenter__(self) -> Workspace:
+        return self
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        clients, self._clients = list(self._clients.values()), {}
+        await asyncio.gather(*(c.close() for c in clients), return_exceptions=True)
+        if self._api is not None:
+            await self._api.close()
+
+    def _write(self, what: str) -> None:
+        if self.read_only:
+            raise ReadOnlyError(what)
+
+    def _cloud(self, what: str) -> CloudApi:
+        if self._api is None:
+            raise NotSupported(
+                f"A direct profile has no Cloud API, so it cannot {what}.",
+                hint="Use a cloud profile (API key) for this product.",
+                portal_url=self.profile.portal_url,
+            )
+        return self._api
+
+    # ------------------------------------------------------------------------------------------ products
+
+    def _direct_product(self) -> Product:
+        nodes = tuple(Node(chr(ord("A") + i), u.rstrip("/")) for i, u in enumerate(self.profile.nodes))
+        return Product(id=DIRECT_PRODUCT_ID, display_name=self.profile.name, nodes=nodes)
+
+    async def list_products(self) -> list[Product]:
+        if self._api is None:
+            products = [self._direct_product()]
+        else:
+            api = self._api
+            summaries = await api.list_products()
+            products = list(await asyncio.gather(*(api.product(s.id) for s in summaries)))
+        self._products.update({p.id: p for p in products})
+        return products
+
+    async def get_product(self, product_id: str) -> Product:
+        if self._api is None:
+            if product_id != DIRECT_PRODUCT_ID:
+                raise NotFound(f"A direct profile has one product, {DIRECT_PRODUCT_ID!r}, not {product_id!r}.")
+            product = self._direct_product()
+        else:
+            product = await self._api.product(product_id)
+        self._products[product_id] = product
+        return product
+
+    async def download_certificate_package(self, product_id: str, dest_dir: Path) -> list[Path]:
+        from .certs.packages import extract_package
+
+        data = await self._cloud("download the product's certificate package").certificate_package(product_id)
+        return extract_package(data, dest_dir)
+
+    # ------------------------------------------------------------------------------------------ nodes
+
+    async def _instance(self, product_id: str) -> InstanceClient:
+        async with self._client_lock:
+            client = self._clients.get(product_id)
+            if client is None:
+                urls = await self._node_urls(product_id)
+                bundle = await self._client_bundle(product_id)
+                client = InstanceClient(urls, bundle, ca_file=self._ca_file, timeout=self.profile.timeout)
+                self._clients[product_id] = client
+            return client
+
+    async def _node_urls(self, product_id: str) -> dict[str, str]:
+        if self._connection and self._connection.node_urls.get(product_id):
+            return dict(self._connection.node_urls[product_id])
+        product = self._products.get(product_id) or await self.get_product(product_id)
+        if not product.nodes:
+            raise NotFound(f"Product {product_id} has no nodes yet (status {product.status.value}).")
+        return product.node_urls
+
+    async def _client_bundle(self, product_id: str) -> CertBundle:
+        from .certs.load import load_bundle_file
+
+        path = self.profile.certificates.get(product_id) or self.profile.client_cert
+        if path is not None:
+            return load_bundle_file(Path(path), self.profile.client_cert_password)
+        if self._api is None:
+            raise ConfigError(
+                "a direct profile needs a client certificate",
+                key=f"{self.profile.name}.client_cert",
+                hint="Set client_cert to the PEM or PFX of a certificate registered on the cluster.",
+            )
+        return await self._cached_package_bundle(product_id)
+
+    async def _cached_package_bundle(self, product_id: str) -> CertBundle:
+        from .certs.load import load_bundle_file
+        from .certs.packages import read_package
+        from .config import cache_dir
+        from .fsutil import atomic_write_private
+
+        cached = cache_dir() / "certs" / f"{_safe_name(product_id)}.pem"
+        if cached.is_file():
+            bundle = load_bundle_file(cached)
+            if bundle.certificate.not_valid_after_utc > datetime.now(UTC):
+                return bundle
+        assert self._api is not None
+        package = read_package(await self._api.certificate_package(product_id))
+        cached.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        atomic_write_private(cached, package.bundle.combined_pem())
+        return package.bundle
+
+    # ------------------------------------------------------------------------------------------ certificates
+
+    async def whoami(self, product_id: str) -> CertificateDefinition | None:
+        return await (await self._instance(product_id)).whoami()
+
+    async def list_certificates(self, product_id: str) -> list[CertificateDefinition]:
+        return await (await self._instance(product_id)).certificates()
+
+    async def generate_certificate(
+        self,
+        product_id: str,
+        name: str,
+        clearance: SecurityClearance | str,
+        permissions: Permissions | None = None,
+        password: str | None = None,
+        not_after: datetime | None = None,
+    ) -> bytes:
+        self._write("Generating a certificate")
+        client = await self._instance(product_id)
+        return await client.generate(name, clearance, permissions, password=password, not_after=not_after)
+
+    async def register_certificate(
+        self,
+        product_id: str,
+        name: str,
+        certificate: bytes | CertBundle,
+        clearance: SecurityClearance | str,
+        permissions: Permissions | None = None,
+        password: str | None = None,
+    ) -> str:
+        self._write("Registering a certificate")
+        from .certs.identity import thumbprint
+        from .certs.load import load_certificates_any
+
+        if isinstance(certificate, CertBundle):
+            tp = thumbprint(certificate.certificate)
+        else:
+            tp = thumbprint(load_certificates_any(certificate, password)[0])
+        client = await self._instance(product_id)
+        await client.register(name, certificate, clearance, permissions, password=password)
+        return tp
+
+    async def generate_local_and_register(
+        self,
+        product_id: str,
+        name: str,
+        clearance: SecurityClearance | str,
+        permissions: Permissions | None = None,
+        key_type: str = "ec-p256",
+        dest_dir: Path | None = None,
+        password: str | None = None,
+    ) -> tuple[str, list[Path]]:
+        """Make the key here (no server CPU credits, the key never leaves), register only the certificate."""
+        self._write("Registering a certificate")
+        from .certs.generate import make_client_certificate
+        from .certs.identity import thumbprint
+        from .certs.packages import export_pfx
+        from .config import data_dir
+        from .fsutil import atomic_write_private
+
+        if key_type not in ("rsa2048", "rsa4096", "ec-p256"):
+            raise UsageError(f"unknown key type {key_type!r}; use rsa2048, rsa4096 or ec-p256")
+        bundle = make_client_certificate(name, key_type=key_type)  # type: ignore[arg-type]
+        target = dest_dir or data_dir() / "certificates" / _safe_name(product_id)
+        target.mkdir(parents=True, exist_ok=True, mode=0o700)
+        base = target / _safe_name(name)
+        # Written before registering: a registered certificate whose key was lost would be useless.
+        files = [
+            atomic_write_private(base.with_suffix(".pem"), bundle.cert_pem() + bundle.key_pem(password)),
+            atomic_write_private(base.with_suffix(".crt"), bundle.cert_pem()),
+            atomic_write_private(base.with_suffix(".key"), bundle.key_pem(password)),
+            atomic_write_private(base.with_suffix(".pfx"), export_pfx(bundle, password)),
+        ]
+        try:
+            await (await self._instance(product_id)).register(name, bundle, clearance, permissions)
+        except BaseException:
+            for f in files:
+                f.unlink(missing_ok=True)
+            raise
+        return thumbprint(bundle.certificate), files
+
+    async def edit_certificate(
+        self,
+        product_id: str,
+        thumbprint: str,
+        *,
+        name: str | None = None,
+        clearance: SecurityClearance | str | None = None,
+        permissions: Permissions | None = None,
+        disabled: bool | None = None,
+    ) -> None:
+        self._write("Editing a certificate")
+        client = await self._instance(product_id)
+        current = await client.certificate(thumbprint)
+        if current is None:
+            raise NotFound(f"No certificate with thumbprint {thumbprint} on product {product_id}.")
+        await client.edit(
+            thumbprint,
+            name if name is not None else current.name,
+            clearance if clearance is not None else current.security_clearance,
+            permissions if permissions is not None else current.permissions,
+            disabled=disabled if disabled is not None else current.disabled,
+        )
+
+    async def delete_certificate(self, product_id: str, thumbprint: str) -> None:
+        self._write("Deleting a certificate")
+        await (await self._instance(product_id)).delete(thumbprint)
+
+    async def purge_expired(self, product_id: str) -> None:
+        self._write("Purging expired certificates")
+        await (await self._instance(product_id)).purge_expired()
+
+    async def expiring(self, within_days: int = 60) -> list[tuple[Product, CertificateDefinition]]:
+        """Certificates of every product expiring within ``within_days`` (or expired), soonest first.
+
+        Products that cannot be read are skipped; why is kept in ``self.skipped``.
+        """
+        products = await self.list_products()
+        limit = datetime.now(UTC) + timedelta(days=within_days)
+        results = await asyncio.gather(
+            *(self.list_certificates(p.id) for p in products if p.nodes), return_exceptions=True
+        )
+        self.skipped = {}
+        out: list[tuple[Product, CertificateDefinition]] = []
+        for product, res in zip([p for p in products if p.nodes], results, strict=True):
+            if isinstance(res, RavensecError):
+                self.skipped[product.id] = str(res)
+                continue
+            if isinstance(res, BaseException):
+                raise res
+            out.extend((product, c) for c in res if c.not_after <= limit)
+        out.sort(key=lambda pc: pc[1].not_after)
+        return out
+
+    async def databases(self, product_id: str) -> list[str]:
+        return await (await self._instance(product_id)).database_names()
+
+    # ------------------------------------------------------------------------------------------ IP rules, backups
+
+    async def get_ip_rules(self, product_id: str) -> list[IpRule]:
+        return await self._cloud("read allowed IPs").allowed_ips(product_id)
+
+    async def set_ip_rules(self, product_id: str, rules: Sequence[IpRule]) -> list[IpRule]:
+        self._write("Changing allowed IPs")
+        return await self._cloud("change allowed IPs").set_allowed_ips(product_id, list(rules))
+
+    async def regenerate_certificate(self, product_id: str) -> str:
+        self._write("Regenerating the product's certificate")
+        return await self._cloud("regenerate the certificate").regenerate_certificate(product_id)
+
+    async def list_backups(self, product_id: str) -> list[Backup]:
+        return await self._cloud("list backups").backups(product_id)
+
+    async def fetch_backup(self, product_id: str, database: str, file_name: str) -> bytes:
+        return await self._cloud("download backups").backup_file(product_id, database, file_name)
+
+    def describe(self) -> dict[str, Any]:
+        """Non-secret facts for a status line: profile, kind, read-only, capabilities."""
+        return {
+            "profile": self.profile.name,
+            "kind": self.profile.kind,
+            "read_only": self.read_only,
+            "capabilities": self.capabilities,
+        }

@@ -1,0 +1,274 @@
+"""Workspace against a local HTTPS server playing both the Cloud API and a product's node (real mTLS)."""
+
+from __future__ import annotations
+
+import io
+import json
+import stat
+import zipfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
+
+from core import wiredates
+from core.certs.bundle import CertBundle
+from core.errors import NotSupported, ReadOnlyError
+from core.models import IpRule, SecurityClearance
+from core.profile import Profile
+from core.workspace import DIRECT_PRODUCT_ID, Workspace
+from tests.core.localserver import Pki, Recorder, dead_port, json_response, peer_thumbprint, serve
+
+NOW = datetime.now(UTC)
+
+
+def tp_of(cert: x509.Certificate) -> str:
+    return cert.fingerprint(hashes.SHA1()).hex().upper()
+
+
+def definition(tp: str, name: str, days: int, clearance: str = "ValidUser") -> dict[str, Any]:
+    return {"Name": name, "Thumbprint": tp, "SecurityClearance": clearance, "Permissions": {"db": "Read"},
+            "NotBefore": wiredates.format(NOW - timedelta(days=10)),
+            "NotAfter": wiredates.format(NOW + timedelta(days=days))}
+
+
+def cloud_zip(bundle: CertBundle) -> bytes:
+    base = "shop.acme.client.certificate"
+    key = bundle.key_pem()
+    pfx = pkcs12.serialize_key_and_certificates(
+        b"shop", bundle.private_key, bundle.certificate, None, serialization.NoEncryption()  # type: ignore[arg-type]
+    )
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr(f"{base}.pfx", pfx)
+        z.writestr(f"PEM/{base}.crt", bundle.cert_pem())
+        z.writestr(f"PEM/{base}.key", key)
+        z.writestr(f"PEM/{base}.pem", bundle.cert_pem() + key)
+        z.writestr("README.TXT", "package")
+    return buf.getvalue()
+
+
+@dataclass
+class FakeCloud:
+    """State of the fake: registered certificates by thumbprint, what the node saw, the package."""
+
+    pki: Pki
+    package_owner: CertBundle
+    certs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    rec: Recorder = field(default_factory=Recorder)
+    url: str = ""
+    extensions: bool = True
+    rules: list[dict[str, str]] = field(default_factory=list)
+
+    def routes(self) -> dict[tuple[str, str], Any]:
+        dead = f"127.0.0.1:{dead_port()}"
+
+        async def products(request: web.Request) -> web.Response:
+            return json_response(200, {"items": [{"id": "p-1", "name": "shop"}, {"id": "p-2", "name": "gone"}]})
+
+        async def details(request: web.Request) -> web.Response:
+            pid = request.match_info["pid"]
+            host = self.url.removeprefix("https://") if pid == "p-1" else dead
+            return json_response(200, {"id": pid, "displayName": pid, "status": "Active", "tier": "Production",
+                                       "dns": [host], "nodeTags": ["A"], "security": {"allowedIps": ["0.0.0.0/0"]}})
+
+        async def caps(request: web.Request) -> web.Response:
+            if not self.extensions:
+                return web.Response(status=404)
+            return json_response(200, {"allowedIpsEdit": True, "backups": True, "regenerateCertificate": True})
+
+        async def package(request: web.Request) -> web.Response:
+            return web.Response(body=cloud_zip(self.package_owner), content_type="application/octet-stream")
+
+        async def whoami(request: web.Request) -> web.Response:
+            tp = peer_thumbprint(request)
+            if tp not in self.certs:
+                return json_response(403, {"Type": "InvalidAuth", "Message": f"The supplied client certificate "
+                                           f"'CN=x(Thumbprint: {tp})' is unknown to the server."})
+            return json_response(200, self.certs[tp])
+
+        async def certificates(request: web.Request) -> web.Response:
+            tp = request.query.get("thumbprint")
+            if tp is not None:
+                return json_response(200, {"Results": [self.certs[tp]]}) if tp in self.certs else web.Response(status=404)
+            return json_response(200, {"Results": list(self.certs.values())})
+
+        async def register(request: web.Request) -> web.Response:
+            body = await request.json()
+            import base64
+
+            cert = x509.load_der_x509_certificate(base64.b64decode(body["Certificate"]))
+            tp = tp_of(cert)
+            self.certs[tp] = definition(tp, body["Name"], 365, body["SecurityClearance"])
+            return web.Response(status=201)
+
+        async def edit(request: web.Request) -> web.Response:
+            body = await request.json()
+            d = self.certs[body["Thumbprint"]]
+            d.update(Name=body["Name"], SecurityClearance=body["SecurityClearance"],
+                     Permissions=body["Permissions"], Disabled=body["Disabled"])
+            return web.Response(status=201)
+
+        async def get_rules(request: web.Request) -> web.Response:
+            return json_response(200, {"allowedIps": self.rules})
+
+        async def put_rules(request: web.Request) -> web.Response:
+            self.rules = (await request.json())["allowedIps"]
+            return json_response(200, {"allowedIps": self.rules})
+
+        return {
+            ("GET", "/api/v1/products/list"): products,
+            ("GET", "/api/v1/products/details/{pid}"): details,
+            ("GET", "/api/v1/products/security/certificate/{pid}"): package,
+            ("GET", "/ext/v1/capabilities"): caps,
+            ("GET", "/ext/v1/products/{pid}/allowed-ips"): get_rules,
+            ("PUT", "/ext/v1/products/{pid}/allowed-ips"): put_rules,
+            ("GET", "/certificates/whoami"): whoami,
+            ("GET", "/admin/certificates"): certificates,
+            ("PUT", "/admin/certificates"): register,
+            ("POST", "/admin/certificates/edit"): edit,
+        }
+
+    def profile(self, **kw: Any) -> Profile:
+        args: dict[str, Any] = {"name": "t", "kind": "cloud", "api_url": self.url + "/api/v1", "api_key": "k",
+                                "ca_file": self.pki.ca_file, "portal_url": self.url, "timeout": 5.0}
+        args.update(kw)
+        return Profile(**args)
+
+
+@asynccontextmanager
+async def fake_cloud(pki: Pki, *, extensions: bool = True) -> AsyncIterator[FakeCloud]:
+    owner = pki.client("shop-operator")
+    fake = FakeCloud(pki, owner, extensions=extensions)
+    tp = tp_of(owner.certificate)
+    fake.certs[tp] = definition(tp, "shop-operator", 1800, "Operator")
+    fake.certs["EXPIRING"] = definition("EXPIRING", "soon", 20)
+    async with serve(pki, fake.routes(), fake.rec) as url:
+        fake.url = url
+        yield fake
+
+
+def need_certs() -> None:
+    pytest.importorskip("core.certs.load")
+    pytest.importorskip("core.certs.packages")
+    pytest.importorskip("core.config")
+
+
+async def test_read_only_refuses_every_write_before_any_request(pki: Pki) -> None:
+    async with fake_cloud(pki) as fake:
+        ws = await Workspace.open(fake.profile(), read_only=True)
+        async with ws:
+            before = len(fake.rec.seen)
+            writes = [
+                lambda: ws.generate_certificate("p-1", "n", SecurityClearance.VALID_USER, {}),
+                lambda: ws.register_certificate("p-1", "n", fake.package_owner, SecurityClearance.VALID_USER, {}),
+                lambda: ws.generate_local_and_register("p-1", "n", SecurityClearance.VALID_USER, {}),
+                lambda: ws.edit_certificate("p-1", "AA", name="x"),
+                lambda: ws.delete_certificate("p-1", "AA"),
+                lambda: ws.purge_expired("p-1"),
+                lambda: ws.set_ip_rules("p-1", [IpRule.from_api("10.0.0.0/8")]),
+                lambda: ws.regenerate_certificate("p-1"),
+            ]
+            for write in writes:
+                with pytest.raises(ReadOnlyError):
+                    await write()
+            assert len(fake.rec.seen) == before
+            assert ws.read_only
+
+
+async def test_profile_read_only_flag_is_honoured_and_can_be_overridden(pki: Pki) -> None:
+    async with fake_cloud(pki) as fake:
+        async with await Workspace.open(fake.profile(read_only=True)) as ws:
+            assert ws.read_only
+            with pytest.raises(ReadOnlyError):
+                await ws.delete_certificate("p-1", "AA")
+        async with await Workspace.open(fake.profile(read_only=True), read_only=False) as ws:
+            assert not ws.read_only
+
+
+async def test_direct_profile_is_one_product_without_cloud(pki: Pki) -> None:
+    profile = Profile(name="self-hosted", kind="direct", nodes=("https://127.0.0.1:1/",), ca_file=pki.ca_file)
+    async with await Workspace.open(profile) as ws:
+        [product] = await ws.list_products()
+        assert product.id == DIRECT_PRODUCT_ID and product.node_urls == {"A": "https://127.0.0.1:1"}
+        caps = ws.capabilities
+        assert not (caps.edit_ip_rules or caps.backups or caps.regenerate_certificate)
+        with pytest.raises(NotSupported):
+            await ws.get_ip_rules(DIRECT_PRODUCT_ID)
+        with pytest.raises(NotSupported):
+            await ws.list_backups(DIRECT_PRODUCT_ID)
+
+
+async def test_real_account_cannot_edit_ip_rules(pki: Pki) -> None:
+    async with fake_cloud(pki, extensions=False) as fake, await Workspace.open(fake.profile()) as ws:
+        assert ws.capabilities.edit_ip_rules is False
+        assert [r.cidr for r in await ws.get_ip_rules("p-1")] == ["0.0.0.0/0"]
+        with pytest.raises(NotSupported) as err:
+            await ws.set_ip_rules("p-1", [IpRule.from_api("10.0.0.0/8")])
+    assert err.value.portal_url == fake.url
+
+
+async def test_mock_ip_rules_round_trip(pki: Pki) -> None:
+    async with fake_cloud(pki) as fake, await Workspace.open(fake.profile()) as ws:
+        rules = [IpRule.from_api({"ip": "198.51.100.0/24", "alias": "office"})]
+        assert await ws.set_ip_rules("p-1", rules) == rules
+        assert await ws.get_ip_rules("p-1") == rules
+
+
+async def test_package_certificate_is_downloaded_once_and_cached_private(pki: Pki, isolated_home: Path) -> None:
+    need_certs()
+    from core.config import cache_dir
+
+    async with fake_cloud(pki) as fake:
+        async with await Workspace.open(fake.profile()) as ws:
+            me = await ws.whoami("p-1")
+            assert me is not None and me.name == "shop-operator"
+        cached = cache_dir() / "certs" / "p-1.pem"
+        assert stat.S_IMODE(cached.stat().st_mode) == 0o600
+        async with await Workspace.open(fake.profile()) as ws:
+            assert (await ws.whoami("p-1")) is not None
+    downloads = [p for p in fake.rec.paths() if p.startswith("GET /api/v1/products/security/certificate")]
+    assert len(downloads) == 1
+
+
+async def test_profile_certificate_is_used_and_expiring_skips_unreachable(pki: Pki, tmp_path: Path) -> None:
+    need_certs()
+    async with fake_cloud(pki) as fake:
+        pem = tmp_path / "op.pem"
+        pem.write_bytes(fake.package_owner.combined_pem())
+        profile = fake.profile(certificates={"p-1": pem, "p-2": pem})
+        async with await Workspace.open(profile) as ws:
+            found = await ws.expiring(within_days=60)
+            assert [(p.id, c.name) for p, c in found] == [("p-1", "soon")]
+            assert set(ws.skipped) == {"p-2"} and "connection refused" in ws.skipped["p-2"]
+    assert not any("security/certificate" in p for p in fake.rec.paths())
+
+
+async def test_generate_local_and_register(pki: Pki, tmp_path: Path) -> None:
+    need_certs()
+    from core.certs.load import load_bundle_file
+
+    async with fake_cloud(pki) as fake:
+        pem = tmp_path / "op.pem"
+        pem.write_bytes(fake.package_owner.combined_pem())
+        async with await Workspace.open(fake.profile(client_cert=pem)) as ws:
+            tp, files = await ws.generate_local_and_register(
+                "p-1", "ci bot", SecurityClearance.VALID_USER, {"db": "Read"}, dest_dir=tmp_path / "out"
+            )
+            await ws.edit_certificate("p-1", tp, name="ci-bot-2")
+        puts = [(p, b) for m, p, _h, b, _t in fake.rec.seen if m == "PUT"]
+    assert len(puts) == 1 and b"PRIVATE KEY" not in puts[0][1]
+    assert fake.certs[tp]["Name"] == "ci-bot-2" and fake.certs[tp]["Permissions"] == {"db": "Read"}
+    for f in files:
+        assert stat.S_IMODE(f.stat().st_mode) == 0o600
+    pem_out = next(f for f in files if f.suffix == ".pem")
+    assert tp_of(load_bundle_file(pem_out).certificate) == tp
+    json.dumps([str(f) for f in files])  # paths are plain, serialisable

@@ -146,11 +146,12 @@ class InstanceClient:
                     raise Unavailable(
                         f"{method} {path} on node {tag} failed after it was sent ({describe_failure(e)}); "
                         "not retried on another node because it is not safe to repeat.",
-                        hint="Check the current state (list it again) before retrying.",
+                        hint="Check the current state (list it again) before retrying. " + ALLOW_LIST_HINT,
                     ) from None
                 continue
             self._preferred = tag
             return ans
+        # Refused everywhere means nothing listens; closed/reset after connecting is what a firewall does.
         closed = any("closed the connection" in t or "reset" in t for t in tried)
         raise Unavailable(
             f"Could not reach any node for {method} {path}; tried: " + "; ".join(tried) + ".",

@@ -30,8 +30,8 @@ _CLIENT_CERT_HINT = (
     "product's (or registered on it) and that it has not expired."
 )
 _ALLOW_LIST_HINT = (
-    "The server closed the connection during the TLS handshake: your IP may not be on the product's "
-    "allow-list (a connection from an address outside the list cannot use the product)."
+    "The server dropped the connection: your IP may not be on the product's allow-list (a connection from "
+    "an address outside the list cannot use the product). Check the product's allowed IPs."
 )
 
 

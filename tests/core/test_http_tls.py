@@ -102,3 +102,20 @@ async def test_server_closing_the_handshake_mentions_the_allow_list(pki: Pki) ->
             await nodes.build_version()
     assert "during the TLS handshake" in str(err.value)
     assert "your IP may not be on the product's allow-list" in str(err.value)
+
+
+async def test_connection_dropped_after_handshake_mentions_the_allow_list(pki: Pki) -> None:
+    async def firewall(request: web.Request) -> web.Response:
+        # As the mock does for an address outside the allow-list: reset, never an HTTP answer.
+        assert request.transport is not None
+        request.transport.abort()
+        return web.Response(status=500)
+
+    async with (
+        serve(pki, {("GET", "/databases"): firewall}) as url,
+        InstanceClient([url], pki.client(), ca_file=pki.ca_file) as nodes,
+    ):
+        with pytest.raises(Unavailable) as err:
+            await nodes.database_names()
+    assert "the server closed the connection" in str(err.value)
+    assert "your IP may not be on the product's allow-list" in err.value.hint

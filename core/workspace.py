@@ -8,9 +8,7 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,6 +17,7 @@ from typing import Any
 
 from .certs.bundle import CertBundle
 from .errors import ConfigError, NotFound, NotSupported, RavensecError, ReadOnlyError, UsageError
+from .http._targets import MockConnection, client_bundle_for, safe_file_name
 from .http.cloud_api import CloudApi
 from .http.instance import InstanceClient, Permissions
 from .models import Backup, CertificateDefinition, IpRule, Node, Product, SecurityClearance
@@ -37,46 +36,6 @@ class Capabilities:
     portal_url: str
 
 
-@dataclass(frozen=True)
-class _Connection:
-    """What a running mock's ``state_dir/connection.json`` tells us."""
-
-    portal_url: str
-    api_url: str
-    api_key: str
-    ca_path: Path | None
-    node_urls: Mapping[str, Mapping[str, str]]
-
-    @classmethod
-    def read(cls, state_dir: Path) -> _Connection:
-        path = state_dir / "connection.json"
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(
-                "connection.json is missing: is the mock running?",
-                path=str(path),
-                hint="Start it with `ravensec-mock serve --state-dir DIR` first.",
-            ) from None
-        except (OSError, ValueError) as e:
-            raise ConfigError(f"cannot read connection.json ({e})", path=str(path)) from None
-        try:
-            products = raw.get("products") or {}
-            return cls(
-                portal_url=str(raw["portal_url"]),
-                api_url=str(raw["api_url"]),
-                api_key=str(raw["api_key"]),
-                ca_path=Path(raw["ca_path"]) if raw.get("ca_path") else None,
-                node_urls={pid: dict(p.get("node_urls") or {}) for pid, p in products.items()},
-            )
-        except (KeyError, AttributeError, TypeError) as e:
-            raise ConfigError(f"connection.json lacks a field ({e})", path=str(path)) from None
-
-
-def _safe_name(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "certificate"
-
-
 class Workspace:
     """Open with ``await Workspace.open(profile)`` or ``async with await Workspace.open(profile)``."""
 
@@ -88,7 +47,7 @@ class Workspace:
         api: CloudApi | None,
         capabilities: Capabilities,
         ca_file: Path | None,
-        connection: _Connection | None = None,
+        connection: MockConnection | None = None,
     ) -> None:
         self.profile = profile
         self.read_only = read_only
@@ -111,7 +70,14 @@ class Workspace:
                 raise ConfigError("a direct profile needs at least one node URL", key=f"{profile.name}.nodes")
             caps = Capabilities(False, False, False, profile.portal_url)
             return cls(profile, read_only=ro, api=None, capabilities=caps, ca_file=profile.ca_file)
-        conn = _Connection.read(profile.state_dir) if profile.kind == "mock" and profile.state_dir else None
+        conn = None
+        # A mock profile that already carries the API key (MockCloud.profile()) works without the file.
+        if (
+            profile.kind == "mock"
+            and profile.state_dir
+            and (profile.api_key is None or (profile.state_dir / "connection.json").exists())
+        ):
+            conn = MockConnection.read(profile.state_dir)
         api_url = conn.api_url if conn else profile.api_url
         api_key = conn.api_key if conn else profile.api_key
         ca_file = (conn.ca_path if conn else None) or profile.ca_file
@@ -211,35 +177,7 @@ class Workspace:
         return product.node_urls
 
     async def _client_bundle(self, product_id: str) -> CertBundle:
-        from .certs.load import load_bundle_file
-
-        path = self.profile.certificates.get(product_id) or self.profile.client_cert
-        if path is not None:
-            return load_bundle_file(Path(path), self.profile.client_cert_password)
-        if self._api is None:
-            raise ConfigError(
-                "a direct profile needs a client certificate",
-                key=f"{self.profile.name}.client_cert",
-                hint="Set client_cert to the PEM or PFX of a certificate registered on the cluster.",
-            )
-        return await self._cached_package_bundle(product_id)
-
-    async def _cached_package_bundle(self, product_id: str) -> CertBundle:
-        from .certs.load import load_bundle_file
-        from .certs.packages import read_package
-        from .config import cache_dir
-        from .fsutil import atomic_write_private
-
-        cached = cache_dir() / "certs" / f"{_safe_name(product_id)}.pem"
-        if cached.is_file():
-            bundle = load_bundle_file(cached)
-            if bundle.certificate.not_valid_after_utc > datetime.now(UTC):
-                return bundle
-        assert self._api is not None
-        package = read_package(await self._api.certificate_package(product_id))
-        cached.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        atomic_write_private(cached, package.bundle.combined_pem())
-        return package.bundle
+        return await client_bundle_for(self.profile, product_id, self._api)
 
     # ------------------------------------------------------------------------------------------ certificates
 
@@ -304,9 +242,9 @@ class Workspace:
         if key_type not in ("rsa2048", "rsa4096", "ec-p256"):
             raise UsageError(f"unknown key type {key_type!r}; use rsa2048, rsa4096 or ec-p256")
         bundle = make_client_certificate(name, key_type=key_type)  # type: ignore[arg-type]
-        target = dest_dir or data_dir() / "certificates" / _safe_name(product_id)
+        target = dest_dir or data_dir() / "certificates" / safe_file_name(product_id)
         target.mkdir(parents=True, exist_ok=True, mode=0o700)
-        base = target / _safe_name(name)
+        base = target / safe_file_name(name)
         # Written before registering: a registered certificate whose key was lost would be useless.
         files = [
             atomic_write_private(base.with_suffix(".pem"), bundle.cert_pem() + bundle.key_pem(password)),

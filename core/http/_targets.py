@@ -1,0 +1,91 @@
+"""What a workspace connects with: a running mock's ``connection.json``, and which client certificate a
+product's nodes get (profile per product, else the profile's, else the product's package, cached 0600).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ..certs.bundle import CertBundle
+from ..errors import ConfigError
+from ..profile import Profile
+from .cloud_api import CloudApi
+
+
+@dataclass(frozen=True)
+class MockConnection:
+    """What a running mock's ``state_dir/connection.json`` tells us."""
+
+    portal_url: str
+    api_url: str
+    api_key: str
+    ca_path: Path | None
+    node_urls: Mapping[str, Mapping[str, str]]
+
+    @classmethod
+    def read(cls, state_dir: Path) -> MockConnection:
+        path = state_dir / "connection.json"
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(
+                "connection.json is missing: is the mock running?",
+                path=str(path),
+                hint="Start it with `ravensec-mock serve --state-dir DIR` first.",
+            ) from None
+        except (OSError, ValueError) as e:
+            raise ConfigError(f"cannot read connection.json ({e})", path=str(path)) from None
+        try:
+            products = raw.get("products") or {}
+            return cls(
+                portal_url=str(raw["portal_url"]),
+                api_url=str(raw["api_url"]),
+                api_key=str(raw["api_key"]),
+                ca_path=Path(raw["ca_path"]) if raw.get("ca_path") else None,
+                node_urls={pid: dict(p.get("node_urls") or {}) for pid, p in products.items()},
+            )
+        except (KeyError, AttributeError, TypeError) as e:
+            raise ConfigError(f"connection.json lacks a field ({e})", path=str(path)) from None
+
+
+def safe_file_name(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "certificate"
+
+
+async def client_bundle_for(profile: Profile, product_id: str, api: CloudApi | None) -> CertBundle:
+    """``profile.certificates[product_id]``, else ``profile.client_cert``, else the downloaded package."""
+    from ..certs.load import load_bundle_file
+
+    path = profile.certificates.get(product_id) or profile.client_cert
+    if path is not None:
+        return load_bundle_file(Path(path), profile.client_cert_password)
+    if api is None:
+        raise ConfigError(
+            "a direct profile needs a client certificate",
+            key=f"{profile.name}.client_cert",
+            hint="Set client_cert to the PEM or PFX of a certificate registered on the cluster.",
+        )
+    return await _cached_package_bundle(product_id, api)
+
+
+async def _cached_package_bundle(product_id: str, api: CloudApi) -> CertBundle:
+    from ..certs.load import load_bundle_file
+    from ..certs.packages import read_package
+    from ..config import cache_dir
+    from ..fsutil import atomic_write_private
+
+    cached = cache_dir() / "certs" / f"{safe_file_name(product_id)}.pem"
+    if cached.is_file():
+        bundle = load_bundle_file(cached)
+        # A regenerated product certificate replaces an expired cached one on the next download.
+        if bundle.certificate.not_valid_after_utc > datetime.now(UTC):
+            return bundle
+    package = read_package(await api.certificate_package(product_id))
+    cached.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    atomic_write_private(cached, package.bundle.combined_pem())
+    return package.bundle

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 
 from core import wiredates
 from core.certs.bundle import CertBundle
-from core.errors import NotSupported, ReadOnlyError
+from core.errors import ConfigError, NotSupported, ReadOnlyError
 from core.models import IpRule, SecurityClearance
 from core.profile import Profile
 from core.workspace import DIRECT_PRODUCT_ID, Workspace
@@ -272,3 +272,23 @@ async def test_generate_local_and_register(pki: Pki, tmp_path: Path) -> None:
     pem_out = next(f for f in files if f.suffix == ".pem")
     assert tp_of(load_bundle_file(pem_out).certificate) == tp
     json.dumps([str(f) for f in files])  # paths are plain, serialisable
+
+
+async def test_mock_profile_reads_connection_json(pki: Pki, tmp_path: Path) -> None:
+    async with fake_cloud(pki) as fake:
+        state = tmp_path / "state"
+        state.mkdir()
+        (state / "connection.json").write_text(json.dumps({
+            "portal_url": fake.url, "api_url": fake.url + "/api/v1", "api_key": "from-file",
+            "ca_path": str(pki.ca_file), "products": {"p-1": {"name": "shop", "node_urls": {"A": fake.url}}},
+        }))
+        profile = Profile(name="m", kind="mock", state_dir=state)  # no key, no CA: all from the file
+        async with await Workspace.open(profile) as ws:
+            assert ws.capabilities.edit_ip_rules and ws.capabilities.portal_url == fake.url
+            assert [p.id for p in await ws.list_products()] == ["p-1", "p-2"]
+    assert all(h["X-Api-Key"] == "from-file" for _m, _p, h, _b, _t in fake.rec.seen)
+
+
+async def test_mock_profile_without_connection_json_says_start_the_mock(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"connection\.json is missing"):
+        await Workspace.open(Profile(name="m", kind="mock", state_dir=tmp_path))

@@ -129,4 +129,86 @@ def test_pki_is_deterministic_and_caches_server_certificates() -> None:
     hosts = ["localhost", "127.0.0.1"]
     assert a.server_bundle(hosts) is a.server_bundle(hosts)
     assert a.server_bundle(hosts, label="p1").cert_der() != a.server_bundle(hosts, label="p2").cert_der()
-    assert PRODUCT_ID
+
+
+# ---------------------------------------------------------------- listener lifecycle (runtime)
+
+
+def test_thread_mode_starts_serves_and_leaves_nothing_behind(tmp_path: Path) -> None:
+    from tests.mockserver.conftest import build_state
+
+    threads_before = set(threading.enumerate())
+    cloud = MockCloud(state_factory=build_state)
+    with cloud:
+        urls = list(cloud.products[PRODUCT_ID].node_urls.values())
+        ports = [int(u.rsplit(":", 1)[1]) for u in [cloud.portal_url, *urls]]
+        files_dir = cloud.ca_path.parent
+        assert (cloud.products[PRODUCT_ID].operator_pem.stat().st_mode & 0o777) == 0o600
+        s = requests.Session()
+        s.trust_env = False
+        assert s.get(urls[0] + "/setup/alive", verify=str(cloud.ca_path)).status_code == 204
+        s.close()
+    assert set(threading.enumerate()) == threads_before
+    for port in ports:
+        with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+            pass
+    assert not files_dir.exists()
+
+
+async def test_async_mode_serves_in_the_current_loop(tmp_path: Path) -> None:
+    import aiohttp
+
+    from tests.mockserver.conftest import build_state
+
+    async with MockCloud(state_factory=build_state) as cloud:
+        ctx = ssl.create_default_context(cafile=str(cloud.ca_path))
+        ctx.load_cert_chain(str(cloud.products[PRODUCT_ID].operator_pem))
+        async with aiohttp.ClientSession() as http:
+            url = cloud.products[PRODUCT_ID].node_urls["A"] + "/certificates/whoami"
+            async with http.get(url, ssl=ctx) as r:
+                assert r.status == 200
+                assert (await r.json())["SecurityClearance"] == "Operator"
+
+
+def test_state_dir_port_base_and_profile(tmp_path: Path) -> None:
+    import json
+
+    from tests.mockserver.conftest import API_KEY, build_state
+
+    base = _free_port_block(5)
+    with MockCloud(state_factory=build_state, state_dir=tmp_path, port_base=base) as cloud:
+        info = json.loads((tmp_path / "connection.json").read_text())
+        assert (tmp_path / "connection.json").stat().st_mode & 0o777 == 0o600
+        assert info == cloud.connection_info()
+        assert info["api_key"] == API_KEY and info["portal_url"] == f"https://127.0.0.1:{base}"
+        assert info["api_url"] == info["portal_url"] + "/api/v1"
+        assert sorted(info["products"][PRODUCT_ID]["node_urls"].values()) == [
+            f"https://127.0.0.1:{base + i}" for i in (1, 2, 3)
+        ]
+        assert Path(info["ca_path"]).read_bytes() == cloud.pki.ca_pem
+        prof = cloud.profile()
+        assert (prof.kind, prof.api_url, prof.ca_file) == ("mock", cloud.api_url, cloud.ca_path)
+        assert prof.certificates[PRODUCT_ID] == cloud.product("shop").operator_pem
+    assert (tmp_path / "connection.json").exists()  # a given state_dir is the caller's
+
+
+def _free_port_block(n: int) -> int:
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            base = probe.getsockname()[1]
+        if base + n >= 65535:
+            continue
+        socks = []
+        try:
+            for i in range(n):
+                s = socket.socket()
+                socks.append(s)
+                s.bind(("127.0.0.1", base + i))
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError("no free port block")

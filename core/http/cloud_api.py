@@ -324,8 +324,9 @@ class CloudApi:
         if self._caps is None:
             url = f"{self.ext_url}/capabilities"
             ans = await self._send("GET", url, None)
-            if ans.status in (401, 403):
+            if ans.status == 401:
                 raise self._error("GET", "/ext/v1/capabilities", ans)
+            # Anything else that is not a JSON 200 (404, a gateway's 403 for unknown paths, HTML) = real account.
             self._caps = ExtCapabilities.from_api(ans.json()) if ans.status == 200 else ExtCapabilities()
         return self._caps
 

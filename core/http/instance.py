@@ -17,6 +17,7 @@ import asyncio
 import base64
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -44,7 +45,7 @@ from ._transport import (
     is_tls_failure,
     read_answer,
 )
-from .tls import ALLOW_LIST_HINT, client_ssl_context, tls_error
+from .tls import ALLOW_LIST_HINT, client_ssl_context, is_handshake_alert, tls_error
 
 __all__ = ["InstanceClient"]
 
@@ -70,7 +71,7 @@ class InstanceClient:
         self,
         node_urls: Mapping[str, str] | Sequence[str],
         client_cert: CertBundle | None,
-        ca_file: Any = None,
+        ca_file: Path | str | None = None,
         timeout: float = 30.0,
         *,
         learn_topology: bool = True,
@@ -136,7 +137,7 @@ class InstanceClient:
                 async with session.request(method, url, params=params, json=body) as resp:
                     ans = await read_answer(resp)
             except (TimeoutError, aiohttp.ClientError) as e:
-                if is_tls_failure(e):
+                if is_tls_failure(e) or is_handshake_alert(e):
                     raise tls_error(e, self._nodes[tag]) from None
                 kind = classify_failure(e)
                 if kind is None:
@@ -153,10 +154,11 @@ class InstanceClient:
             return ans
         # Refused everywhere means nothing listens; closed/reset after connecting is what a firewall does.
         closed = any("closed the connection" in t or "reset" in t for t in tried)
-        raise Unavailable(
-            f"Could not reach any node for {method} {path}; tried: " + "; ".join(tried) + ".",
-            hint=ALLOW_LIST_HINT if closed else "Check the node URLs, your network, and that the product is running.",
-        )
+        hint = ALLOW_LIST_HINT if closed else "Check the node URLs, your network, and that the product is running."
+        if closed and self._client_cert is None:
+            # aiohttp loses TLS 1.3's "certificate required" alert: a strict server looks like a firewall.
+            hint += " No client certificate was presented: a server that requires one drops us the same way."
+        raise Unavailable(f"Could not reach any node for {method} {path}; tried: " + "; ".join(tried) + ".", hint=hint)
 
     async def _call(
         self, method: str, path: str, *, params: Mapping[str, str] | None = None, body: Any = None,

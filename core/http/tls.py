@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives import serialization
 from ..certs.bundle import CertBundle
 from ..errors import CertificateError, TlsError
 
-__all__ = ["client_ssl_context", "tls_error"]
+__all__ = ["client_ssl_context", "is_handshake_alert", "tls_error"]
 
 _UNTRUSTED_HINT = (
     "The server's certificate is not trusted: pass the mock's CA (ca_file / --ca) or check the URL."
@@ -100,6 +100,12 @@ def _find_ssl_error(exc: BaseException) -> BaseException | None:
         nxt = getattr(cur, "os_error", None) or getattr(cur, "certificate_error", None)
         cur = nxt if isinstance(nxt, BaseException) else (cur.__cause__ or cur.__context__)
     return None
+
+
+def is_handshake_alert(exc: BaseException) -> bool:
+    """True when ``exc`` wraps an ssl error carrying a TLS alert (TLS 1.3 reports these on the first read)."""
+    inner = _find_ssl_error(exc)
+    return inner is not None and "alert" in str(getattr(inner, "reason", "") or inner).lower()
 
 
 def tls_error(exc: BaseException, url: str) -> TlsError:

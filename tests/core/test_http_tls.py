@@ -119,3 +119,18 @@ async def test_connection_dropped_after_handshake_mentions_the_allow_list(pki: P
             await nodes.database_names()
     assert "the server closed the connection" in str(err.value)
     assert "your IP may not be on the product's allow-list" in err.value.hint
+
+
+async def test_server_requiring_a_certificate_we_lack_is_explained(pki: Pki) -> None:
+    strict = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    pki.ca.issue_cert("127.0.0.1").configure_cert(strict)
+    pki.ca.configure_trust(strict)
+    strict.verify_mode = ssl.CERT_REQUIRED
+    strict_pki = Pki(pki.ca, pki.ca_file, strict)
+    async with (
+        serve(strict_pki, {("GET", "/build/version"): _whoami_echo}) as url,
+        InstanceClient([url], None, ca_file=pki.ca_file, learn_topology=False) as nodes,
+    ):
+        with pytest.raises(Unavailable) as err:
+            await nodes.build_version()
+    assert "No client certificate was presented" in err.value.hint

@@ -70,23 +70,30 @@ def journal_middleware(journal: Journal, node: str) -> Callable[..., Awaitable[w
     async def middleware(request: web.Request, handler: Any) -> web.StreamResponse:
         tr = request.transport
         peer = tr.get_extra_info("peername") if tr is not None else None
-        entry = {
-            "method": request.method,
-            "path": request.path_qs,
-            "node": node,
-            "thumbprint": _thumbprint(request),
-            "peer": str(peer[0]) if peer else "",
-            "peer_port": int(peer[1]) if peer else 0,
-        }
+        tp = _thumbprint(request)
+
+        def record(status: int) -> None:
+            journal.record(
+                JournalEntry(
+                    method=request.method,
+                    path=request.path_qs,
+                    node=node,
+                    thumbprint=tp,
+                    status=status,
+                    peer=str(peer[0]) if peer else "",
+                    peer_port=int(peer[1]) if peer else 0,
+                )
+            )
+
         try:
             resp: web.StreamResponse = await handler(request)
         except web.HTTPException as exc:
-            journal.record(JournalEntry(status=exc.status, **entry))
+            record(exc.status)
             raise
         except BaseException:
-            journal.record(JournalEntry(status=0, **entry))
+            record(0)
             raise
-        journal.record(JournalEntry(status=resp.status, **entry))
+        record(resp.status)
         return resp
 
     return middleware

@@ -294,7 +294,7 @@ class MockCloud:
             app = web.Application(middlewares=mws)
             app.router.add_route("*", "/{tail:.*}", _portal_missing)
             return app
-        return build_portal_app(self.state, middlewares=mws)  # type: ignore[no-any-return]
+        return build_portal_app(self.state, middlewares=mws)
 
     @web.middleware
     async def _sync_after(self, request: web.Request, handler: Any) -> web.StreamResponse:

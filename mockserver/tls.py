@@ -38,10 +38,13 @@ _NO_CHECK_TIME = 0x200000
 _VerifyCallback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)
 
 
-@_VerifyCallback
-def _accept_any(_store_ctx: int | None, _arg: int | None) -> int:
+def _accept_any_impl(_store_ctx: int | None, _arg: int | None) -> int:
     # Returning 1 tells OpenSSL the peer chain verified; the HTTP layer judges the certificate.
     return 1
+
+
+# Module-level, so the C callback outlives every context that points at it.
+_accept_any = _VerifyCallback(_accept_any_impl)
 
 
 def _load_libssl() -> ctypes.CDLL | None:

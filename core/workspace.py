@@ -58,7 +58,7 @@ class Workspace:
         self._connection = connection
         self._clients: dict[str, InstanceClient] = {}
         self._products: dict[str, Product] = {}
-        self._client_lock = asyncio.Lock()
+        self._client_locks: dict[str, asyncio.Lock] = {}  # one per product: products open in parallel
 
     # ------------------------------------------------------------------------------------------ lifecycle
 
@@ -159,7 +159,7 @@ class Workspace:
     # ------------------------------------------------------------------------------------------ nodes
 
     async def _instance(self, product_id: str) -> InstanceClient:
-        async with self._client_lock:
+        async with self._client_locks.setdefault(product_id, asyncio.Lock()):
             client = self._clients.get(product_id)
             if client is None:
                 urls = await self._node_urls(product_id)

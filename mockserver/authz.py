@@ -133,7 +133,10 @@ def identify(
                 continue
         except ValueError:
             continue
-        if cert.issuer.public_bytes() in issuers:
+        # Known issuer: one the server trusts (its CA), or the very issuer of the registered certificate
+        # (a self-signed renewal of the same key and name).
+        registered_issuer = x509.load_der_x509_certificate(other.der).issuer
+        if cert.issuer.public_bytes() in issuers or cert.issuer == registered_issuer:
             return Identity(_by_clearance(other), entry=other, permissions=dict(other.permissions), **base)  # type: ignore[arg-type]
         return Identity(AuthStatus.UNFAMILIAR_ISSUER, **base)  # type: ignore[arg-type]
     return Identity(AuthStatus.UNFAMILIAR_CERTIFICATE, **base)  # type: ignore[arg-type]

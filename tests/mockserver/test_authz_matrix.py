@@ -187,3 +187,49 @@ def test_every_route_answers_a_cluster_admin_without_crashing(cloud: MockCloud, 
         else:
             assert "RavensecMock" not in text
     assert 300 < unsimulated < 439
+
+
+def _renewal(name: str, *, issuer: object = None, cn: str | None = None) -> bytes:
+    """A new certificate for the key of identity ``name``: PEM cert+key."""
+    from datetime import UTC, datetime, timedelta
+
+    from core.certs.generate import make_client_certificate
+    from tests.mockserver.conftest import identity_bundle
+
+    old = identity_bundle(name)
+    now = datetime.now(UTC)
+    new = make_client_certificate(
+        cn or name,
+        key_type="ec-p256",
+        key=old.private_key,
+        issuer=issuer,  # type: ignore[arg-type]
+        not_before=now - timedelta(hours=1),
+        not_after=now + timedelta(days=30),
+    )
+    return new.combined_pem()
+
+
+@pytest.mark.parametrize(
+    ("how", "status"),
+    [("self-signed, same name", 200), ("mock CA", 200), ("self-signed, other name", 403)],
+)
+def test_a_renewal_with_the_same_key_inherits_the_rights(
+    cloud: MockCloud, pem_dir: Path, tmp_path: Path, how: str, status: int
+) -> None:
+    if how == "mock CA":
+        pem = _renewal("user-rw", issuer=cloud.pki.ca)
+    elif how == "self-signed, other name":
+        pem = _renewal("user-rw", cn="someone-else")
+    else:
+        pem = _renewal("user-rw")
+    path = tmp_path / "renewed.pem"
+    path.write_bytes(pem)
+    s = session(cloud, who("none", pem_dir))
+    s.cert = str(path)
+    r = s.get(node_url(cloud) + f"/databases/{DB}/docs?id=a")
+    assert r.status_code == (404 if status == 200 else 403), r.text
+    if status == 403:
+        assert "is unknown to the server" in r.json()["Message"]
+    else:
+        who_am_i = s.get(node_url(cloud) + "/certificates/whoami").json()
+        assert who_am_i["Name"] == "user-rw" and who_am_i["Thumbprint"] != who("user-rw", pem_dir).thumbprint

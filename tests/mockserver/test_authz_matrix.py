@@ -194,6 +194,7 @@ def _renewal(name: str, *, issuer: object = None, cn: str | None = None) -> byte
     from datetime import UTC, datetime, timedelta
 
     from core.certs.generate import make_client_certificate
+
     from tests.mockserver.conftest import identity_bundle
 
     old = identity_bundle(name)

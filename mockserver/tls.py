@@ -19,6 +19,8 @@ import hashlib
 import logging
 import socket
 import ssl
+import sys
+import sysconfig
 import tempfile
 import threading
 from pathlib import Path
@@ -72,7 +74,14 @@ if _LIBSSL is not None:
 
 def _ssl_ctx_pointer(ctx: ssl.SSLContext) -> int | None:
     # CPython 3.11 PySSLContext: PyObject_HEAD (refcount + type, 16 bytes on 64-bit) then ``SSL_CTX *ctx``.
-    if _LIBSSL is None or ctypes.sizeof(ctypes.c_void_p) != 8:
+    # Debug and free-threaded builds have a bigger header: do not guess there.
+    if (
+        _LIBSSL is None
+        or ctypes.sizeof(ctypes.c_void_p) != 8
+        or sys.implementation.name != "cpython"
+        or hasattr(sys, "gettotalrefcount")
+        or sysconfig.get_config_var("Py_GIL_DISABLED")
+    ):
         return None
     ptr = ctypes.c_void_p.from_address(id(ctx) + 16).value
     if not ptr:

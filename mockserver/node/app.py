@@ -6,6 +6,11 @@ Database missing: the server's exception is ``DatabaseDoesNotExistException``; s
 500, but the official client (and so the real server it is written against) expects **503 with
 ``Database-Missing: <db>``** on ``/databases/<db>/...`` and turns exactly that into its
 ``DatabaseDoesNotExistException``. We answer 503 + header, which is what clients observe.
+
+IP allow-list: checked on every request against the peer address (so a rule change bites on an open
+keep-alive connection). A refused address gets its connection reset without any HTTP answer, which is the
+closest we can get to the cloud's firewall (that drops the packets) without making clients wait for a
+timeout. The product's own server certificate as client certificate (intra-cluster traffic) is exempt.
 """
 
 from __future__ import annotations

@@ -388,6 +388,11 @@ class MockCloud:
 
     def _down_hook(self, fault: Fault, down: bool) -> None:
         def apply() -> None:
+            if self._portal is not None and fault.matches_node("portal") and fault.node == "portal":
+                if down:
+                    self._portal.take_down()
+                elif not self.faults.is_down("portal"):
+                    self._portal.bring_up()
             for (pid, tag), lst in self._nodes.items():
                 label = f"{pid}/{tag}"
                 if not fault.matches_node(label):

@@ -96,6 +96,16 @@ def test_portal_gets_the_same_faults(cloud: MockCloud) -> None:
     assert s.get(cloud.portal_url + "/api/v1/products/list", verify=str(cloud.ca_path)).status_code == 502
 
 
+def test_portal_down(cloud: MockCloud) -> None:
+    s = requests.Session()
+    s.trust_env = False
+    fault = cloud.faults.add(node="portal", kind="down")
+    with pytest.raises(requests.exceptions.ConnectionError):
+        s.get(cloud.portal_url + "/api/v1/products/list", verify=str(cloud.ca_path))
+    cloud.faults.remove(fault)
+    assert s.get(cloud.portal_url + "/api/v1/products/list", verify=str(cloud.ca_path)).status_code != 0
+
+
 def test_bad_fault_kinds_are_refused(cloud: MockCloud) -> None:
     with pytest.raises(UsageError):
         cloud.faults.add(kind="explode")  # type: ignore[arg-type]

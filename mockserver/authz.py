@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -76,6 +77,17 @@ def subject_of(cert: x509.Certificate) -> str:
     return cert.subject.rfc4514_string() or "CN="
 
 
+@lru_cache(maxsize=512)
+def _parse(der: bytes) -> x509.Certificate:
+    # Every request of a keep-alive connection presents the same DER: parse it once.
+    return x509.load_der_x509_certificate(der)
+
+
+@lru_cache(maxsize=512)
+def _thumbprint(der: bytes) -> str:
+    return thumbprint_of_der(der)
+
+
 def _spki(cert: x509.Certificate) -> bytes:
     return cert.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
@@ -97,9 +109,9 @@ def identify(
     (its own CA) for the renewal rule. Call with the cluster's lock held."""
     if not der:
         return Identity(AuthStatus.NO_CERTIFICATE)
-    tp = thumbprint_of_der(der)
+    tp = _thumbprint(der)
     try:
-        cert = x509.load_der_x509_certificate(der)
+        cert = _parse(der)
     except ValueError:
         return Identity(AuthStatus.UNFAMILIAR_CERTIFICATE, thumbprint=tp, subject="CN=")
     base = {
@@ -129,13 +141,13 @@ def identify(
         if other.disabled:
             continue
         try:
-            if _spki(x509.load_der_x509_certificate(other.der)) != spki:
+            if _spki(_parse(other.der)) != spki:
                 continue
         except ValueError:
             continue
         # Known issuer: one the server trusts (its CA), or the very issuer of the registered certificate
         # (a self-signed renewal of the same key and name).
-        registered_issuer = x509.load_der_x509_certificate(other.der).issuer
+        registered_issuer = _parse(other.der).issuer
         if cert.issuer.public_bytes() in issuers or cert.issuer == registered_issuer:
             return Identity(_by_clearance(other), entry=other, permissions=dict(other.permissions), **base)  # type: ignore[arg-type]
         return Identity(AuthStatus.UNFAMILIAR_ISSUER, **base)  # type: ignore[arg-type]

@@ -1,0 +1,24 @@
+"""``ravensec``: with no command, the terminal UI; with a command, the headless CLI (which never loads Textual)."""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    from tui.cli.parser import parse_args
+
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    if getattr(args, "handler", None) is None:
+        # Imported only here: the TUI (and Textual) cost nothing to a subcommand.
+        from tui.launch import run_tui
+
+        return run_tui(profile=args.profile, demo=args.demo, world=args.world,
+                       read_only=args.read_only, log_level=args.log_level)
+    from tui.cli.run import run
+
+    return run(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

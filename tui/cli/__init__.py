@@ -1,0 +1,1 @@
+"""The headless ``ravensec`` command line: subcommands over ``core.workspace``, never importing Textual."""

@@ -1,0 +1,267 @@
+"""``ravensec certs ...``, ``ravensec whoami`` and ``ravensec expiring``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import shapes
+from .context import Context, ensure_writable
+from .durations import CLEARANCE, check_access, parse_days, parse_grants
+from .output import Column
+
+if TYPE_CHECKING:
+    from core.models import CertificateDefinition
+    from core.workspace import Workspace
+
+_EXPIRY_COLOR = {"expired": "red", "expiring_30": "red", "expiring_60": "yellow", "not_yet_valid": "yellow",
+                 "valid": "green"}
+
+COLUMNS = [
+    Column("NAME", "name"),
+    Column("THUMBPRINT", "thumbprint"),
+    Column("CLEARANCE", "clearance"),
+    Column("DATABASES", "permissions"),
+    Column("EXPIRES", "notAfter", fmt=lambda v: str(v)[:10] if v else "-"),
+    Column("DAYS", "daysLeft"),
+    Column("STATE", "expiry", color=lambda v: _EXPIRY_COLOR.get(str(v))),
+    Column("DISABLED", "disabled", color=lambda v: "red" if v else None),
+]
+LABELS = {"name": "Name", "thumbprint": "Thumbprint", "clearance": "Clearance", "permissions": "Databases",
+          "notBefore": "Not before", "notAfter": "Not after", "daysLeft": "Days left", "expiry": "Expiry",
+          "disabled": "Disabled", "pinningHash": "Pinning hash"}
+
+
+async def find_cert(ws: Workspace, product_id: str, ref: str) -> CertificateDefinition:
+    """A certificate by thumbprint, unique thumbprint prefix (6+ characters) or unique name."""
+    from core.errors import NotFound, UsageError
+
+    certs = await ws.list_certificates(product_id)
+    key = ref.replace(":", "").replace(" ", "").upper()
+    for c in certs:
+        if c.thumbprint == key:
+            return c
+    by_prefix = [c for c in certs if len(key) >= 6 and c.thumbprint.startswith(key)]
+    by_name = [c for c in certs if c.name == ref] or [c for c in certs if c.name.casefold() == ref.casefold()]
+    for matches in (by_prefix, by_name):
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            tps = ", ".join(c.thumbprint[:12] for c in matches)
+            raise UsageError(f"{ref!r} matches {len(matches)} certificates ({tps}).",
+                             hint="Pass more of the thumbprint.")
+    raise NotFound(f"No certificate {ref!r} on product {product_id}.", hint="See `ravensec certs list`.")
+
+
+def _describe(c: CertificateDefinition) -> str:
+    return f"{c.name} ({c.thumbprint[:12]}…)"
+
+
+async def list_certs(ctx: Context) -> int:
+    p = await ctx.product()
+    ws = await ctx.workspace()
+    rows = [shapes.certificate(c) for c in await ws.list_certificates(p.id)]
+    ctx.out.result(rows, columns=COLUMNS)
+    return 0
+
+
+async def show_cert(ctx: Context) -> int:
+    p = await ctx.product()
+    ws = await ctx.workspace()
+    ctx.out.result(shapes.certificate(await find_cert(ws, p.id, ctx.args.cert)), labels=LABELS)
+    return 0
+
+
+async def whoami(ctx: Context) -> int:
+    from core.errors import NotFound
+
+    p = await ctx.product()
+    ws = await ctx.workspace()
+    me = await ws.whoami(p.id)
+    if me is None:
+        raise NotFound(f"Product {p.display_name} does not know the certificate this profile presents.",
+                       hint="Register it with `ravensec certs upload`, or set the profile's client_cert.")
+    ctx.out.result({"product": p.id, **shapes.certificate(me)}, labels={"product": "Product", **LABELS})
+    return 0
+
+
+def _access(ctx: Context) -> tuple[Any, dict[str, Any]]:
+    clearance = CLEARANCE[ctx.args.clearance]
+    grants = parse_grants(ctx.args.db)
+    check_access(clearance, grants)
+    return clearance, grants
+
+
+def _result(ctx: Context, action: str, data: dict[str, Any], text: str) -> None:
+    prefix = "would " if ctx.dry_run else ""
+    ctx.out.result({"action": action, "dryRun": ctx.dry_run, **data}, text=prefix + text)
+
+
+async def generate(ctx: Context) -> int:
+    from core.certs.packages import read_package
+    from core.fsutil import atomic_write_private
+
+    clearance, grants = _access(ctx)
+    valid_for = parse_days(ctx.args.valid_for, "--valid-for") if ctx.args.valid_for else None
+    p = await ctx.product()
+    ws = await ctx.workspace()
+    target = Path(ctx.args.out) / f"{_file_stem(ctx.args.name)}.zip"
+    if ctx.dry_run:
+        ensure_writable(ws, "Generating a certificate")
+        _result(ctx, "generate", {"product": p.id, "name": ctx.args.name, "file": str(target)},
+                f"generate {ctx.args.name!r} on {p.display_name} and save {target}")
+        return 0
+    not_after = datetime.now(UTC) + timedelta(days=valid_for) if valid_for else None
+    data = await ws.generate_certificate(p.id, ctx.args.name, clearance, grants,
+                                         password=ctx.args.password, not_after=not_after)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_private(target, data)
+    tp = read_package(data, ctx.args.password).bundle
+    from core.certs.identity import thumbprint
+
+    _result(ctx, "generate", {"product": p.id, "name": ctx.args.name, "thumbprint": thumbprint(tp.certificate),
+                              "file": str(target)},
+            f"generated {ctx.args.name!r} ({thumbprint(tp.certificate)}) and saved {target}")
+    return 0
+
+
+def _file_stem(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name).strip(".") or "certificate"
+
+
+async def generate_local(ctx: Context) -> int:
+    clearance, grants = _access(ctx)
+    p = await ctx.product()
+    ws = await ctx.workspace()
+    out_dir = Path(ctx.args.out) if ctx.args.out else None
+    if ctx.dry_run:
+        ensure_writable(ws, "Registering a certificate")
+        _result(ctx, "generate-local", {"product": p.id, "name": ctx.args.name, "keyType": ctx.args.key_type},
+                f"make a {ctx.args.key_type} key here and register {ctx.args.name!r} on {p.display_name}")
+        return 0
+    tp, files = await ws.generate_local_and_register(p.id, ctx.args.name, clearance, grants,
+                                                    key_type=ctx.args.key_type, dest_dir=out_dir,
+                                                    password=ctx.args.password)
+    _result(ctx, "generate-local", {"product": p.id, "name": ctx.args.name, "thumbprint": tp,
+                                    "files": [str(f) for f in files]},
+            f"registered {ctx.args.name!r} ({tp}); key and certificate in:\n"
+            + "\n".join(f"  {f}" for f in files))
+    return 0
+
+
+async def upload(ctx: Context) -> int:
+    from core.certs.identity import thumbprint
+    from core.certs.load import load_certificates_any
+    from core.errors import UsageError
+
+    clearance, grants = _access(ctx)
+    path = Path(ctx.args.file)
+    if not path.is_file():
+        raise UsageError(f"Certificate file {path} does not exist.", hint="Pass the path of a PEM, DER or PFX file.")
+    data = path.read_bytes()
+    # Parsed here first so a wrong password or a bad file fails before anything is sent.
+    tps = [thumbprint(c) for c in load_certificates_any(data, ctx.args.password)]
+    p = await ctx.product()
+    ws = await ctx.workspace()
+    if ctx.dry_run:
+        ensure_writable(ws, "Registering a certificate")
+        _result(ctx, "upload", {"product": p.id, "name": ctx.args.name, "thumbprint": tps[0]},
+                f"register {ctx.args.name!r} ({tps[0]}) on {p.display_name}")
+        return 0
+    tp = await ws.register_certificate(p.id, ctx.args.name, data, clearance, grants, password=ctx.args.password)
+    _result(ctx, "upload", {"product": p.id, "name": ctx.args.name, "thumbprint": tp},
+            f"registered {ctx.args.name!r} ({tp}) on {p.display_name}")
+    return 0
+
+
+async def edit(ctx: Context) -> int:
+    from core.errors import UsageError
+
+    a = ctx.args
+    if a.name is None and a.clearance is None and not a.db and not a.clear_db:
+        raise UsageError("Nothing to change.", hint="Pass --name, --clearance, --db or --clear-db.")
+    p = await ctx.product()
+    ws = await ctx.workspace()
+    cert = await find_cert(ws, p.id, a.cert)
+    clearance = CLEARANCE[a.clearance] if a.clearance else cert.security_clearance
+    grants = None
+    if a.db or a.clear_db:
+        grants = {} if a.clear_db else dict(cert.permissions)
+        grants.update(parse_grants(a.db))
+    check_access(clearance, dict(cert.permissions) if grants is None else grants)
+    if ctx.dry_run:
+        ensure_writable(ws, "Editing a certificate")
+    else:
+        await ws.edit_certificate(p.id, cert.thumbprint, name=a.name,
+                                  clearance=CLEARANCE[a.clearance] if a.clearance else None, permissions=grants)
+    _result(ctx, "edit", {"product": p.id, "thumbprint": cert.thumbprint}, f"edit {_describe(cert)}"
+            if ctx.dry_run else f"edited {_describe(cert)}")
+    return 0
+
+
+async def _toggle(ctx: Context, disabled: bool) -> int:
+    p = await ctx.product()
+    ws = await ctx.workspace()
+    cert = await find_cert(ws, p.id, ctx.args.cert)
+    verb = "disable" if disabled else "enable"
+    if ctx.dry_run:
+        ensure_writable(ws, "Editing a certificate")
+    else:
+        await ws.edit_certificate(p.id, cert.thumbprint, disabled=disabled)
+    _result(ctx, verb, {"product": p.id, "thumbprint": cert.thumbprint},
+            f"{verb} {_describe(cert)}" if ctx.dry_run else f"{verb}d {_describe(cert)}")
+    return 0
+
+
+async def disable(ctx: Context) -> int:
+    return await _toggle(ctx, True)
+
+
+async def enable(ctx: Context) -> int:
+    return await _toggle(ctx, False)
+
+
+async def delete(ctx: Context) -> int:
+    p = await ctx.product()
+    ws = await ctx.workspace()
+    cert = await find_cert(ws, p.id, ctx.args.cert)
+    ensure_writable(ws, "Deleting a certificate")
+    ctx.confirm(f"delete certificate {_describe(cert)} from {p.display_name}")
+    if not ctx.dry_run:
+        await ws.delete_certificate(p.id, cert.thumbprint)
+    _result(ctx, "delete", {"product": p.id, "thumbprint": cert.thumbprint},
+            f"delete {_describe(cert)}" if ctx.dry_run else f"deleted {_describe(cert)}")
+    return 0
+
+
+async def purge_expired(ctx: Context) -> int:
+    p = await ctx.product()
+    ws = await ctx.workspace()
+    now = datetime.now(UTC)
+    expired = [c for c in await ws.list_certificates(p.id) if c.not_after <= now]
+    tps = [c.thumbprint for c in expired]
+    if expired:
+        ensure_writable(ws, "Purging expired certificates")
+        ctx.confirm(f"delete {len(expired)} expired certificate(s) from {p.display_name}")
+        if not ctx.dry_run:
+            await ws.purge_expired(p.id)
+    text = "\n".join(f"- {_describe(c)}" for c in expired) if expired else "no expired certificates"
+    _result(ctx, "purge-expired", {"product": p.id, "thumbprints": tps},
+            ("purge:\n" if ctx.dry_run and expired else "") + text)
+    return 0
+
+
+EXPIRING_COLUMNS = [Column("PRODUCT", "productName"), *COLUMNS[:1], *COLUMNS[2:3], *COLUMNS[4:7],
+                    Column("THUMBPRINT", "thumbprint", fmt=lambda v: str(v)[:12])]
+
+
+async def expiring(ctx: Context) -> int:
+    days = parse_days(ctx.args.within)
+    ws = await ctx.workspace()
+    found = await ws.expiring(days)
+    rows = [{"product": p.id, "productName": p.display_name, **shapes.certificate(c)} for p, c in found]
+    ctx.out.result(rows, columns=EXPIRING_COLUMNS)
+    for pid, why in sorted(getattr(ws, "skipped", {}).items()):
+        ctx.out.note(f"skipped {pid}: {why}", "yellow")
+    return 0

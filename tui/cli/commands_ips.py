@@ -1,0 +1,169 @@
+"""``ravensec ips list|add|remove|set``: validated with core.iprules, with the diff printed before any change."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import shapes
+from .context import Context, ensure_writable
+from .output import Column
+
+if TYPE_CHECKING:
+    from core.models import IpRule, Product
+    from core.workspace import Workspace
+
+COLUMNS = [Column("IP", "ip"), Column("ALIAS", "alias")]
+
+
+async def _current(ctx: Context) -> tuple[Workspace, Product, list[IpRule]]:
+    p = await ctx.product()
+    ws = await ctx.workspace()
+    return ws, p, list(await ws.get_ip_rules(p.id))
+
+
+async def list_ips(ctx: Context) -> int:
+    _, _, rules = await _current(ctx)
+    ctx.out.result([shapes.ip_rule(r) for r in rules], columns=COLUMNS)
+    return 0
+
+
+def parse_rules_text(text: str, source: str) -> list[IpRule]:
+    """Rules from a file: JSON (``{"allowedIps": [...]}`` or a list), else one ``CIDR [alias]`` per line."""
+    from core.errors import ValidationError
+    from core.iprules import parse_rule
+
+    stripped = text.strip()
+    if stripped.startswith(("{", "[")):
+        try:
+            raw: Any = json.loads(stripped)
+        except json.JSONDecodeError as e:
+            raise ValidationError(f"{source} is not valid JSON ({e.msg} at line {e.lineno}).") from None
+        items = raw.get("allowedIps") if isinstance(raw, dict) else raw
+        if not isinstance(items, list):
+            raise ValidationError(f"{source}: expected a list of rules or {{\"allowedIps\": [...]}}.")
+        rules = []
+        for i, item in enumerate(items, 1):
+            if isinstance(item, str):
+                rules.append(parse_rule(item))
+            elif isinstance(item, dict) and isinstance(item.get("ip"), str):
+                rules.append(parse_rule(item["ip"], str(item.get("alias") or "")))
+            else:
+                raise ValidationError(f"{source}: rule {i} needs an \"ip\" string.")
+        return rules
+    rules = []
+    errors: list[str] = []
+    for n, line in enumerate(text.splitlines(), 1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        cidr, _, alias = line.partition(" ")
+        try:
+            rules.append(parse_rule(cidr, alias.strip()))
+        except ValidationError as e:
+            errors.append(f"line {n}: {e}")
+    if errors:
+        raise ValidationError(f"{source} has {len(errors)} bad line(s): " + "; ".join(errors))
+    return rules
+
+
+def _check(rules: list[IpRule], p: Product) -> None:
+    from core.errors import ValidationError
+    from core.iprules import validate_rules
+
+    problems = validate_rules(rules, provider=p.cloud_provider)
+    if problems:
+        raise ValidationError("The new allow-list is not valid: " + " ".join(problems),
+                              hint="Fix the rules; nothing was changed.")
+
+
+async def _apply(ctx: Context, ws: Workspace, p: Product, old: list[IpRule], new: list[IpRule],
+                 action: str, *, destructive: bool) -> int:
+    from core.iprules import diff_rules
+
+    diff = diff_rules(old, new)
+    lines = diff.render()
+    data = {
+        "action": action,
+        "product": p.id,
+        "dryRun": ctx.dry_run,
+        "changed": bool(lines),
+        "diff": {
+            "added": [shapes.ip_rule(r) for r in diff.added],
+            "removed": [shapes.ip_rule(r) for r in diff.removed],
+            "changedAlias": [shapes.ip_rule(_new_of(x)) for x in diff.changed_alias],
+        },
+        "allowedIps": [shapes.ip_rule(r) for r in new],
+    }
+    if not lines:
+        ctx.out.result(data, text="no change: the allow-list already says that")
+        return 0
+    ensure_writable(ws, "Changing allowed IPs")
+    for line in lines:
+        ctx.out.note(line, "green" if line.startswith("+") else "red" if line.startswith("-") else "yellow")
+    if diff.removed and destructive:
+        ctx.confirm(f"remove {len(diff.removed)} range(s) from {p.display_name}'s allow-list")
+    if not ctx.dry_run:
+        saved = await ws.set_ip_rules(p.id, new)
+        data["allowedIps"] = [shapes.ip_rule(r) for r in saved]
+    ctx.out.result(data, text="dry run: nothing changed" if ctx.dry_run else f"saved {len(new)} rule(s)")
+    return 0
+
+
+def _new_of(item: Any) -> IpRule:
+    """``changed_alias`` entries may be rules or (old, new) pairs; the JSON shows the new rule."""
+    return item[1] if isinstance(item, tuple) else item  # type: ignore[no-any-return]
+
+
+async def add(ctx: Context) -> int:
+    from core.iprules import parse_rule
+
+    rule = parse_rule(ctx.args.cidr, ctx.args.alias)
+    ws, p, old = await _current(ctx)
+    new = [r for r in old if r.network != rule.network] + [rule]
+    if any(r.network == rule.network for r in old):
+        new = [rule if r.network == rule.network else r for r in old]
+        if not ctx.args.alias:
+            new = old
+    _check(new, p)
+    return await _apply(ctx, ws, p, old, new, "add", destructive=False)
+
+
+async def remove(ctx: Context) -> int:
+    from core.errors import NotFound
+    from core.iprules import parse_rule
+
+    rule = parse_rule(ctx.args.cidr)
+    ws, p, old = await _current(ctx)
+    new = [r for r in old if r.network != rule.network]
+    if len(new) == len(old):
+        listed = ", ".join(r.cidr for r in old) or "none"
+        raise NotFound(f"{rule.cidr} is not on {p.display_name}'s allow-list (it has: {listed}).")
+    if not new:
+        from core.errors import ValidationError
+
+        raise ValidationError(f"Removing {rule.cidr} would leave {p.display_name} with an empty allow-list.",
+                              hint="Add the replacement range first, or use `ips set`.")
+    return await _apply(ctx, ws, p, old, new, "remove", destructive=True)
+
+
+async def set_rules(ctx: Context) -> int:
+    from core.errors import UsageError
+
+    source = ctx.args.from_file
+    if source == "-":
+        text = sys.stdin.read()
+        source = "stdin"
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise UsageError(f"Rules file {path} does not exist.", hint="Pass --from FILE (or - for stdin).")
+        text = path.read_text(encoding="utf-8")
+    new = parse_rules_text(text, source)
+    if not new:
+        raise UsageError(f"{source} holds no rules; an empty allow-list would lock everyone out.")
+    ws, p, old = await _current(ctx)
+    _check(new, p)
+    return await _apply(ctx, ws, p, old, new, "set", destructive=True)

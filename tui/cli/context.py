@@ -1,0 +1,150 @@
+"""What every command shares: the output, the chosen profile, one open Workspace, product lookup, confirmation."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import TYPE_CHECKING, Any
+
+from .output import Output
+
+if TYPE_CHECKING:
+    from core.config import Config
+    from core.models import Product
+    from core.profile import Profile
+    from core.workspace import Workspace
+
+
+class Context:
+    def __init__(self, args: argparse.Namespace, *, out: Output | None = None) -> None:
+        self.args = args
+        self.out = out or Output(args.output, no_color=args.no_color)
+        self.verbose: int = args.verbose
+        self._config: Config | None = None
+        self._workspace: Workspace | None = None
+        self._products: list[Product] | None = None
+
+    # ------------------------------------------------------------------------------------------ config
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            from core.config import load_config
+
+            self._config = load_config()
+        return self._config
+
+    def profile_name(self) -> str:
+        from core.errors import UsageError
+
+        cfg = self.config
+        name = self.args.profile or os.environ.get("RAVENSEC_PROFILE") or cfg.current
+        if not name and len(cfg.profiles) == 1:
+            name = next(iter(cfg.profiles))
+        if not name:
+            known = ", ".join(sorted(cfg.profiles))
+            raise UsageError(
+                f"No profile chosen and {cfg.path} has {'profiles ' + known if known else 'no profiles'}.",
+                hint="Pass --profile NAME, run `ravensec profile use NAME`, or add one with `ravensec profile add`.",
+            )
+        if name not in cfg.profiles:
+            known = ", ".join(sorted(cfg.profiles)) or "none"
+            raise UsageError(f"No profile named {name!r} in {cfg.path} (known: {known}).",
+                             hint="See `ravensec profile list`.")
+        return str(name)
+
+    def profile(self) -> Profile:
+        return self.config.profiles[self.profile_name()]
+
+    # ------------------------------------------------------------------------------------------ workspace
+
+    async def workspace(self) -> Workspace:
+        if self._workspace is None:
+            from core.workspace import Workspace
+
+            # --read-only can only tighten: a read-only profile stays read-only.
+            self._workspace = await Workspace.open(self.profile(), read_only=True if self.args.read_only else None)
+        return self._workspace
+
+    async def close(self) -> None:
+        if self._workspace is not None:
+            ws, self._workspace = self._workspace, None
+            await ws.close()
+
+    async def products(self) -> list[Product]:
+        if self._products is None:
+            ws = await self.workspace()
+            self._products = await ws.list_products()
+        return self._products
+
+    async def product(self, ref: str | None = None) -> Product:
+        """The product named by ``ref`` (or ``--product``): its id, or its display name when that is unique."""
+        from core.errors import NotFound, UsageError
+
+        ref = ref if ref is not None else getattr(self.args, "product", None)
+        products = await self.products()
+        if not ref:
+            if len(products) == 1:
+                return products[0]
+            names = ", ".join(f"{p.display_name} ({p.id})" for p in products) or "none"
+            raise UsageError(f"Which product? This profile has {len(products)}: {names}.",
+                             hint="Pass --product ID or --product NAME.")
+        for p in products:
+            if p.id == ref:
+                return p
+        for matches in ([p for p in products if p.display_name == ref],
+                        [p for p in products if p.display_name.casefold() == ref.casefold()]):
+            if len(matches) == 1:
+                return matches[0]
+            if len(matches) > 1:
+                ids = ", ".join(p.id for p in matches)
+                raise UsageError(f"{len(matches)} products are named {ref!r} ({ids}).",
+                                 hint="Pass the product id instead of the name.")
+        names = ", ".join(f"{p.display_name} ({p.id})" for p in products) or "none"
+        raise NotFound(f"No product {ref!r} in profile {self.profile_name()!r} (known: {names}).",
+                       hint="See `ravensec products list`.")
+
+    # ------------------------------------------------------------------------------------------ asking
+
+    @property
+    def dry_run(self) -> bool:
+        return bool(getattr(self.args, "dry_run", False))
+
+    def confirm(self, question: str) -> None:
+        """Go on only with --yes or a 'y' typed on a terminal; refuse (usage error) when not interactive."""
+        from core.errors import UsageError
+
+        if self.args.yes or self.dry_run:
+            return
+        if not (sys.stdin.isatty() and self.out.stderr.isatty()):
+            raise UsageError(f"Refusing to {question} without confirmation: not on a terminal.",
+                             hint="Pass --yes to confirm.")
+        self.out.stderr.write(f"{question[0].upper()}{question[1:]}? [y/N] ")
+        self.out.stderr.flush()
+        answer = sys.stdin.readline().strip().lower()
+        if answer not in ("y", "yes"):
+            raise UsageError("Cancelled; nothing was changed.")
+
+    def progress(self, text: str) -> None:
+        """A transient status line on a terminal; silent when stderr is piped."""
+        if self.out.stderr.isatty():
+            self.out.stderr.write(f"\r\x1b[K{text}")
+            self.out.stderr.flush()
+
+    def progress_done(self) -> None:
+        if self.out.stderr.isatty():
+            self.out.stderr.write("\r\x1b[K")
+            self.out.stderr.flush()
+
+
+def arg(ctx: Context, name: str, default: Any = None) -> Any:
+    return getattr(ctx.args, name, default)
+
+
+def ensure_writable(ws: Workspace, what: str) -> None:
+    """Refuse a change (even a dry run of one) in a read-only workspace, as the write itself would."""
+    from core.errors import ReadOnlyError
+
+    if ws.read_only:
+        raise ReadOnlyError(what)

@@ -1,0 +1,73 @@
+"""The stable JSON shapes of the CLI (documented in docs/cli.md): one function per domain object.
+
+Keys are camelCase; dates are ISO 8601 in UTC with a ``Z``; absent values are ``null``. Adding a key is a
+compatible change; renaming or removing one is not.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from core.models import Backup, CertificateDefinition, IpRule, Product
+
+CLEARANCE_NAMES = {"ClusterAdmin": "cluster-admin", "ClusterNode": "cluster-node", "Operator": "operator",
+                   "ValidUser": "user", "UnauthenticatedClients": "unauthenticated"}
+ACCESS_NAMES = {"Admin": "admin", "ReadWrite": "read-write", "Read": "read"}
+
+
+def iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def ip_rule(rule: IpRule) -> dict[str, Any]:
+    return {"ip": rule.cidr, "alias": rule.alias}
+
+
+def product(p: Product) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "name": p.display_name,
+        "status": p.status.value,
+        "tier": p.tier.value,
+        "provider": p.cloud_provider,
+        "region": p.region,
+        "instanceType": p.instance_type,
+        "nodes": [{"tag": n.tag, "url": n.url} for n in p.nodes],
+        "allowedIps": [ip_rule(r) for r in p.allowed_ips],
+    }
+
+
+def certificate(c: CertificateDefinition, now: datetime | None = None) -> dict[str, Any]:
+    from core.certs.identity import days_left, expiry_state
+
+    state = expiry_state(c.not_before, c.not_after, now)
+    return {
+        "name": c.name,
+        "thumbprint": c.thumbprint,
+        "clearance": CLEARANCE_NAMES.get(c.security_clearance.value, c.security_clearance.value),
+        "permissions": {db: ACCESS_NAMES.get(a.value, a.value) for db, a in c.permissions.items()},
+        "notBefore": iso(c.not_before),
+        "notAfter": iso(c.not_after),
+        "daysLeft": days_left(c.not_after, now),
+        "expiry": state.name.lower(),
+        "disabled": c.disabled,
+        "pinningHash": c.public_key_pinning_hash or None,
+    }
+
+
+def backup(b: Backup) -> dict[str, Any]:
+    return {
+        "productId": b.product_id,
+        "database": b.database,
+        "fileName": b.file_name,
+        "createdAt": iso(b.created_at),
+        "kind": b.kind.value,
+        "size": b.size,
+        "encrypted": b.encrypted,
+        "keySource": b.key_source.value,
+    }

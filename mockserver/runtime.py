@@ -342,12 +342,13 @@ class MockCloud:
 
     def _apply_listeners(self) -> None:
         """Give the world's nodes their listener's URL (after start and after reset). Lock held."""
+        listeners = dict(self._nodes)  # reset() runs on the caller's thread while the loop may add some
         for p in self.state.products.values():
             p.cluster.server_thumbprint = thumbprint_of_der(
                 self.pki.server_bundle(HOSTS, label=p.id).cert_der()
             )
             for n in p.nodes:
-                lst = self._nodes.get((p.id, n.tag))
+                lst = listeners.get((p.id, n.tag))
                 if lst is not None:
                     n.port, n.url = lst.port, lst.url
 

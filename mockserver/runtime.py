@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import shutil
 import tempfile
 import threading
@@ -28,7 +27,9 @@ from mockserver.faults import Fault, Faults, faults_middleware
 from mockserver.journal import Journal, journal_middleware
 from mockserver.node.app import build_node_app
 from mockserver.node.certificates import ISSUER_KEY, SERVER_BUNDLE_KEY
+from mockserver.node.files import write_private
 from mockserver.node.listener import Listener
+from mockserver.node.portal_slot import find_portal, placeholder_portal
 from mockserver.state import CloudState, ProductState
 from mockserver.tls import MockPki, thumbprint_of_der
 
@@ -43,22 +44,6 @@ class MockProduct:
     node_urls: dict[str, str]
     operator_pem: Path
     cluster_admin_pem: Path
-
-
-def _write_private(path: Path, data: bytes, mode: int = 0o600) -> None:
-    # Atomic and never world-readable, even for an instant: key material lives here.
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class MockCloud:
@@ -235,7 +220,7 @@ class MockCloud:
         self._loop = asyncio.get_running_loop()
         self._sync_lock = asyncio.Lock()
         self._files_dir()
-        _write_private(self.ca_path, self.pki.ca_pem, 0o644)
+        write_private(self.ca_path, self.pki.ca_pem, 0o644)
         self.faults.set_down_hook(self._down_hook)
         portal_bundle = self.pki.server_bundle(HOSTS, label="portal")
         self._portal = Listener(
@@ -289,11 +274,9 @@ class MockCloud:
             faults_middleware(self.faults, "portal"),
             self._sync_after,
         ]
-        build_portal_app = _find_portal()
+        build_portal_app = find_portal()
         if build_portal_app is None:
-            app = web.Application(middlewares=mws)
-            app.router.add_route("*", "/{tail:.*}", _portal_missing)
-            return app
+            return placeholder_portal(mws)
         return build_portal_app(self.state, middlewares=mws)
 
     @web.middleware
@@ -356,11 +339,11 @@ class MockCloud:
         for p in products:
             mp = self._mock_product(p)
             if not mp.operator_pem.exists():
-                _write_private(mp.operator_pem, p.operator_cert.combined_pem())
+                write_private(mp.operator_pem, p.operator_cert.combined_pem())
             if not mp.cluster_admin_pem.exists():
-                _write_private(mp.cluster_admin_pem, p.cluster_admin_cert.combined_pem())
+                write_private(mp.cluster_admin_pem, p.cluster_admin_cert.combined_pem())
         if self.state_dir is not None and self._portal is not None:
-            _write_private(
+            write_private(
                 self.state_dir / "connection.json", json.dumps(self.connection_info(), indent=2).encode()
             )
 
@@ -416,24 +399,3 @@ class MockCloud:
                 )
 
         self._call_in_loop(apply)
-
-
-def _find_portal() -> Callable[..., web.Application] | None:
-    """The portal helper's ``build_portal_app``, wherever in ``mockserver.portal`` it lives."""
-    import importlib
-
-    for mod in ("mockserver.portal", "mockserver.portal.app"):
-        try:
-            fn = getattr(importlib.import_module(mod), "build_portal_app", None)
-        except ImportError:
-            continue
-        if fn is not None:
-            return fn  # type: ignore[no-any-return]
-    return None
-
-
-async def _portal_missing(request: web.Request) -> web.StreamResponse:
-    return web.json_response(
-        {"message": "The portal of the ravensec mock is not available in this build (mockserver.portal)."},
-        status=503,
-    )

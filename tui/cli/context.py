@@ -17,12 +17,15 @@ if TYPE_CHECKING:
 
 
 class Context:
-    def __init__(self, args: argparse.Namespace, *, out: Output | None = None) -> None:
+    def __init__(
+        self, args: argparse.Namespace, *, out: Output | None = None, workspace: Workspace | None = None
+    ) -> None:
         self.args = args
         self.out = out or Output(args.output, no_color=args.no_color)
         self.verbose: int = args.verbose
         self._config: Config | None = None
-        self._workspace: Workspace | None = None
+        # A workspace may be handed in (tests drive the command layer in-process with a fake one).
+        self._workspace: Workspace | None = workspace
         self._products: list[Product] | None = None
 
     # ------------------------------------------------------------------------------------------ config

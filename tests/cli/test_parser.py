@@ -1,0 +1,122 @@
+"""The argument layer in-process: global options anywhere, usage errors exit 2, small value parsers."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.errors import UsageError
+from core.models import DatabaseAccess
+from tui.cli.completion import bash_script
+from tui.cli.durations import check_access, parse_days, parse_grants, CLEARANCE
+from tui.cli.exitcodes import exit_code_for
+from tui.cli.parser import build_parser, parse_args
+
+
+def test_global_options_before_or_after_the_command() -> None:
+    a = parse_args(["--output", "json", "certs", "list", "--product", "p1"])
+    b = parse_args(["certs", "list", "-p", "p1", "-o", "json", "--read-only", "-vv"])
+    assert a.output == b.output == "json" and a.product == b.product == "p1"
+    assert a.read_only is False and b.read_only is True and b.verbose == 2
+    assert a.handler == "commands_certs:list_certs"
+
+
+def test_no_command_means_the_tui() -> None:
+    a = parse_args(["--demo", "--world", "empty", "--log-level", "debug"])
+    assert getattr(a, "handler", None) is None and a.demo and a.world == "empty"
+
+
+@pytest.mark.parametrize("argv", [
+    ["certs"],                                   # no action
+    ["certs", "generate", "--name", "x"],        # missing --clearance
+    ["certs", "generate", "--name", "x", "--clearance", "root"],
+    ["ips", "set"],                              # missing --from
+    ["--output", "xml", "products", "list"],
+    ["completion", "zsh"],
+])
+def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as e:
+        parse_args(argv)
+    assert e.value.code == 2
+    assert "usage:" in capsys.readouterr().err
+
+
+def test_every_leaf_has_a_handler_module_and_function() -> None:
+    import importlib
+
+    from tui.cli.completion import _tree
+
+    tree: dict[str, tuple[list[str], list[str]]] = {}
+    _tree(build_parser(), "", tree)
+    leaves = [p for p, (words, _) in tree.items() if p and not words or p in ("whoami", "expiring", "doctor")]
+    assert len(leaves) > 25
+    for path in leaves:
+        argv = path.split()
+        sub = build_parser()
+        # Fill required positionals/options with placeholders just to reach the handler.
+        ns = None
+        for extra in ([], ["X"], ["bash"]):
+            try:
+                ns = sub.parse_args([*argv, *extra, *_required(path)])
+                break
+            except SystemExit:
+                continue
+        assert ns is not None, path
+        module, func = ns.handler.split(":")
+        assert callable(getattr(importlib.import_module(f"tui.cli.{module}"), func)), path
+
+
+def _required(path: str) -> list[str]:
+    if path.startswith("certs generate") or path == "certs upload X":
+        return ["--name", "n", "--clearance", "operator"]
+    return {"products cert-package": ["--out", "d"], "ips set": ["--from", "f"],
+            "backups verify": ["--key", "k"], "profile add": ["--kind", "mock"],
+            "certs upload": ["--name", "n", "--clearance", "operator"],
+            "certs generate": ["--name", "n", "--clearance", "operator"],
+            "certs generate-local": ["--name", "n", "--clearance", "operator"]}.get(path, [])
+
+
+@pytest.mark.parametrize(("text", "days"), [("60d", 60), ("8w", 56), ("90", 90), ("1y", 365), (" 2m ", 60)])
+def test_parse_days(text: str, days: int) -> None:
+    assert parse_days(text) == days
+
+
+@pytest.mark.parametrize("text", ["", "soon", "-3d", "3h"])
+def test_parse_days_refuses(text: str) -> None:
+    with pytest.raises(UsageError, match="duration"):
+        parse_days(text)
+
+
+def test_grants() -> None:
+    assert parse_grants(["orders=read", "crm = Read-Write", "x=admin"]) == {
+        "orders": DatabaseAccess.READ, "crm": DatabaseAccess.READ_WRITE, "x": DatabaseAccess.ADMIN}
+    for bad in (["orders"], ["=read"], ["orders=write"], ["a=read", "a=admin"]):
+        with pytest.raises(UsageError):
+            parse_grants(bad)
+
+
+def test_user_clearance_needs_a_database() -> None:
+    with pytest.raises(UsageError, match="at least one --db"):
+        check_access(CLEARANCE["user"], {})
+    check_access(CLEARANCE["operator"], {})
+
+
+def test_exit_codes_follow_the_error_classes() -> None:
+    from core import errors
+
+    assert exit_code_for(errors.UsageError("x")) == 2
+    assert exit_code_for(errors.ValidationError("x")) == 2
+    assert exit_code_for(errors.AuthError("x")) == 3
+    assert exit_code_for(errors.Forbidden("x")) == 3
+    assert exit_code_for(errors.ReadOnlyError()) == 3
+    assert exit_code_for(errors.NotFound("x")) == 4
+    assert exit_code_for(errors.Unavailable("x")) == 5
+    assert exit_code_for(errors.TlsError("x")) == 5
+    assert exit_code_for(errors.ServerError("x")) == 1
+    assert exit_code_for(RuntimeError("x")) == 1
+
+
+def test_bash_completion_knows_commands_and_actions() -> None:
+    script = bash_script(build_parser())
+    assert "complete -o default -F _ravensec ravensec" in script
+    assert '"certs") opts="' in script and "purge-expired" in script
+    assert '"ips add") opts="--alias' in script

@@ -22,7 +22,7 @@ from typing import Any
 
 from aiohttp import web
 
-from core.models import IpRule
+from core.models import IpRule, ProductStatus
 from mockserver import routes
 from mockserver.authz import identify, refusal
 from mockserver.node import certificates, cluster, databases, documents  # noqa: F401  (register handlers)
@@ -91,7 +91,12 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
     der = peer_certificate(request)
     with state.lock:
         found = _lookup(state, app[PRODUCT_KEY], app[TAG_KEY])
-        allowed = found is not None and found[1].up and connection_allowed(found[0], peer_ip(request), der)
+        allowed = (
+            found is not None
+            and found[1].up
+            and found[0].status != ProductStatus.TERMINATED  # its VMs are gone
+            and connection_allowed(found[0], peer_ip(request), der)
+        )
     if not allowed or found is None:
         # Closest to the cloud's firewall: the client gets its connection reset, never an HTTP answer.
         if request.transport is not None:

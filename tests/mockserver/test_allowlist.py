@@ -78,3 +78,20 @@ def test_the_refusal_is_per_product(cloud: MockCloud, pem_dir: Path) -> None:
     _set_rules(cloud, "127.0.0.2/32")
     with pytest.raises(requests.exceptions.ConnectionError):
         session(cloud, who("operator", pem_dir)).get(node_url(cloud) + "/setup/alive")
+
+
+def test_nodes_of_a_terminated_product_or_a_node_marked_down_are_unreachable(
+    cloud: MockCloud, pem_dir: Path
+) -> None:
+    from core.models import ProductStatus
+
+    s = session(cloud, who("operator", pem_dir))
+    with cloud.state.lock:
+        cloud.state.products[PRODUCT_ID].nodes[1].up = False  # as the portal's restart-node does
+    with pytest.raises(requests.exceptions.ConnectionError):
+        s.get(node_url(cloud, "B") + "/setup/alive")
+    assert s.get(node_url(cloud, "A") + "/setup/alive").status_code == 204
+    with cloud.state.lock:
+        cloud.state.products[PRODUCT_ID].status = ProductStatus.TERMINATED
+    with pytest.raises(requests.exceptions.ConnectionError):
+        s.get(node_url(cloud, "A") + "/setup/alive")

@@ -82,9 +82,9 @@ async def verify(ctx: Context) -> int:
     out = {
         "file": source,
         "ok": result.ok,
-        "database": getattr(header, "database", None),
-        "createdAt": shapes.iso(getattr(header, "created_at", None)),
-        "kind": str(getattr(getattr(header, "kind", None), "value", getattr(header, "kind", None)) or "") or None,
+        "database": header.database,
+        "createdAt": shapes.iso(header.created_at),
+        "kind": header.kind.value,
         "documents": result.documents,
         "message": result.message,
     }

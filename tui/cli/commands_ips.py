@@ -93,7 +93,7 @@ async def _apply(ctx: Context, ws: Workspace, p: Product, old: list[IpRule], new
         "diff": {
             "added": [shapes.ip_rule(r) for r in diff.added],
             "removed": [shapes.ip_rule(r) for r in diff.removed],
-            "changedAlias": [shapes.ip_rule(_new_of(x)) for x in diff.changed_alias],
+            "changedAlias": [shapes.ip_rule(new) for _, new in diff.alias_changed],
         },
         "allowedIps": [shapes.ip_rule(r) for r in new],
     }
@@ -110,11 +110,6 @@ async def _apply(ctx: Context, ws: Workspace, p: Product, old: list[IpRule], new
         data["allowedIps"] = [shapes.ip_rule(r) for r in saved]
     ctx.out.result(data, text="dry run: nothing changed" if ctx.dry_run else f"saved {len(new)} rule(s)")
     return 0
-
-
-def _new_of(item: Any) -> IpRule:
-    """``changed_alias`` entries may be rules or (old, new) pairs; the JSON shows the new rule."""
-    return item[1] if isinstance(item, tuple) else item  # type: ignore[no-any-return]
 
 
 async def add(ctx: Context) -> int:

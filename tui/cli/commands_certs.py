@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import shapes
-from .context import Context, ensure_writable
+from .context import Context
 from .durations import CLEARANCE, check_access, parse_days, parse_grants
 from .output import Column
 
@@ -105,10 +105,9 @@ async def generate(ctx: Context) -> int:
     clearance, grants = _access(ctx)
     valid_for = parse_days(ctx.args.valid_for, "--valid-for") if ctx.args.valid_for else None
     p = await ctx.product()
-    ws = await ctx.workspace()
+    ws = await ctx.writable_workspace("Generating a certificate")
     target = Path(ctx.args.out) / f"{_file_stem(ctx.args.name)}.zip"
     if ctx.dry_run:
-        ensure_writable(ws, "Generating a certificate")
         _result(ctx, "generate", {"product": p.id, "name": ctx.args.name, "file": str(target)},
                 f"generate {ctx.args.name!r} on {p.display_name} and save {target}")
         return 0
@@ -133,10 +132,9 @@ def _file_stem(name: str) -> str:
 async def generate_local(ctx: Context) -> int:
     clearance, grants = _access(ctx)
     p = await ctx.product()
-    ws = await ctx.workspace()
+    ws = await ctx.writable_workspace("Registering a certificate")
     out_dir = Path(ctx.args.out) if ctx.args.out else None
     if ctx.dry_run:
-        ensure_writable(ws, "Registering a certificate")
         _result(ctx, "generate-local", {"product": p.id, "name": ctx.args.name, "keyType": ctx.args.key_type},
                 f"make a {ctx.args.key_type} key here and register {ctx.args.name!r} on {p.display_name}")
         return 0
@@ -163,9 +161,8 @@ async def upload(ctx: Context) -> int:
     # Parsed here first so a wrong password or a bad file fails before anything is sent.
     tps = [thumbprint(c) for c in load_certificates_any(data, ctx.args.password)]
     p = await ctx.product()
-    ws = await ctx.workspace()
+    ws = await ctx.writable_workspace("Registering a certificate")
     if ctx.dry_run:
-        ensure_writable(ws, "Registering a certificate")
         _result(ctx, "upload", {"product": p.id, "name": ctx.args.name, "thumbprint": tps[0]},
                 f"register {ctx.args.name!r} ({tps[0]}) on {p.display_name}")
         return 0
@@ -182,7 +179,7 @@ async def edit(ctx: Context) -> int:
     if a.name is None and a.clearance is None and not a.db and not a.clear_db:
         raise UsageError("Nothing to change.", hint="Pass --name, --clearance, --db or --clear-db.")
     p = await ctx.product()
-    ws = await ctx.workspace()
+    ws = await ctx.writable_workspace("Editing a certificate")
     cert = await find_cert(ws, p.id, a.cert)
     clearance = CLEARANCE[a.clearance] if a.clearance else cert.security_clearance
     grants = None
@@ -190,9 +187,7 @@ async def edit(ctx: Context) -> int:
         grants = {} if a.clear_db else dict(cert.permissions)
         grants.update(parse_grants(a.db))
     check_access(clearance, dict(cert.permissions) if grants is None else grants)
-    if ctx.dry_run:
-        ensure_writable(ws, "Editing a certificate")
-    else:
+    if not ctx.dry_run:
         await ws.edit_certificate(p.id, cert.thumbprint, name=a.name,
                                   clearance=CLEARANCE[a.clearance] if a.clearance else None, permissions=grants)
     _result(ctx, "edit", {"product": p.id, "thumbprint": cert.thumbprint}, f"edit {_describe(cert)}"
@@ -202,12 +197,10 @@ async def edit(ctx: Context) -> int:
 
 async def _toggle(ctx: Context, disabled: bool) -> int:
     p = await ctx.product()
-    ws = await ctx.workspace()
+    ws = await ctx.writable_workspace("Editing a certificate")
     cert = await find_cert(ws, p.id, ctx.args.cert)
     verb = "disable" if disabled else "enable"
-    if ctx.dry_run:
-        ensure_writable(ws, "Editing a certificate")
-    else:
+    if not ctx.dry_run:
         await ws.edit_certificate(p.id, cert.thumbprint, disabled=disabled)
     _result(ctx, verb, {"product": p.id, "thumbprint": cert.thumbprint},
             f"{verb} {_describe(cert)}" if ctx.dry_run else f"{verb}d {_describe(cert)}")
@@ -224,9 +217,8 @@ async def enable(ctx: Context) -> int:
 
 async def delete(ctx: Context) -> int:
     p = await ctx.product()
-    ws = await ctx.workspace()
+    ws = await ctx.writable_workspace("Deleting a certificate")
     cert = await find_cert(ws, p.id, ctx.args.cert)
-    ensure_writable(ws, "Deleting a certificate")
     ctx.confirm(f"delete certificate {_describe(cert)} from {p.display_name}")
     if not ctx.dry_run:
         await ws.delete_certificate(p.id, cert.thumbprint)
@@ -237,18 +229,17 @@ async def delete(ctx: Context) -> int:
 
 async def purge_expired(ctx: Context) -> int:
     p = await ctx.product()
-    ws = await ctx.workspace()
+    ws = await ctx.writable_workspace("Purging expired certificates")
     now = datetime.now(UTC)
     expired = [c for c in await ws.list_certificates(p.id) if c.not_after <= now]
     tps = [c.thumbprint for c in expired]
     if expired:
-        ensure_writable(ws, "Purging expired certificates")
         ctx.confirm(f"delete {len(expired)} expired certificate(s) from {p.display_name}")
         if not ctx.dry_run:
             await ws.purge_expired(p.id)
     text = "\n".join(f"- {_describe(c)}" for c in expired) if expired else "no expired certificates"
     _result(ctx, "purge-expired", {"product": p.id, "thumbprints": tps},
-            ("purge:\n" if ctx.dry_run and expired else "") + text)
+            (("purge:\n" if ctx.dry_run else "purged:\n") if expired else "") + text)
     return 0
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import shapes
-from .context import Context, ensure_writable
+from .context import Context
 from .output import Column
 
 if TYPE_CHECKING:
@@ -18,14 +18,14 @@ if TYPE_CHECKING:
 COLUMNS = [Column("IP", "ip"), Column("ALIAS", "alias")]
 
 
-async def _current(ctx: Context) -> tuple[Workspace, Product, list[IpRule]]:
+async def _current(ctx: Context, *, change: bool = True) -> tuple[Workspace, Product, list[IpRule]]:
     p = await ctx.product()
-    ws = await ctx.workspace()
+    ws = await (ctx.writable_workspace("Changing allowed IPs") if change else ctx.workspace())
     return ws, p, list(await ws.get_ip_rules(p.id))
 
 
 async def list_ips(ctx: Context) -> int:
-    _, _, rules = await _current(ctx)
+    _, _, rules = await _current(ctx, change=False)
     ctx.out.result([shapes.ip_rule(r) for r in rules], columns=COLUMNS)
     return 0
 
@@ -100,7 +100,6 @@ async def _apply(ctx: Context, ws: Workspace, p: Product, old: list[IpRule], new
     if not lines:
         ctx.out.result(data, text="no change: the allow-list already says that")
         return 0
-    ensure_writable(ws, "Changing allowed IPs")
     for line in lines:
         ctx.out.note(line, "green" if line.startswith("+") else "red" if line.startswith("-") else "yellow")
     if diff.removed and destructive:

@@ -70,6 +70,12 @@ class Context:
             self._workspace = await Workspace.open(self.profile(), read_only=True if self.args.read_only else None)
         return self._workspace
 
+    async def writable_workspace(self, what: str) -> Workspace:
+        """The workspace, refusing up front when read-only: no lookups, no dry run, for a change."""
+        ws = await self.workspace()
+        ensure_writable(ws, what)
+        return ws
+
     async def close(self) -> None:
         if self._workspace is not None:
             ws, self._workspace = self._workspace, None

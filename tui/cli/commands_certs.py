@@ -237,9 +237,11 @@ async def purge_expired(ctx: Context) -> int:
         ctx.confirm(f"delete {len(expired)} expired certificate(s) from {p.display_name}")
         if not ctx.dry_run:
             await ws.purge_expired(p.id)
-    text = "\n".join(f"- {_describe(c)}" for c in expired) if expired else "no expired certificates"
-    _result(ctx, "purge-expired", {"product": p.id, "thumbprints": tps},
-            (("purge:\n" if ctx.dry_run else "purged:\n") if expired else "") + text)
+    listing = "\n".join(f"- {_describe(c)}" for c in expired)
+    text = (f"would purge:\n{listing}" if ctx.dry_run else f"purged:\n{listing}") if expired else \
+        "no expired certificates"
+    ctx.out.result({"action": "purge-expired", "dryRun": ctx.dry_run, "product": p.id, "thumbprints": tps},
+                   text=text)
     return 0
 
 

@@ -49,7 +49,7 @@ def test_add_existing_only_changes_alias_and_otherwise_nothing() -> None:
 def test_bad_cidr_and_host_bits_are_usage_errors() -> None:
     for bad in ("300.1.1.1", "10.0.0.1/8", "office"):
         rc, _, err = run_cli(["ips", "add", bad, "-p", "p1"], FakeWorkspace())
-        assert rc == 2 and err.startswith("ravensec: ") and "\n" == err[-1] and err.count("\n") == 1
+        assert rc == 2 and err.startswith("ravensec: ") and err.endswith("\n") and err.count("\n") == 1
 
 
 def test_remove_asks_refuses_and_guards_the_last_rule(tmp_path: Path) -> None:

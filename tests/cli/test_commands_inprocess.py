@@ -129,3 +129,24 @@ def test_user_certificate_without_database_is_refused_before_any_call() -> None:
     ws = FakeWorkspace()
     rc, _, err = run_cli(["certs", "generate-local", "-p", "p1", "--name", "u", "--clearance", "user"], ws)
     assert rc == 2 and "--db" in err and ws.calls == [("close",)]
+
+
+def test_wait_polls_until_active_and_stays_quiet_when_piped() -> None:
+    from dataclasses import replace
+
+    from core.models import Product, ProductStatus
+
+    class Slow(FakeWorkspace):
+        polls = 0
+
+        async def get_product(self, pid: str) -> Product:
+            self.polls += 1
+            p = await super().get_product(pid)
+            return p if self.polls >= 3 else replace(p, status=ProductStatus.CREATING)
+
+    ws = Slow()
+    rc, out, err = run_cli(["products", "wait", "p1", "--interval", "0"], ws)
+    assert rc == 0 and ws.polls == 3 and out == "Orders is Active.\n" and err == ""
+    ws = Slow()
+    rc, _, err = run_cli(["products", "wait", "p1", "--interval", "0", "--timeout", "0"], ws)
+    assert rc == 1 and "still Creating" in err

@@ -53,16 +53,21 @@ class MockCloud:
         *,
         port_base: int = 0,
         state_dir: Path | str | None = None,
-        seed: int = 0,
+        seed: int | None = None,
         state_factory: StateFactory | None = None,
     ) -> None:
+        """``world``: a world name or TOML path (ignored when ``state_factory`` builds the state instead);
+        ``seed``: the PKI's seed, by default the world's own."""
         self.world = world
         self.port_base = port_base
         self.state_dir = Path(state_dir) if state_dir is not None else None
-        self.pki = MockPki(seed)
         self.journal = Journal()
         self.faults = Faults()
-        self._factory = state_factory or self._world_factory(world)
+        if state_factory is None:
+            state_factory, world_seed = self._world_factory(world)
+            seed = world_seed if seed is None else seed
+        self.pki = MockPki(seed or 0)
+        self._factory = state_factory
         self.state: CloudState = self._factory(self.pki)
         self._dir: Path | None = None
         self._own_dir = False
@@ -75,12 +80,21 @@ class MockCloud:
         self._down_timers: dict[int, asyncio.TimerHandle] = {}
 
     @staticmethod
-    def _world_factory(world: str | Path | None) -> StateFactory:
+    def _world_factory(world: str | Path | None) -> tuple[StateFactory, int]:
         from mockserver.build import WorldBuilder
         from mockserver.worlds import load_world
 
         spec = load_world(world)
-        return lambda pki: WorldBuilder(spec, pki).build()
+        builders: dict[int, Any] = {}
+
+        def build(pki: MockPki) -> CloudState:
+            # One builder per PKI, so that its key-material cache makes reset() cheap.
+            builder = builders.get(id(pki))
+            if builder is None:
+                builder = builders[id(pki)] = WorldBuilder(spec, pki)
+            return builder.build()
+
+        return build, spec.seed
 
     # ------------------------------------------------------------------ public API
 

@@ -189,3 +189,17 @@ async def test_demo_launch_marks_header() -> None:
             assert app.screen.query_one(Grid).shown_rows
     finally:
         demo.stop()
+
+
+async def test_ip_rules_add_my_ip(cloud: Any, product: Any, operator_profile: Profile,
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RAVENSEC_MY_IP", "192.0.2.44")  # core's documented override: no internet in tests
+    app = make_app(operator_profile, now=cloud.state.clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await goto(pilot, product.id, "i")
+        await press(pilot, "m")
+        await settle(pilot)
+        assert isinstance(app.screen, IpRuleModal)
+        assert app.screen.value("cidr") == "192.0.2.44"
+        await click_save(pilot)
+        assert "192.0.2.44/32" in [r.cidr for r in screen.working]

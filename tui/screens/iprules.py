@@ -96,7 +96,10 @@ class IpRulesScreen(BaseScreen):
 
     def _show(self) -> None:
         self.query_one(Grid).set_rows(rule_rows(self.working))
+        from core.iprules import rule_warnings
+
         lines = self.problems() if self.supported else []
+        lines += [f"⚠ {w}" for w in rule_warnings(self.working, provider=self.product.cloud_provider)]
         if self.dirty:
             lines.append("Unsaved changes: ctrl+s to review and save.")
         self.query_one("#problems", Static).update("\n".join(lines))
@@ -146,7 +149,7 @@ class IpRulesScreen(BaseScreen):
         from core.iprules import my_ip
 
         try:
-            address = await asyncio.wait_for(my_ip(), timeout=8)
+            address = await asyncio.wait_for(my_ip(), timeout=5)
         except TimeoutError:
             address = None
         if not address:

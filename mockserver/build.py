@@ -1,20 +1,24 @@
-"""WorldSpec -> CloudState. The first build makes all key material (deterministically from the world's
-seed) and every backup file; later builds reuse them, so ``reset()`` only rebuilds the mutable containers."""
+"""WorldSpec -> CloudState.
+
+The first build of a world generates its key material (deterministically from the world's seed) and its
+encrypted backup files; both are cached per (world file, anchor, CA), so later builds -- every
+``MockCloud.reset()`` -- only rebuild the mutable containers around the same immutable certificates and
+blobs, which takes a fraction of a millisecond for the demo world.
+"""
 
 from __future__ import annotations
 
 import copy
 import hashlib
-import time
-import uuid
-from collections.abc import Callable
-from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+import re
+import threading
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
-from core.backups import encrypt_backup
 from core.certs.bundle import CertBundle
-from core.models import BackupKeySource, BackupKind, IpRule, ProductStatus, SecurityClearance
-from mockserver.node.certificates import entry_for
+from core.models import BackupKeySource, SecurityClearance
+from mockserver.backups import derive_key, make_backup
 from mockserver.state import (
     Account,
     BackupEntry,
@@ -25,146 +29,204 @@ from mockserver.state import (
     Document,
     MockNode,
     ProductState,
+    utcnow,
 )
-from mockserver.tls import MockPki
-from mockserver.worlds import CertSpec, DatabaseSpec, ProductSpec, WorldSpec
+from mockserver.worlds import DatabaseSpec, ProductSpec, WorldSpec
 
-_ID_NAMESPACE = uuid.UUID("6f1c2d8e-4b7a-4e59-9d0b-2a5c3e7f9a10")
-_PENDING = {
-    ProductStatus.CREATING: ProductStatus.ACTIVE,
-    ProductStatus.DEPLOYING_CHANGES: ProductStatus.ACTIVE,
-    ProductStatus.TERMINATING: ProductStatus.TERMINATED,
-}
-SUPPORT_CERT_NAME = "RavenDB Cloud support"
+if TYPE_CHECKING:
+    from mockserver.tls import MockPki
+
+INITIAL_CERT_YEARS = 5
+_CACHE_MAX = 16
 
 
-def _seed(*parts: object) -> int:
-    digest = hashlib.sha256(":".join(str(p) for p in parts).encode()).digest()
-    return int.from_bytes(digest[:8], "big") or 1
+def key_seed(seed: int, *parts: str) -> int:
+    """A sub-seed for ``generate_key`` that depends only on the world seed and ``parts``."""
+    return int.from_bytes(hashlib.sha256(":".join([str(seed), *parts]).encode()).digest()[:8], "big")
 
 
-def anchored_clock(start: datetime) -> Callable[[], datetime]:
-    """A clock that starts at ``start`` and then runs at real speed (time-driven transitions still happen)."""
-    t0 = time.monotonic()
-    return lambda: start + timedelta(seconds=time.monotonic() - t0)
+def initial_cert_name(subdomain: str, domain: str) -> str:
+    """The cloud's name for a product's initial client certificate (and its package's files)."""
+    return f"{subdomain}.{domain}.client.certificate"
 
 
-def product_id(spec: WorldSpec, product: ProductSpec) -> str:
-    return product.id or str(uuid.uuid5(_ID_NAMESPACE, f"{spec.seed}:{spec.domain}:{product.subdomain}"))
+def make_initial_certificates(
+    seed: int, product_id: str, subdomain: str, domain: str, issuer: CertBundle | None, anchor: datetime
+) -> tuple[CertBundle, CertBundle]:
+    """The product's initial Operator certificate (5 years from ``anchor``) and the tests' Cluster Admin one."""
+    from core.certs.generate import generate_key, make_client_certificate
+
+    not_after = anchor + timedelta(days=365 * INITIAL_CERT_YEARS)
+    operator = make_client_certificate(
+        initial_cert_name(subdomain, domain),
+        key_type="ec-p256",
+        key=generate_key("ec-p256", seed=key_seed(seed, product_id, "operator")),
+        issuer=issuer,
+        not_before=anchor,
+        not_after=not_after,
+        serial=key_seed(seed, product_id, "operator-serial") >> 1,
+        deterministic=True,
+    )
+    admin = make_client_certificate(
+        f"{subdomain}.{domain}.cluster-admin.mock",
+        key_type="ec-p256",
+        key=generate_key("ec-p256", seed=key_seed(seed, product_id, "cluster-admin")),
+        issuer=issuer,
+        not_before=anchor,
+        not_after=not_after,
+        serial=key_seed(seed, product_id, "cluster-admin-serial") >> 1,
+        deterministic=True,
+    )
+    return operator, admin
 
 
-def initial_certificate_name(product: ProductSpec | ProductState, domain: str) -> str:
-    sub = product.subdomain
-    return f"{sub}.{domain}.client.certificate"
+def regenerate_operator(state: CloudState, product: ProductState, generation: int) -> CertBundle:
+    """A new initial certificate for ``product`` (the portal's "regenerate"), valid 5 years from now."""
+    from core.certs.generate import generate_key, make_client_certificate
+
+    now = state.clock()
+    return make_client_certificate(
+        initial_cert_name(product.subdomain, state.account.domain),
+        key_type="ec-p256",
+        key=generate_key("ec-p256", seed=key_seed(state.seed, product.id, "operator", str(generation))),
+        issuer=state.issuer,
+        not_before=now - timedelta(minutes=1),
+        not_after=now + timedelta(days=365 * INITIAL_CERT_YEARS),
+        deterministic=True,
+    )
+
+
+def operator_entry(bundle: CertBundle) -> CertEntry:
+    from mockserver.node.certificates import entry_for
+
+    return entry_for(bundle.certificate, _cn(bundle), SecurityClearance.OPERATOR, {})
+
+
+def _cn(bundle: CertBundle) -> str:
+    from cryptography.x509.oid import NameOID
+
+    attrs = bundle.certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(attrs[0].value) if attrs else ""
+
+
+@dataclass(frozen=True)
+class _ProductMaterial:
+    operator: CertBundle
+    cluster_admin: CertBundle
+    entries: tuple[CertEntry, ...]  # templates: copied per build
+    db_keys: dict[str, bytes]
+    backups: tuple[BackupEntry, ...]  # blobs are immutable bytes; entries are copied per build
+
+
+@dataclass(frozen=True)
+class _Material:
+    account_key: bytes
+    products: dict[str, _ProductMaterial]
+
+
+_cache: dict[tuple[str, bytes], _Material] = {}
+_cache_lock = threading.Lock()
+
+
+def _doc_dicts(db: DatabaseSpec) -> list[dict[str, Any]]:
+    return [{"@id": d.id, "@collection": d.collection, **d.body_dict()} for d in db.documents]
 
 
 class WorldBuilder:
-    def __init__(self, spec: WorldSpec, pki: MockPki) -> None:
+    """``WorldBuilder(spec, pki).build()`` -> a fresh ``CloudState``; key material is built once and cached."""
+
+    def __init__(self, spec: WorldSpec, pki: MockPki | None = None) -> None:
         self.spec = spec
         self.pki = pki
-        # Whole days keep certificate bytes (and so thumbprints) stable across runs of the same day.
-        real_today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-        self.now = spec.now or real_today
-        self._clock = anchored_clock(self.now) if spec.now else None
-        self._bundles: dict[tuple[str, str], CertBundle] = {}
-        self._entries: dict[tuple[str, str], CertEntry] = {}
-        self._backups: dict[tuple[str, str], list[BackupEntry]] = {}
-        self.account_key = hashlib.sha256(f"{spec.seed}:{spec.domain}:account-backup-key".encode()).digest()
+        self.issuer: CertBundle | None = pki.ca if pki is not None else None
 
-    # ------------------------------------------------------------------ key material (cached)
-    def bundle(self, product: ProductSpec, name: str, *, self_signed: bool = False,
-               valid_from_days: int = -1, expires_in_days: int = 5 * 365) -> CertBundle:
-        cache_key = (product.subdomain, name)
-        if cache_key not in self._bundles:
-            from core.certs.generate import generate_key, make_client_certificate
+    def _cache_key(self) -> tuple[str, bytes]:
+        return (self.spec.fingerprint, self.issuer.cert_der() if self.issuer is not None else b"")
 
-            self._bundles[cache_key] = make_client_certificate(
-                name,
-                key_type="ec-p256",
-                key=generate_key("ec-p256", seed=_seed(self.spec.seed, product.subdomain, name)),
-                issuer=None if self_signed else self.pki.ca,
-                not_before=self.now + timedelta(days=valid_from_days),
-                not_after=self.now + timedelta(days=expires_in_days),
-                deterministic=True,
-            )
-        return self._bundles[cache_key]
+    def material(self) -> _Material:
+        key = self._cache_key()
+        with _cache_lock:
+            found = _cache.get(key)
+        if found is not None:
+            return found
+        made = self._make_material()
+        with _cache_lock:
+            if len(_cache) >= _CACHE_MAX:
+                _cache.pop(next(iter(_cache)))
+            return _cache.setdefault(key, made)
 
-    def _entry(self, product: ProductSpec, name: str, bundle: CertBundle, clearance: SecurityClearance,
-               cert: CertSpec | None = None) -> CertEntry:
-        key = (product.subdomain, name)
-        if key not in self._entries:
-            perms = dict(cert.permissions) if cert else {}
-            entry = entry_for(bundle.certificate, name, clearance, perms)
-            entry.disabled = bool(cert and cert.disabled)
-            self._entries[key] = entry
-        template = self._entries[key]
-        return replace(template, permissions=dict(template.permissions), secondary_keys=list(template.secondary_keys))
+    def _make_material(self) -> _Material:
+        from core.certs.generate import generate_key, make_client_certificate
 
-    def database_key(self, product: ProductSpec, db: DatabaseSpec) -> bytes:
-        return hashlib.sha256(f"{self.spec.seed}:{product.subdomain}:{db.name}:database-key".encode()).digest()
+        from mockserver.node.certificates import entry_for
 
-    def _backup_entries(self, product: ProductSpec, db: DatabaseSpec) -> list[BackupEntry]:
-        key = (product.subdomain, db.name)
-        if key not in self._backups:
-            entries = []
-            for b in sorted(db.backups, key=lambda b: -b.hours_ago):
-                created = self.now - timedelta(hours=b.hours_ago)
-                enc_key = self.database_key(product, db) if db.encrypted else self.account_key
-                nonce = hashlib.sha256(f"{product.subdomain}:{db.name}:{created.isoformat()}:{b.kind}".encode()).digest()[:12]
-                kind = "full" if b.kind == BackupKind.FULL else "incremental"
-                entries.append(BackupEntry(
-                    database=db.name,
-                    file_name=f"{created:%Y-%m-%d-%H-%M-%S}.ravendb-{kind}-backup",
-                    created_at=created,
-                    kind=b.kind,
-                    key_source=BackupKeySource.DATABASE if db.encrypted else BackupKeySource.ACCOUNT,
-                    blob=encrypt_backup(db.name, [dict(d) for d in db.documents], enc_key, kind=b.kind,
-                                        created_at=created, nonce=nonce),
-                ))
-            self._backups[key] = entries
-        return list(self._backups[key])
+        s = self.spec
+        account_key = derive_key(s.seed, s.domain, "account-backup-key")
+        products: dict[str, _ProductMaterial] = {}
+        for p in s.products:
+            operator, admin = make_initial_certificates(s.seed, p.id, p.subdomain, s.domain, self.issuer, s.anchor)
+            entries = [operator_entry(operator)]
+            for i, c in enumerate(p.certificates):
+                seed = key_seed(s.seed, p.id, "cert", str(i), c.name)
+                key = generate_key("ec-p256", seed=seed) if c.key_type == "ec-p256" else generate_key(c.key_type)  # type: ignore[arg-type]
+                bundle = make_client_certificate(
+                    c.name, key_type=c.key_type, key=key, not_before=c.not_before, not_after=c.not_after,  # type: ignore[arg-type]
+                    serial=seed >> 1, deterministic=True,
+                )
+                e = entry_for(bundle.certificate, c.name, c.clearance, dict(c.permissions))
+                e.disabled = c.disabled
+                entries.append(e)
+            db_keys = {d.name: derive_key(s.seed, p.id, d.name, "db-key") for d in p.databases if d.encrypted}
+            products[p.id] = _ProductMaterial(operator, admin, tuple(entries), db_keys,
+                                              tuple(self._backups(p, account_key, db_keys)))
+        return _Material(account_key, products)
 
-    # ------------------------------------------------------------------ the world
-    def _database(self, product: ProductSpec, db: DatabaseSpec) -> Database:
-        database = Database(name=db.name, encrypted=db.encrypted,
-                            key=self.database_key(product, db) if db.encrypted else None)
-        for n, raw in enumerate(db.documents, start=1):
-            body = copy.deepcopy(dict(raw))
-            doc_id = str(body.pop("@id"))
-            collection = str(body.pop("@collection", doc_id.split("/")[0].capitalize() if "/" in doc_id else "@empty"))
-            database.docs[doc_id.lower()] = Document(
-                id=doc_id, collection=collection, body=body,
-                change_vector=f"A:{n}-{product_id(self.spec, product)[:22]}", last_modified=self.now,
-            )
-            database.etag = n
-        return database
+    def _backups(self, p: ProductSpec, account_key: bytes, db_keys: dict[str, bytes]) -> list[BackupEntry]:
+        dbs = {d.name.lower(): d for d in p.databases}
+        out = []
+        counts: dict[str, int] = {}
+        for b in sorted(p.backups, key=lambda b: b.at):
+            db = dbs[b.database.lower()]
+            own = db_keys.get(db.name)
+            n = counts[db.name] = counts.get(db.name, -1) + 1
+            out.append(make_backup(
+                self.spec.seed, db.name, _doc_dicts(db), kind=b.kind, created_at=b.at,
+                key=own or account_key, key_source=BackupKeySource.DATABASE if own else BackupKeySource.ACCOUNT,
+                index=n,
+            ))
+        return out
 
-    def _product(self, p: ProductSpec) -> ProductState:
-        pid = product_id(self.spec, p)
-        op_name = initial_certificate_name(p, self.spec.domain)
-        op = self.bundle(p, op_name)
-        admin = self.bundle(p, SUPPORT_CERT_NAME)
-        certs: dict[str, CertEntry] = {}
-        for bundle, name, clearance in ((op, op_name, SecurityClearance.OPERATOR),
-                                        (admin, SUPPORT_CERT_NAME, SecurityClearance.CLUSTER_ADMIN)):
-            e = self._entry(p, name, bundle, clearance)
-            certs[e.thumbprint] = e
-        for c in p.certificates:
-            b = self.bundle(p, c.name, self_signed=c.self_signed, valid_from_days=c.valid_from_days,
-                            expires_in_days=c.expires_in_days)
-            if c.registered:
-                e = self._entry(p, c.name, b, c.clearance, c)
-                certs[e.thumbprint] = e
-        backups: list[BackupEntry] = []
-        if p.tier.backup_mandatory:
-            for db in p.databases:
-                backups.extend(self._backup_entries(p, db))
-        pending = None
-        if p.status in _PENDING:
-            pending = (self.now + timedelta(seconds=self.spec.transition_seconds), _PENDING[p.status])
+    def build(self) -> CloudState:
+        s = self.spec
+        m = self.material()
+        fixed = s.now
+        state = CloudState(
+            account=Account(s.domain, {s.api_key}, m.account_key),
+            clock=(lambda: fixed) if fixed is not None else utcnow,
+            rate_limit=s.portal.rate_limit,
+            transition_seconds=s.portal.transition_seconds,
+            issuer=self.issuer,
+            seed=s.seed,
+            world_name=s.name,
+        )
+        for p in s.products:
+            state.products[p.id] = self._product(p, m.products[p.id])
+        return state
+
+    def _product(self, p: ProductSpec, pm: _ProductMaterial) -> ProductState:
+        certs = {
+            e.thumbprint: replace(e, permissions=dict(e.permissions), secondary_keys=list(e.secondary_keys))
+            for e in pm.entries
+        }
+        cluster = Cluster(
+            certificates=certs,
+            databases={d.name.lower(): self._database(p, d, pm) for d in p.databases},
+            topology_id=f"{p.id[:8]}-topology",
+            well_known_admin_thumbprints=[_thumbprint(pm.cluster_admin)],
+        )
         return ProductState(
-            id=pid,
-            display_name=p.name,
+            id=p.id,
+            display_name=p.display_name,
             tier=p.tier,
             cloud_provider=p.provider,
             region=p.region,
@@ -173,29 +235,34 @@ class WorldBuilder:
             release_channel=p.release_channel,
             status=p.status,
             nodes=[MockNode(tag) for tag in p.nodes],
-            allowed_ips=[IpRule.from_api({"ip": ip, "alias": alias}) for ip, alias in p.allowed_ips],
-            cluster=Cluster(
-                certificates=certs,
-                databases={db.name.lower(): self._database(p, db) for db in p.databases},
-                topology_id=str(uuid.uuid5(_ID_NAMESPACE, f"{pid}:topology")),
-            ),
-            operator_cert=op,
-            cluster_admin_cert=admin,
+            allowed_ips=list(p.allowed_ips),
+            cluster=cluster,
+            operator_cert=pm.operator,
+            cluster_admin_cert=pm.cluster_admin,
             storage_size=p.storage_size,
             storage_type=p.storage_type,
             labels=list(p.labels),
-            backups=backups,
-            pending=pending,
+            backups=[replace(b) for b in pm.backups],
         )
 
-    def build(self) -> CloudState:
-        state = CloudState(
-            account=Account(domain=self.spec.domain, api_keys={self.spec.api_key}, backup_key=self.account_key),
-            products={},
-        )
-        if self._clock is not None:
-            state.clock = self._clock
-        for p in self.spec.products:
-            ps = self._product(p)
-            state.products[ps.id] = ps
-        return state
+    def _database(self, p: ProductSpec, d: DatabaseSpec, pm: _ProductMaterial) -> Database:
+        db = Database(d.name, encrypted=d.encrypted, key=pm.db_keys.get(d.name))
+        db_id = hashlib.sha256(f"{p.id}:{d.name}".encode()).hexdigest()[:22]
+        for doc in d.documents:
+            db.etag += 1
+            db.docs[doc.id.lower()] = Document(
+                doc.id, doc.collection, copy.deepcopy(doc.body_dict()), f"A:{db.etag}-{db_id}", self.spec.anchor
+            )
+            m = re.fullmatch(r"([^/]+)/(\d+)(?:-[A-Z])?", doc.id)
+            if m:
+                tag = m.group(1).lower()
+                db.hilo[tag] = max(db.hilo.get(tag, 0), int(m.group(2)))
+        return db
+
+
+def _thumbprint(bundle: CertBundle) -> str:
+    return hashlib.sha1(bundle.cert_der()).hexdigest().upper()
+
+
+def build_world(spec: WorldSpec, pki: MockPki | None = None) -> CloudState:
+    return WorldBuilder(spec, pki).build()

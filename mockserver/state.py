@@ -164,3 +164,46 @@ class CloudState:
 
     def product(self, product_id: str) -> ProductState | None:
         return self.products.get(product_id)
+
+    # --- appended by the portal/worlds part -------------------------------------------------------------
+    # Portal behaviour from the world file ([portal]): the real gateway's 1 req/s/IP/endpoint limit (off by
+    # default so tests and the demo are not throttled) and how long Creating/DeployingChanges/Terminating last.
+    rate_limit: bool = False
+    transition_seconds: float = 2.0
+    # Called (lock held) with each product created through the API; the runtime registers one to start
+    # listeners for its nodes. Survives reset() (the runtime swaps only ``account`` and ``products``).
+    on_product_added: list[Callable[[ProductState], None]] = field(default_factory=list)
+    # The CA that signs initial certificates of products created through the API (the mock PKI's CA).
+    issuer: CertBundle | None = None
+    seed: int = 0
+    world_name: str = ""
+
+    def schedule(self, product: ProductState, now_status: ProductStatus, then: ProductStatus) -> None:
+        """Put ``product`` in ``now_status`` and let it reach ``then`` after ``transition_seconds``.
+
+        Transitions run on the real clock even when the world's clock is fixed, so they always end."""
+        from datetime import timedelta
+
+        product.status = now_status
+        product.pending = (utcnow() + timedelta(seconds=self.transition_seconds), then)
+        if self.transition_seconds <= 0:
+            self.advance(product.id)
+
+    def advance(self, product_id: str) -> ProductStatus | None:
+        """Finish ``product_id``'s pending transition now; its (new) status, or None for an unknown id."""
+        with self.lock:
+            p = self.products.get(product_id)
+            if p is None:
+                return None
+            if p.pending is not None:
+                p.status = p.pending[1]
+                p.pending = None
+            return p.status
+
+    def tick(self) -> None:
+        """Finish every transition whose time has come (the portal calls this before answering)."""
+        now = utcnow()
+        with self.lock:
+            for p in self.products.values():
+                if p.pending is not None and p.pending[0] <= now:
+                    self.advance(p.id)

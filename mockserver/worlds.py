@@ -10,7 +10,6 @@ from today's midnight UTC, so a world builds the same certificates all day long.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import re
 import tomllib
 from collections.abc import Mapping
@@ -430,5 +429,5 @@ def load_world(name_or_path: str | Path | None = None) -> WorldSpec:
 
 __all__ = [
     "BackupSpec", "CertSpec", "DatabaseSpec", "DocumentSpec", "PortalSpec", "ProductSpec", "WorldSpec",
-    "ipaddress", "load_world", "parse_world", "world_names", "world_path",
+    "load_world", "parse_world", "world_names", "world_path",
 ]

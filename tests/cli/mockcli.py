@@ -80,13 +80,13 @@ def cli(mock_cloud: Any, tmp_path: Path, isolated_home: Path) -> Cli:
 
 
 def active_product(cloud: Any) -> Any:
-    """The first product of the world that has nodes and lets loopback in (the demo world has some)."""
+    """The first product with nodes whose allow-list names loopback explicitly (not through allow-all)."""
     import ipaddress
 
     with cloud.state.lock:
         for p in cloud.state.products.values():
             rules = [ipaddress.ip_network(str(getattr(r, "network", r)), strict=False)
                      for r in getattr(p, "allowed_ips", [])]
-            if p.nodes and any(ipaddress.ip_address("127.0.0.1") in r for r in rules):
+            if p.nodes and any(r.prefixlen and ipaddress.ip_address("127.0.0.1") in r for r in rules):
                 return cloud.products[p.id]
     raise AssertionError("the demo world has no product reachable from 127.0.0.1")

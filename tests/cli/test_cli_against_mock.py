@@ -87,19 +87,19 @@ def test_operator_cannot_make_a_cluster_admin_and_read_only_refuses(cli: Cli) ->
 
 def test_ip_rules_diff_refusal_and_doctor(cli: Cli, tmp_path: Path) -> None:
     prod = active_product(cli.cloud)
-    r = cli("ips", "add", "203.0.113.0/24", "--alias", "office", "-p", prod.id, "--dry-run", "-o", "json")
+    r = cli("ips", "add", "192.0.2.0/24", "--alias", "branch", "-p", prod.id, "--dry-run", "-o", "json")
     assert r.rc == 0, r.err
     d = r.json()
-    assert d["dryRun"] is True and d["diff"]["added"] == [{"ip": "203.0.113.0/24", "alias": "office"}]
-    assert "+ 203.0.113.0/24" in r.err  # the diff, on stderr since stdout is JSON
-    assert "203.0.113.0/24" not in cli("ips", "list", "-p", prod.id).out  # the dry run changed nothing
+    assert d["dryRun"] is True and d["diff"]["added"] == [{"ip": "192.0.2.0/24", "alias": "branch"}]
+    assert "+ 192.0.2.0/24" in r.err  # the diff, on stderr since stdout is JSON
+    assert "192.0.2.0/24" not in cli("ips", "list", "-p", prod.id).out  # the dry run changed nothing
     r = cli("ips", "add", "300.1.1.1/8", "-p", prod.id)
     assert r.rc == 2 and "300.1.1.1" in r.err
     rules = tmp_path / "rules.txt"
-    rules.write_text("# office only\n203.0.113.0/24 office\n198.51.100.7 vpn\n")
+    rules.write_text("# branch only\n192.0.2.0/24 branch\n198.51.100.7 vpn\n")
     r = cli("ips", "set", "--from", str(rules), "-p", prod.id, "--yes")
     assert r.rc == 0, r.err
-    assert "+ 203.0.113.0/24" in r.out and "- 127.0.0.1" in r.out
+    assert "+ 192.0.2.0/24  branch" in r.out and "- 127.0.0.1/32" in r.out
     # Our loopback address is now outside the allow-list: the nodes refuse us.
     r = cli("certs", "list", "-p", prod.id)
     assert r.rc in (3, 5) and "Traceback" not in r.err and r.err.startswith("ravensec: ")

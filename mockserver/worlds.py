@@ -385,10 +385,10 @@ def _check_products(r: _Reader, products: list[ProductSpec]) -> None:
     seen_ids: set[str] = set()
     seen_sub: set[str] = set()
     for i, p in enumerate(products):
-        if p.id in seen_ids:
-            raise r.fail(f"products[{i}].id", f"duplicate product id {p.id!r}")
         if p.subdomain in seen_sub:
             raise r.fail(f"products[{i}].subdomain", f"subdomain {p.subdomain!r} is already taken")
+        if p.id in seen_ids:
+            raise r.fail(f"products[{i}].id", f"duplicate product id {p.id!r}")
         seen_ids.add(p.id)
         seen_sub.add(p.subdomain)
     if sum(1 for p in products if p.tier == Tier.FREE) > 1:

@@ -125,7 +125,8 @@ def _validate_create(state: CloudState, b: dict[str, Any]) -> dict[str, list[str
         sub = "free"
     if not isinstance(sub, str) or not SUBDOMAIN_RE.match(sub):
         err("subdomainName", "Subdomain: up to 13 of a-z, 0-9 and -, not starting or ending with -.")
-    elif any(p.subdomain == sub for p in state.products.values()):
+    elif tier != "Free" and any(p.subdomain == sub for p in state.products.values()):
+        # (a second Free product is refused with 412 below, not as a taken subdomain)
         err("subdomainName", "Subdomain is already taken.")
     ips = b.get("allowedIps", [])
     if not isinstance(ips, list):

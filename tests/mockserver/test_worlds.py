@@ -67,7 +67,7 @@ def test_load_by_path(tmp_path: Path) -> None:
 
 
 def test_unknown_names_and_missing_files(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="no world named 'nope'.*demo"):
+    with pytest.raises(ConfigError, match=r"no world named 'nope'.*demo"):
         load_world("nope")
     with pytest.raises(ConfigError, match="does not exist"):
         load_world(tmp_path / "missing.toml")
@@ -126,7 +126,7 @@ def test_account_level_rules() -> None:
     two = BASE + BASE[BASE.index("[[products]]"):]
     with pytest.raises(ConfigError, match=r"products\[1\]\.subdomain: subdomain 'shop' is already taken"):
         parse(two)
-    with pytest.raises(ConfigError, match="t.toml: not valid TOML"):
+    with pytest.raises(ConfigError, match=r"t\.toml: not valid TOML"):
         parse("seed = ")
 
 

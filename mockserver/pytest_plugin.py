@@ -1,1 +1,85 @@
-"""pytest plugin: the ravendb_cloud fixtures (filled in by the mock issue)."""
+"""pytest plugin (entry point ``ravendb_cloud``): a RavenDB Cloud mock for your tests.
+
+Fixtures:
+
+- ``ravendb_cloud`` -- the session's ``MockCloud`` (started on first use, in its own thread), reset to the
+  world's initial state before each test.
+- ``ravendb_cloud_factory`` -- async: ``cloud = await ravendb_cloud_factory(world=None, **kw)`` starts a
+  separate mock in the test's event loop; it is stopped after the test.
+- ``ravendb_cloud_world`` -- which world (a name such as ``demo``/``empty`` or a TOML path); from
+  ``--ravendb-cloud-world`` or ``demo``. Override it in a conftest **at session scope**.
+
+Loading the plugin starts and imports nothing heavy: the mock is imported when a fixture is first used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from mockserver.runtime import MockCloud
+
+try:  # in strict mode an async fixture needs pytest-asyncio's decorator
+    import pytest_asyncio
+
+    _async_fixture: Any = pytest_asyncio.fixture
+except ImportError:  # pragma: no cover - without pytest-asyncio the factory fixture cannot run anyway
+    _async_fixture = pytest.fixture
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("ravendb_cloud", "RavenDB Cloud mock")
+    group.addoption(
+        "--ravendb-cloud-world",
+        default=None,
+        metavar="NAME|FILE",
+        help="world for the ravendb_cloud fixtures: a shipped name (demo, empty) or a TOML file (default: demo)",
+    )
+
+
+@pytest.fixture(scope="session")
+def ravendb_cloud_world(request: pytest.FixtureRequest) -> str | Path:
+    value = request.config.getoption("--ravendb-cloud-world")
+    if not value:
+        return "demo"
+    path = Path(value)
+    return path if path.suffix == ".toml" else str(value)
+
+
+@pytest.fixture(scope="session")
+def _ravendb_cloud_session(ravendb_cloud_world: str | Path) -> Iterator[MockCloud]:
+    from mockserver.runtime import MockCloud
+
+    with MockCloud(ravendb_cloud_world) as cloud:
+        yield cloud
+
+
+@pytest.fixture
+def ravendb_cloud(_ravendb_cloud_session: MockCloud) -> MockCloud:
+    _ravendb_cloud_session.reset()
+    return _ravendb_cloud_session
+
+
+@_async_fixture
+async def ravendb_cloud_factory(
+    ravendb_cloud_world: str | Path,
+) -> AsyncIterator[Callable[..., Awaitable[MockCloud]]]:
+    from mockserver.runtime import MockCloud
+
+    started: list[MockCloud] = []
+
+    async def make(world: str | Path | None = None, **kwargs: Any) -> MockCloud:
+        cloud = MockCloud(world if world is not None else ravendb_cloud_world, **kwargs)
+        await cloud.astart()
+        started.append(cloud)
+        return cloud
+
+    try:
+        yield make
+    finally:
+        for cloud in reversed(started):
+            await cloud.astop()

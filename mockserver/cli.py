@@ -1,0 +1,117 @@
+"""``ravensec-mock``: serve a mock world, list the shipped worlds, check a world file.
+
+Exit codes: 0 success, 1 failure while serving, 2 bad usage or an invalid world file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+from pathlib import Path
+from types import FrameType
+
+from core.errors import RavensecError
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ravensec-mock", description="A RavenDB Cloud mock on 127.0.0.1 (mTLS).")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    s = sub.add_parser("serve", help="serve a world until interrupted (Ctrl-C)")
+    s.add_argument("--world", default="demo", metavar="FILE|NAME", help="world name or TOML file (default: demo)")
+    s.add_argument("--state-dir", type=Path, metavar="DIR",
+                   help="where to write connection.json, the CA and client certificates (default: a temp dir)")
+    s.add_argument("--port-base", type=int, default=0, metavar="N",
+                   help="portal on port N, nodes on N+1, N+2, ... (default: free ports)")
+    sub.add_parser("worlds", help="list the shipped worlds")
+    c = sub.add_parser("check-world", help="validate a world file")
+    c.add_argument("file", metavar="FILE", help="world name or TOML file")
+    return p
+
+
+def profile_snippet(state_dir: Path, name: str = "mock") -> str:
+    """A ready ``ravensec`` profile (config.toml) for a mock served with ``--state-dir``."""
+    return f'[profiles.{name}]\nkind = "mock"\nstate_dir = {json.dumps(str(state_dir))}\n'
+
+
+def _serve(world: str, state_dir: Path | None, port_base: int) -> int:
+    from mockserver.runtime import MockCloud
+
+    if not 0 <= port_base <= 65000:
+        print("ravensec-mock: --port-base must be between 0 and 65000", file=sys.stderr)
+        return 2
+    own_dir = state_dir is None
+    directory = Path(tempfile.mkdtemp(prefix="ravensec-mock-")) if state_dir is None else state_dir.resolve()
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with MockCloud(world, port_base=port_base, state_dir=directory) as cloud:
+            info = cloud.connection_info()
+            print(f"RavenDB Cloud mock serving world {world!r}")
+            print(f"  portal   {info['portal_url']}   (Cloud API: {info['api_url']})")
+            print(f"  API key  {info['api_key']}")
+            print(f"  CA       {info['ca_path']}")
+            for pid, p in info["products"].items():
+                nodes = ", ".join(f"{t}={u}" for t, u in p["node_urls"].items())
+                print(f"  product  {p['name']} ({pid}): {nodes}")
+            print(f"  state    {directory / 'connection.json'}")
+            print("\nAdd this profile to ravensec's config.toml (or run `ravensec --demo`):\n")
+            print(profile_snippet(directory))
+            print("Serving; press Ctrl-C to stop.", flush=True)
+            while not stop.wait(0.5):
+                pass
+        print("ravensec-mock: stopped.", flush=True)
+        return 0
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if own_dir:
+            shutil.rmtree(directory, ignore_errors=True)
+
+
+def _worlds() -> int:
+    from mockserver.worlds import load_world, world_names
+
+    for name in world_names():
+        spec = load_world(name)
+        tiers = ", ".join(f"{p.display_name} ({p.tier.value})" for p in spec.products) or "no products"
+        print(f"{name:12} account {spec.domain}: {tiers}")
+    return 0
+
+
+def _check(file: str) -> int:
+    from mockserver.worlds import load_world
+
+    spec = load_world(file)
+    certs = sum(len(p.certificates) for p in spec.products)
+    backups = sum(len(p.backups) for p in spec.products)
+    print(f"{spec.source}: OK ({len(spec.products)} products, {certs} certificates, {backups} backups)")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "serve":
+            return _serve(args.world, args.state_dir, args.port_base)
+        if args.command == "worlds":
+            return _worlds()
+        return _check(args.file)
+    except RavensecError as e:
+        print(f"ravensec-mock: {e}", file=sys.stderr)
+        return 2 if e.exit_code == 2 else 1
+    except OSError as e:
+        print(f"ravensec-mock: {e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -170,7 +170,7 @@ class WorldBuilder:
                 seed = key_seed(s.seed, p.id, "cert", str(i), c.name)
                 key = generate_key("ec-p256", seed=seed) if c.key_type == "ec-p256" else generate_key(c.key_type)  # type: ignore[arg-type]
                 bundle = make_client_certificate(
-                    c.name, key_type=c.key_type, key=key, not_before=c.not_before, not_after=c.not_after,  # type: ignore[arg-type]
+                    c.name, key_type=c.key_type, key=key, not_before=c.not_before, not_after=c.not_after,
                     serial=seed >> 1, deterministic=True,
                 )
                 e = entry_for(bundle.certificate, c.name, c.clearance, dict(c.permissions))

@@ -64,7 +64,7 @@ def ravendb_cloud(_ravendb_cloud_session: MockCloud) -> MockCloud:
     return _ravendb_cloud_session
 
 
-@_async_fixture
+@_async_fixture  # type: ignore[untyped-decorator]
 async def ravendb_cloud_factory(
     ravendb_cloud_world: str | Path,
 ) -> AsyncIterator[Callable[..., Awaitable[MockCloud]]]:

@@ -241,7 +241,8 @@ async def change_storage(request: web.Request) -> web.StreamResponse:
     with state.lock:
         p = _product_from_body(state, b)
         _require_changeable(p)
-        size, stype = b.get("size"), b.get("storageType", p.storage_type)
+        size: Any = b.get("size")
+        stype = b.get("storageType", p.storage_type)
         errs: dict[str, list[str]] = {}
         if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
             errs["size"] = ["Size must be a positive number of GB."]

@@ -114,6 +114,7 @@ class _ProductMaterial:
     operator: CertBundle
     cluster_admin: CertBundle
     entries: tuple[CertEntry, ...]  # templates: copied per build
+    bundles: dict[str, CertBundle]  # thumbprint -> key pair of each world certificate
     db_keys: dict[str, bytes]
     backups: tuple[BackupEntry, ...]  # blobs are immutable bytes; entries are copied per build
 
@@ -166,6 +167,7 @@ class WorldBuilder:
         for p in s.products:
             operator, admin = make_initial_certificates(s.seed, p.id, p.subdomain, s.domain, self.issuer, s.anchor)
             entries = [operator_entry(operator)]
+            bundles: dict[str, CertBundle] = {}
             for i, c in enumerate(p.certificates):
                 seed = key_seed(s.seed, p.id, "cert", str(i), c.name)
                 key = generate_key("ec-p256", seed=seed) if c.key_type == "ec-p256" else generate_key(c.key_type)  # type: ignore[arg-type]
@@ -176,8 +178,9 @@ class WorldBuilder:
                 e = entry_for(bundle.certificate, c.name, c.clearance, dict(c.permissions))
                 e.disabled = c.disabled
                 entries.append(e)
+                bundles[e.thumbprint] = bundle
             db_keys = {d.name: derive_key(s.seed, p.id, d.name, "db-key") for d in p.databases if d.encrypted}
-            products[p.id] = _ProductMaterial(operator, admin, tuple(entries), db_keys,
+            products[p.id] = _ProductMaterial(operator, admin, tuple(entries), bundles, db_keys,
                                               tuple(self._backups(p, account_key, db_keys)))
         return _Material(account_key, products)
 
@@ -211,6 +214,7 @@ class WorldBuilder:
         )
         for p in s.products:
             state.products[p.id] = self._product(p, m.products[p.id])
+            state.client_bundles.update(m.products[p.id].bundles)
         return state
 
     def _product(self, p: ProductSpec, pm: _ProductMaterial) -> ProductState:

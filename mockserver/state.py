@@ -177,6 +177,9 @@ class CloudState:
     issuer: CertBundle | None = None
     seed: int = 0
     world_name: str = ""
+    # Key pairs of the world file's certificates, by thumbprint (the cloud never has them; the demo and the
+    # training hand them out to show what each certificate may do).
+    client_bundles: dict[str, CertBundle] = field(default_factory=dict)
 
     def schedule(self, product: ProductState, now_status: ProductStatus, then: ProductStatus) -> None:
         """Put ``product`` in ``now_status`` and let it reach ``then`` after ``transition_seconds``.

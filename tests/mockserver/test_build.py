@@ -114,3 +114,11 @@ def test_fixed_now_is_the_clock(pki: MockPki) -> None:
     assert state.clock().year == 2030
     p = next(iter(state.products.values()))
     assert p.subdomain == "free" and p.backups[0].created_at.hour == 21
+
+
+def test_world_certificates_keep_their_key_pairs(pki: MockPki) -> None:
+    state = WorldBuilder(load_world("demo"), pki).build()
+    shop = next(p for p in state.products.values() if p.display_name == "Shop")
+    entry = next(e for e in shop.cluster.certificates.values() if e.name == "orders-service")
+    bundle = state.client_bundles[entry.thumbprint]
+    assert bundle.private_key is not None and bundle.cert_der() == entry.der

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import io
 import zipfile
+from pathlib import Path
 
 from aiohttp import ClientSession
 
@@ -175,3 +176,32 @@ async def test_rate_limit_when_the_world_asks_for_it() -> None:
         pid = product_id(state, "Shop")
         assert (await client.get(f"{API}/products/details/{pid}")).status == 200
         assert (await client.get(f"{API}/products/details/other")).status == 429  # same route template
+
+
+def test_over_https_a_created_product_gets_reachable_nodes(tmp_path: Path) -> None:
+    """Through the runtime: the portal over TLS, a product created by the API, its node reached with the
+    certificate from its package."""
+    import requests
+
+    from mockserver import MockCloud
+
+    with MockCloud("empty") as cloud:
+        cloud.state.transition_seconds = 0
+        s = requests.Session()
+        s.trust_env = False
+        s.verify = str(cloud.ca_path)
+        s.headers.update({"X-Api-Key": cloud.api_key, "User-Agent": "tests"})
+        r = s.post(cloud.api_url + "/products/create", json=create_body(), timeout=10)
+        assert r.status_code == 202
+        pid = r.json()["productId"]
+        d = s.get(f"{cloud.api_url}/products/details/{pid}", timeout=10).json()
+        assert d["status"] == "Active" and d["dns"][0].startswith("127.0.0.1:")
+        pkg = s.get(f"{cloud.api_url}/products/security/certificate/{pid}", timeout=10).content
+        z = zipfile.ZipFile(io.BytesIO(pkg))
+        base = "newone.emptyco.client.certificate"
+        pem = tmp_path / "op.pem"
+        pem.write_bytes(z.read(f"PEM/{base}.crt") + z.read(f"PEM/{base}.key"))
+        node = requests.Session()
+        node.trust_env = False
+        r = node.get(f"https://{d['dns'][0]}/cluster/topology", cert=str(pem), verify=str(cloud.ca_path), timeout=10)
+        assert r.status_code == 200, r.text

@@ -111,7 +111,8 @@ class Context:
                 raise UsageError(f"{len(matches)} products are named {ref!r} ({ids}).",
                                  hint="Pass the product id instead of the name.")
         names = ", ".join(f"{p.display_name} ({p.id})" for p in products) or "none"
-        raise NotFound(f"No product {ref!r} in profile {self.profile_name()!r} (known: {names}).",
+        profile = (await self.workspace()).profile.name
+        raise NotFound(f"No product {ref!r} in profile {profile!r} (known: {names}).",
                        hint="See `ravensec products list`.")
 
     # ------------------------------------------------------------------------------------------ asking

@@ -22,9 +22,9 @@ def test_products_certs_whoami(cli: Cli) -> None:
     r = cli("certs", "list", "--product", prod.name, "-o", "json")
     assert r.rc == 0, r.err
     assert all(len(c["thumbprint"]) == 40 and c["notAfter"].endswith("Z") for c in r.json())
-    r = cli("whoami", "--product", prod.id, "-o", "yaml")
+    r = cli("whoami", "--product", prod.id, "-o", "yaml", profile="ops")
     assert r.rc == 0, r.err
-    assert f"product: {prod.id}\n" in r.out and "clearance: cluster-admin\n" in r.out
+    assert f"product: {prod.id}\n" in r.out and "clearance: operator\n" in r.out
 
 
 def test_generate_local_register_use_and_delete(cli: Cli, tmp_path: Path) -> None:

@@ -111,22 +111,23 @@ def test_ip_rules_diff_refusal_and_doctor(cli: Cli, tmp_path: Path) -> None:
 
 def test_backups_list_and_verify(cli: Cli) -> None:
     with cli.cloud.state.lock:
-        found = [(p.id, b) for p in cli.cloud.state.products.values() for b in p.backups
+        found = [(p.id, b.database, b.file_name) for p in cli.cloud.state.products.values() for b in p.backups
                  if b.key_source.value == "Account"]
         key = base64.b64encode(cli.cloud.state.account.backup_key).decode()
     assert found, "the demo world has backups under the account key"
-    pid, entry = found[0]
+    pid, database, file_name = found[0]
     r = cli("backups", "list", "-p", pid, "-o", "json")
     assert r.rc == 0, r.err
-    names = {b["fileName"] for b in r.json()}
-    file_name = getattr(entry, "file_name", None) or next(iter(names))
-    assert file_name in names
-    r = cli("backups", "verify", file_name, "--key", key, "-p", pid, "-o", "json")
+    assert {"database": database, "fileName": file_name}.items() <= next(
+        b for b in r.json() if b["fileName"] == file_name and b["database"] == database).items()
+    r = cli("backups", "verify", f"{database}/{file_name}", "--key", key, "-p", pid, "-o", "json")
     assert r.rc == 0, r.err
-    assert r.json()["ok"] is True and r.json()["documents"] >= 0
+    assert r.json()["ok"] is True and r.json()["database"] == database and r.json()["documents"] >= 1
     wrong = base64.b64encode(b"\x01" * 32).decode()
-    r = cli("backups", "verify", file_name, "--key", wrong, "-p", pid)
-    assert r.rc in (1, 2) and wrong not in r.err + r.out
+    r = cli("backups", "verify", f"{database}/{file_name}", "--key", wrong, "-p", pid)
+    assert r.rc == 1 and "FAILED" in r.out and wrong not in r.err + r.out
+    r = cli("backups", "verify", f"{database}/{file_name}", "--key", "not-a-key", "-p", pid)
+    assert r.rc == 2 and "not-a-key" not in r.err
 
 
 def test_expiring_doctor_and_package(cli: Cli, tmp_path: Path) -> None:

@@ -65,9 +65,18 @@ async def _backup_bytes(ctx: Context, name: str, *, local_ok: bool = True) -> tu
         return local.read_bytes(), str(local)
     p = await ctx.product()
     ws = await ctx.workspace()
-    for b in await ws.list_backups(p.id):
-        if name in (b.file_name, f"{b.database}/{b.file_name}"):
-            return await ws.fetch_backup(p.id, b.database, b.file_name), f"{p.id}:{b.database}/{b.file_name}"
+    backups = await ws.list_backups(p.id)
+    matches = [b for b in backups if name == f"{b.database}/{b.file_name}"] or [
+        b for b in backups if name == b.file_name]
+    if len(matches) > 1:
+        from core.errors import UsageError
+
+        options = ", ".join(f"{b.database}/{b.file_name}" for b in matches)
+        raise UsageError(f"{len(matches)} databases have a backup named {name!r}.",
+                         hint=f"Name it as DATABASE/FILE: {options}.")
+    if matches:
+        b = matches[0]
+        return await ws.fetch_backup(p.id, b.database, b.file_name), f"{p.id}:{b.database}/{b.file_name}"
     raise NotFound(f"{name!r} is neither a local file nor a backup of {p.display_name}.",
                    hint="See `ravensec backups list`, or pass the path of a downloaded file.")
 
@@ -98,7 +107,7 @@ async def download(ctx: Context) -> int:
     data, source = await _backup_bytes(ctx, ctx.args.file, local_ok=False)
     dest = Path(ctx.args.out)
     dest.mkdir(parents=True, exist_ok=True)
-    target = dest / Path(ctx.args.file).name
+    target = dest / Path(ctx.args.file.replace("/", "-")).name
     atomic_write_private(target, data)
     ctx.out.result({"file": source, "saved": str(target), "size": len(data)}, text=f"saved {target}")
     return 0

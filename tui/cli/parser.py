@@ -177,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = b.leaf(backups, "verify", "check that a key opens a backup and count its documents",
                "commands_backups:verify")
     _product(p)
-    p.add_argument("file", metavar="FILE", help="a local backup file, or a backup file name of the product")
+    p.add_argument("file", metavar="FILE", help="a local backup file, or a backup of the product: FILE_NAME or DATABASE/FILE_NAME")
     p.add_argument("--key", required=True, metavar="K",
                    help="base64 or hex key; env:VAR reads it from a variable, @PATH from a file, - from stdin")
     p = b.leaf(backups, "download", "save a backup file of the product", "commands_backups:download")

@@ -116,3 +116,13 @@ def test_secrets_are_never_printed(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert "sekrit" not in out + err and json.loads(out)["apiKey"].startswith("secret:")
     rc, out, _ = run_cli(["profile", "show", "c", "-o", "yaml"], ws)
     assert "sekrit" not in out
+
+
+def test_allow_all_beside_others_is_warned_about() -> None:
+    from core.iprules import parse_rule, rule_warnings
+
+    rules = [parse_rule("127.0.0.1"), parse_rule("0.0.0.0/0")]
+    expected = rule_warnings(rules, provider="AWS")
+    assert expected
+    rc, out, _ = run_cli(["ips", "add", "0.0.0.0/0", "-p", "p1", "--dry-run"], FakeWorkspace())
+    assert rc == 0 and all(f"warning: {w}" in out for w in expected)

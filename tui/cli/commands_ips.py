@@ -81,7 +81,7 @@ def _check(rules: list[IpRule], p: Product) -> None:
 
 async def _apply(ctx: Context, ws: Workspace, p: Product, old: list[IpRule], new: list[IpRule],
                  action: str, *, destructive: bool) -> int:
-    from core.iprules import diff_rules
+    from core.iprules import diff_rules, rule_warnings
 
     diff = diff_rules(old, new)
     lines = diff.render()
@@ -102,6 +102,8 @@ async def _apply(ctx: Context, ws: Workspace, p: Product, old: list[IpRule], new
         return 0
     for line in lines:
         ctx.out.note(line, "green" if line.startswith("+") else "red" if line.startswith("-") else "yellow")
+    for warning in rule_warnings(new, provider=p.cloud_provider):
+        ctx.out.note(f"warning: {warning}", "yellow")
     if diff.removed and destructive:
         ctx.confirm(f"remove {len(diff.removed)} range(s) from {p.display_name}'s allow-list")
     if not ctx.dry_run:

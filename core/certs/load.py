@@ -32,7 +32,11 @@ def load_certificate(data: bytes | str) -> x509.Certificate:
 
 
 def load_certificates_any(data: bytes | str, password: str | None = None) -> list[x509.Certificate]:
-    """Every certificate in DER, PEM or PFX (raw or base64): the key's certificate first for a PFX."""
+    """The leaf certificates in DER, PEM or PFX (raw or base64); for a PFX the key's certificate first.
+
+    CA certificates travelling with leaves (a PFX's or PEM's chain) are left out: registering a CA as a
+    client certificate is never what was meant. Input made only of CA certificates is returned whole.
+    """
     raw = _unwrap(data)
     if _is_pem(raw):
         certs, _ = _read_pem(raw, password, want_key=False)
@@ -41,12 +45,12 @@ def load_certificates_any(data: bytes | str, password: str | None = None) -> lis
                 "the PEM holds no certificate (only a key?)",
                 hint="Use the .crt or the combined .pem that starts with BEGIN CERTIFICATE.",
             )
-        return certs
+        return _leaves(certs)
     der_cert = _try_der_certificate(raw)
     if der_cert is not None:
         return [der_cert]
     bundle = _read_pfx(raw, password)
-    return [bundle.certificate, *bundle.chain]
+    return _leaves([bundle.certificate, *bundle.chain])
 
 
 def load_bundle(data: bytes, password: str | None = None) -> CertBundle:
@@ -229,6 +233,18 @@ def _pfx_bundle(loaded: pkcs12.PKCS12KeyAndCertificates) -> CertBundle:
     if not certs:
         raise CertificateError("the PFX holds no certificate", hint="Export it again with its certificate.")
     return _assemble(certs, loaded.key)
+
+
+def _is_ca(cert: x509.Certificate) -> bool:
+    try:
+        return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
+    except x509.ExtensionNotFound:
+        return False
+
+
+def _leaves(certs: list[x509.Certificate]) -> list[x509.Certificate]:
+    leaves = [c for c in certs if not _is_ca(c)]
+    return leaves or certs
 
 
 def _spki(obj: x509.Certificate | PrivateKeyTypes) -> bytes:

@@ -1,0 +1,269 @@
+"""Certificate packages (ZIP): the cloud's layout and the server-generated one; PFX export.
+
+Cloud layout (``X`` = ``<subdomain>.<domain>``)::
+
+    X.client.certificate.pfx                  no password
+    X.client.certificate.with.password.pfx    protected by the password in PASSWORD.TXT (32 hex chars)
+    PASSWORD.TXT, README.TXT
+    PEM/X.client.certificate.crt | .key | .pem (certificate and key together)
+
+Server layout (``POST /admin/certificates``), ``<Name>.zip``::
+
+    <Name>.pfx   passphrase-protected when a password was given
+    <Name>.crt   PEM certificate
+    <Name>.key   PEM key, encrypted when a password was given
+
+PFX encryption: with a password we use PBES2 (PBKDF2-SHA256, AES-256-CBC) and an HMAC-SHA256 MAC. Windows 10
+1709+/Server 2019+, macOS 13+, Firefox and OpenSSL 1.1+/3 all import it; only pre-2018 Windows and old macOS
+keychains need the ``legacy=True`` variant (3DES + SHA-1 MAC), which is weaker and offered for them alone.
+Firefox refuses a PKCS#12 without a password, which is why the cloud package carries both.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import secrets
+import stat
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Literal
+
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+
+from ..errors import CertificateError
+from ..fsutil import atomic_write
+from .bundle import CertBundle
+from .identity import subject_name
+from .load import load_bundle
+
+MAX_ENTRY_BYTES = 4 * 1024 * 1024  # a certificate package is a few KB; anything bigger is not one
+MAX_ENTRIES = 64
+PRIVATE_SUFFIXES = (".key", ".pem", ".pfx", ".p12")
+PRIVATE_NAMES = ("password.txt",)
+# A fixed ZIP timestamp keeps packages of the same bundle byte-identical (the mock snapshots them).
+_ZIP_TIME = (2020, 1, 1, 0, 0, 0)
+
+
+@dataclass(frozen=True)
+class CertPackage:
+    bundle: CertBundle
+    password: str | None
+    layout: Literal["cloud", "server"]
+    files: tuple[str, ...]
+
+
+def export_pfx(bundle: CertBundle, password: str | None, *, legacy: bool = False) -> bytes:
+    """PKCS#12 of the bundle (key, certificate, chain); see the module docstring for the encryption."""
+    key = bundle.private_key
+    if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | dsa.DSAPrivateKey
+                      | ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey):
+        raise CertificateError(
+            "a PFX needs the private key, and this certificate has none",
+            hint="Load the certificate together with its key (the .pem or the .key beside the .crt).",
+        )
+    encryption: serialization.KeySerializationEncryption
+    if not password:
+        encryption = serialization.NoEncryption()
+    elif legacy:
+        encryption = (
+            serialization.PrivateFormat.PKCS12.encryption_builder()
+            .kdf_rounds(50000)
+            .key_cert_algorithm(pkcs12.PBES.PBESv1SHA1And3KeyTripleDESCBC)
+            .hmac_hash(hashes.SHA1())
+            .build(password.encode())
+        )
+    else:
+        encryption = (
+            serialization.PrivateFormat.PKCS12.encryption_builder()
+            .kdf_rounds(100000)
+            .key_cert_algorithm(pkcs12.PBES.PBESv2SHA256AndAES256CBC)
+            .hmac_hash(hashes.SHA256())
+            .build(password.encode())
+        )
+    friendly = subject_name(bundle.certificate).removeprefix("CN=").encode()
+    return pkcs12.serialize_key_and_certificates(
+        friendly, key, bundle.certificate, list(bundle.chain) or None, encryption
+    )
+
+
+def build_cloud_package(bundle: CertBundle, base_name: str, *, password: str | None = None) -> bytes:
+    """The cloud's ZIP for ``base_name`` (e.g. ``acme.ravendb.cloud.client.certificate``)."""
+    base = _safe_name(base_name)
+    password = password or secrets.token_hex(16)
+    files = {
+        f"{base}.pfx": export_pfx(bundle, None),
+        f"{base}.with.password.pfx": export_pfx(bundle, password),
+        "PASSWORD.TXT": password.encode(),
+        "README.TXT": _readme(base).encode(),
+        f"PEM/{base}.crt": bundle.cert_pem(),
+        f"PEM/{base}.key": bundle.key_pem(),
+        f"PEM/{base}.pem": bundle.combined_pem(),
+    }
+    return _zip(files)
+
+
+def build_server_package(bundle: CertBundle, name: str, *, password: str | None = None) -> bytes:
+    """What a RavenDB server answers to ``POST /admin/certificates``: ``<Name>.pfx``, ``.crt``, ``.key``."""
+    base = _safe_name(name)
+    files = {
+        f"{base}.pfx": export_pfx(bundle, password),
+        f"{base}.crt": bundle.cert_pem(),
+        f"{base}.key": bundle.key_pem(password),
+    }
+    return _zip(files)
+
+
+def read_package(data: bytes, password: str | None = None) -> CertPackage:
+    """The bundle inside a package of either layout; the cloud's PASSWORD.TXT is used when present."""
+    entries = _read_zip(data)
+    names = tuple(entries)
+    by_lower = {PurePosixPath(n).name.lower(): n for n in names}
+    pw_name = by_lower.get("password.txt")
+    if pw_name is not None:
+        password = password or entries[pw_name].decode("utf-8", "replace").strip() or None
+    pems = [n for n in names if n.lower().endswith(".pem")]
+    pfxs = [n for n in names if n.lower().endswith((".pfx", ".p12"))]
+    cloud = pw_name is not None or any(n.lower().endswith(".client.certificate.pfx") for n in names) \
+        or any(n.startswith("PEM/") for n in names)
+    layout: Literal["cloud", "server"] = "cloud" if cloud else "server"
+    crts = [n for n in names if n.lower().endswith((".crt", ".cer"))]
+    keys = [n for n in names if n.lower().endswith(".key")]
+    candidates: list[bytes] = [entries[n] for n in pems]
+    if crts and keys:
+        candidates.append(entries[crts[0]] + b"\n" + entries[keys[0]])
+    # The password-less PFX first: it opens without the password.
+    candidates += [entries[n] for n in sorted(pfxs, key=lambda n: "with.password" in n.lower())]
+    if not candidates:
+        raise CertificateError(
+            "the ZIP holds no certificate (.pem, .crt + .key or .pfx)",
+            hint="Check that this is the certificate package downloaded from the portal or the server.",
+        )
+    first_error: CertificateError | None = None
+    for blob in candidates:
+        try:
+            bundle = load_bundle(blob, password)
+        except CertificateError as e:
+            first_error = first_error or e
+            continue
+        if bundle.private_key is not None:
+            return CertPackage(bundle=bundle, password=password, layout=layout, files=names)
+    if first_error is not None:
+        raise CertificateError(f"the package cannot be opened: {first_error.message}", hint=first_error.hint)
+    raise CertificateError("the package holds no private key", hint="Use the full package, not the .crt alone.")
+
+
+def extract_package(data: bytes, dest_dir: Path) -> list[Path]:
+    """Write every file of the package under ``dest_dir``: atomically, key-bearing files 0600.
+
+    Everything is read and checked before anything is written, so a truncated ZIP or an entry that would
+    escape ``dest_dir`` leaves nothing behind.
+    """
+    entries = _read_zip(data)
+    dest_dir = Path(dest_dir)
+    targets = [(dest_dir.joinpath(*PurePosixPath(name).parts), blob, _is_private(name)) for name, blob in entries.items()]
+    written: list[Path] = []
+    try:
+        dest_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        for path, blob, private in targets:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            written.append(atomic_write(path, blob, mode=0o600 if private else 0o644))
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+    return written
+
+
+# ------------------------------------------------------------------------------------------ internals
+
+
+def _safe_name(name: str) -> str:
+    # A certificate name becomes a file name inside the ZIP: no separators, no leading dots.
+    cleaned = re.sub(r"[^A-Za-z0-9._ -]", "_", name).strip(" .")
+    return cleaned or "certificate"
+
+
+def _is_private(name: str) -> bool:
+    lower = PurePosixPath(name).name.lower()
+    return lower.endswith(PRIVATE_SUFFIXES) or lower in PRIVATE_NAMES
+
+
+def _zip(files: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, blob in files.items():
+            info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = ((0o600 if _is_private(name) else 0o644) | stat.S_IFREG) << 16
+            zf.writestr(info, blob)
+    return buf.getvalue()
+
+
+def _check_entry_name(name: str) -> None:
+    path = PurePosixPath(name.replace("\\", "/"))
+    if (
+        name.startswith(("/", "\\"))
+        or re.match(r"^[A-Za-z]:", name)
+        or ".." in path.parts
+        or "\x00" in name
+        or not path.parts
+    ):
+        raise CertificateError(
+            f"the ZIP has an unsafe entry {name!r} (absolute path or '..')",
+            hint="Nothing was written. Do not trust this package; download it again from the portal or server.",
+        )
+
+
+def _read_zip(data: bytes) -> dict[str, bytes]:
+    """Every regular file of the ZIP, checked (names, sizes, CRCs) before the caller uses any of it."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            infos = [i for i in zf.infolist() if not i.is_dir()]
+            if len(infos) > MAX_ENTRIES:
+                raise CertificateError(f"the ZIP has {len(infos)} files, too many for a certificate package")
+            for info in infos:
+                _check_entry_name(info.filename)
+                if stat.S_ISLNK(info.external_attr >> 16):
+                    raise CertificateError(f"the ZIP entry {info.filename!r} is a symbolic link", hint="Nothing was written.")
+                if info.file_size > MAX_ENTRY_BYTES:
+                    raise CertificateError(f"the ZIP entry {info.filename!r} is too large for a certificate package")
+            return {info.filename: zf.read(info) for info in infos}
+    except CertificateError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError, OSError) as e:
+        raise CertificateError(
+            f"the certificate package is not a readable ZIP ({e})",
+            hint="The download may be truncated; download it again.",
+        ) from None
+
+
+def _readme(base: str) -> str:
+    return f"""RavenDB client certificate: {base}
+
+This certificate identifies you to the RavenDB cluster. Keep these files private.
+
+Files
+  {base}.pfx                  certificate and key, no password (Windows, macOS, Chrome)
+  {base}.with.password.pfx    the same, protected by the password in PASSWORD.TXT (Firefox needs this one)
+  PEM/{base}.crt              certificate (PEM)
+  PEM/{base}.key              private key (PEM)
+  PEM/{base}.pem              certificate and key together (for the Python client, curl, requests)
+
+Browser
+  Import a .pfx into your browser or operating system certificate store, then open the Studio URL of your
+  cluster and pick this certificate when asked. Firefox: Settings > Privacy & Security > Certificates >
+  View Certificates > Your Certificates > Import, and choose {base}.with.password.pfx with the password
+  from PASSWORD.TXT. If you picked the wrong certificate, restart the browser: it caches the choice.
+
+Python client (pip install ravendb)
+  from ravendb import DocumentStore
+  store = DocumentStore(urls=["https://a.<your cluster>"], database="<database>")
+  store.certificate_pem_path = "PEM/{base}.pem"
+  store.initialize()
+
+Remember to add your own IP address to the product's allowed IPs, or the connection will be refused.
+"""

@@ -14,7 +14,7 @@ import re
 import threading
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from core.certs.bundle import CertBundle
 from core.models import BackupKeySource, SecurityClearance
@@ -34,6 +34,7 @@ from mockserver.state import (
 from mockserver.worlds import DatabaseSpec, ProductSpec, WorldSpec
 
 if TYPE_CHECKING:
+    from core.certs.generate import KeyType
     from mockserver.tls import MockPki
 
 INITIAL_CERT_YEARS = 5
@@ -158,7 +159,6 @@ class WorldBuilder:
 
     def _make_material(self) -> _Material:
         from core.certs.generate import generate_key, make_client_certificate
-
         from mockserver.node.certificates import entry_for
 
         s = self.spec
@@ -170,9 +170,10 @@ class WorldBuilder:
             bundles: dict[str, CertBundle] = {}
             for i, c in enumerate(p.certificates):
                 seed = key_seed(s.seed, p.id, "cert", str(i), c.name)
-                key = generate_key("ec-p256", seed=seed) if c.key_type == "ec-p256" else generate_key(c.key_type)  # type: ignore[arg-type]
+                key_type = cast("KeyType", c.key_type)  # checked against KEY_TYPES when the world loaded
+                key = generate_key(key_type, seed=seed if key_type == "ec-p256" else None)
                 bundle = make_client_certificate(
-                    c.name, key_type=c.key_type, key=key, not_before=c.not_before, not_after=c.not_after,
+                    c.name, key_type=key_type, key=key, not_before=c.not_before, not_after=c.not_after,
                     serial=seed >> 1, deterministic=True,
                 )
                 e = entry_for(bundle.certificate, c.name, c.clearance, dict(c.permissions))

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from aiohttp import ClientSession
 
+from core.certs.packages import read_package
 from core.models import Product, ProductStatus
 from tests.mockserver.portal_helpers import UA, demo_state, portal, product_id
 
@@ -163,6 +164,10 @@ async def test_certificate_package_holds_the_initial_key_pair() -> None:
         assert f"PEM/{base}.crt" in names and "PASSWORD.TXT" in names
         crt = zipfile.ZipFile(io.BytesIO(data)).read(f"PEM/{base}.crt")
         assert crt.strip() == state.products[pid].operator_cert.cert_pem().strip()
+        pkg = read_package(data)
+        op = state.products[pid].operator_cert
+        assert pkg.layout == "cloud" and pkg.bundle.cert_der() == op.cert_der()
+        assert pkg.bundle.key_pem() == op.key_pem()
 
 
 async def test_rate_limit_when_the_world_asks_for_it() -> None:

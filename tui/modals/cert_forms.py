@@ -89,22 +89,22 @@ class CertFormModal(FormModal):
             yield Checkbox("Disabled", value=bool(src and src.disabled), id="disabled")
 
     # ------------------------------------------------------------------ reading the form
-    def _clearance(self) -> SecurityClearance:
+    def _read_clearance(self) -> SecurityClearance:
         value = self.query_one("#clearance", Select).value
         if not isinstance(value, str):
             raise ValidationError("Choose a clearance.")
         return SecurityClearance(value)
 
-    def _name(self) -> str:
+    def _read_name(self) -> str:
         name = self.value("name")
         if not name:
             raise ValidationError("Name is empty.", hint="Give the certificate a name you will recognise.")
         return name
 
-    def _password(self) -> str | None:
+    def _read_password(self) -> str | None:
         return self.query_one("#password", Input).value or None
 
-    def _not_after(self) -> object:
+    def _read_not_after(self) -> object:
         text = self.value("months")
         if not text:
             return None
@@ -112,7 +112,7 @@ class CertFormModal(FormModal):
             raise ValidationError(f"Valid for: {text!r} is not a number of months from 1 to 120.")
         return self.rapp.now() + timedelta(days=30 * int(text))
 
-    def _folder(self) -> Path:
+    def _read_folder(self) -> Path:
         text = self.value("folder")
         if not text:
             raise ValidationError("Folder is empty.", hint="Type where the files should go.")
@@ -120,13 +120,13 @@ class CertFormModal(FormModal):
 
     # ------------------------------------------------------------------ doing it
     async def submit(self) -> str:
-        name, clearance = self._name(), self._clearance()
+        name, clearance = self._read_name(), self._read_clearance()
         perms = parse_permissions_text(self.value("perms"))
         ws, pid = self.ws, self.product.id
         if self.mode in ("generate", "clone"):
-            not_after = self._not_after()
-            folder = self._folder()
-            data = await ws.generate_certificate(pid, name, clearance, perms, self._password(), not_after)
+            not_after = self._read_not_after()
+            folder = self._read_folder()
+            data = await ws.generate_certificate(pid, name, clearance, perms, self._read_password(), not_after)
             from core.fsutil import atomic_write_private
 
             folder.mkdir(parents=True, exist_ok=True)
@@ -135,7 +135,7 @@ class CertFormModal(FormModal):
         if self.mode == "local":
             key_type = str(self.query_one("#key_type", Select).value)
             thumb, paths = await ws.generate_local_and_register(
-                pid, name, clearance, perms, key_type=key_type, dest_dir=self._folder(), password=self._password()
+                pid, name, clearance, perms, key_type=key_type, dest_dir=self._read_folder(), password=self._read_password()
             )
             files = ", ".join(str(p) for p in paths)
             return f"Registered {name!r} ({clearance.label}, {thumb}); the key never left this machine: {files}"
@@ -147,7 +147,7 @@ class CertFormModal(FormModal):
                 data = path.read_bytes()
             except OSError as e:
                 raise ValidationError(f"Cannot read {path}: {e.strerror}.") from None
-            thumb = await ws.register_certificate(pid, name, data, clearance, perms, self._password())
+            thumb = await ws.register_certificate(pid, name, data, clearance, perms, self._read_password())
             return f"Registered {name!r} ({clearance.label}, {thumb}) from {path.name}"
         assert self.source is not None
         disabled = self.query_one("#disabled", Checkbox).value

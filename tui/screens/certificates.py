@@ -74,6 +74,7 @@ class CertificatesScreen(BaseScreen):
 
     def on_mount(self) -> None:
         self.rapp.refresh_badge()
+        self._selection_changed()  # the refusal reasons do not wait for the list
         self.load()
 
     @property

@@ -268,12 +268,40 @@ def _product(r: _Reader, seed: int, anchor: datetime) -> ProductSpec:
     )
 
 
-def parse_world(text: str, *, name: str, source: str) -> WorldSpec:
-    """Validate a world's TOML text; ``source`` names the file in errors."""
+def _load_toml(text: str, source: str) -> dict[str, Any]:
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"not valid TOML: {e}", path=source) from None
+
+
+def _extend(data: dict[str, Any], source: str, base_dir: Path | None) -> tuple[dict[str, Any], str]:
+    """``extends = "demo"`` (or a path beside the file): the base world's top-level keys, replaced by ours.
+    Returns the merged data and the base's text (part of the cache fingerprint)."""
+    base_ref = data.pop("extends", None)
+    if base_ref is None:
+        return data, ""
+    if not isinstance(base_ref, str) or not base_ref:
+        raise ConfigError("extends: expected a world name or a file path", path=source)
+    ref: str | Path = base_ref
+    if base_ref.endswith(".toml") and base_dir is not None and not Path(base_ref).is_absolute():
+        ref = base_dir / base_ref
+    try:
+        base_path = world_path(ref)
+        base_text = base_path.read_text(encoding="utf-8")
+    except (ConfigError, OSError) as e:
+        raise ConfigError(f"extends: {e}", path=source) from None
+    base = _load_toml(base_text, base_path.name)
+    if "extends" in base:
+        raise ConfigError("extends: a base world may not extend another one", path=source)
+    base.pop("name", None)
+    return {**base, **data}, base_text
+
+
+def parse_world(text: str, *, name: str, source: str, base_dir: Path | None = None) -> WorldSpec:
+    """Validate a world's TOML text; ``source`` names the file in errors."""
+    data, base_text = _extend(_load_toml(text, source), source, base_dir)
+    text = base_text + text
     r = _Reader(source, data, "")
     r.check_known({"name", "description", "seed", "now", "account", "portal", "products"})
     seed = r.get("seed", int, 0)
@@ -341,7 +369,7 @@ def load_world(name_or_path: str | Path | None = None) -> WorldSpec:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"cannot read the world file: {e}", path=str(path)) from None
-    return parse_world(text, name=path.stem, source=path.name)
+    return parse_world(text, name=path.stem, source=path.name, base_dir=path.parent)
 
 
 __all__ = [

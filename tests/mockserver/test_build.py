@@ -124,14 +124,14 @@ def test_world_certificates_keep_their_key_pairs(pki: MockPki) -> None:
     assert bundle.private_key is not None and bundle.cert_der() == entry.der
 
 
-def test_demo_is_identical_across_processes() -> None:
+def test_demo_fixed_is_identical_across_processes() -> None:
     import subprocess
     import sys
 
     code = (
         "from mockserver.build import WorldBuilder; from mockserver.tls import MockPki; "
         "from mockserver.worlds import load_world; "
-        "s = WorldBuilder(load_world('demo'), MockPki(0)).build(); "
+        "s = WorldBuilder(load_world('demo-fixed'), MockPki(0)).build(); "
         "print(sorted(t for p in s.products.values() for t in p.cluster.certificates), s.clock())"
     )
     runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60) for _ in range(2)]

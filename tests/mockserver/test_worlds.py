@@ -30,7 +30,7 @@ def parse(text: str) -> object:
 
 
 def test_shipped_worlds_load() -> None:
-    assert {"demo", "empty"} <= set(world_names())
+    assert {"demo", "demo-fixed", "empty"} <= set(world_names())
     demo = load_world(None)
     assert demo.name == "demo" and load_world("demo").products == demo.products
     tiers = [p.tier for p in demo.products]
@@ -135,3 +135,19 @@ def test_relative_dates_follow_now() -> None:
               '[[products.certificates]]\nname = "soon"\nexpires_in_days = 10\n')
     c = w.products[0].certificates[0]  # type: ignore[attr-defined]
     assert w.now is not None and (c.not_after - w.now).days == 10 and c.not_before < w.now  # type: ignore[attr-defined]
+
+
+def test_extends_takes_the_base_and_replaces_top_level_keys(tmp_path: Path) -> None:
+    fixed = load_world("demo-fixed")
+    demo = load_world("demo")
+    assert demo.now is None and fixed.now is not None and fixed.anchor == fixed.now
+    assert [p.id for p in fixed.products] == [p.id for p in demo.products]
+    base = tmp_path / "base.toml"
+    base.write_text(BASE)
+    child = tmp_path / "child.toml"
+    child.write_text('extends = "base.toml"\n[account]\ndomain = "other"\n')
+    w = load_world(child)
+    assert w.domain == "other" and w.products[0].subdomain == "shop" and w.name == "child"
+    child.write_text('extends = "nope"\n')
+    with pytest.raises(ConfigError, match=r"child\.toml: extends: no world named 'nope'"):
+        load_world(child)

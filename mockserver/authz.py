@@ -103,10 +103,19 @@ def _by_clearance(entry: CertEntry) -> AuthStatus:
 
 
 def identify(
-    cluster: Cluster, der: bytes | None, now: datetime, *, issuers: tuple[bytes, ...] = ()
+    cluster: Cluster,
+    der: bytes | None,
+    now: datetime,
+    *,
+    issuers: tuple[bytes, ...] = (),
+    real_now: datetime | None = None,
 ) -> Identity:
     """The caller's status in the server's order. ``issuers`` are DER subjects of issuers the server knows
-    (its own CA) for the renewal rule. Call with the cluster's lock held."""
+    (its own CA) for the renewal rule. Call with the cluster's lock held.
+
+    ``now`` is the world's clock (possibly fixed in the past, for reproducible worlds); ``real_now`` the
+    machine's. Expiry is judged by the world's clock, "not yet valid" by the later of the two, so that a
+    certificate a client makes right now is usable in a world whose clock stands still."""
     if not der:
         return Identity(AuthStatus.NO_CERTIFICATE)
     tp = _thumbprint(der)
@@ -122,7 +131,7 @@ def identify(
     }
     if cert.not_valid_after_utc < now:
         return Identity(AuthStatus.EXPIRED, **base)  # type: ignore[arg-type]
-    if cert.not_valid_before_utc > now:
+    if cert.not_valid_before_utc > max(now, real_now or now):
         return Identity(AuthStatus.NOT_YET_VALID, **base)  # type: ignore[arg-type]
     if tp == cluster.server_thumbprint.upper() or tp in {
         t.upper() for t in cluster.well_known_admin_thumbprints

@@ -170,6 +170,7 @@ class MockCloud:
         with self.state.lock:
             self.state.account = fresh.account
             self.state.products = fresh.products
+            self.state.clock = fresh.clock
             self._apply_listeners()
         self.journal.reset()
         self.faults.clear()

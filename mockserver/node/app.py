@@ -18,6 +18,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -125,7 +126,9 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
                     {"Database-Missing": rm.database},
                 ),
             )
-        identity = identify(product.cluster, der, state.clock(), issuers=app[ISSUERS_KEY])
+        identity = identify(
+            product.cluster, der, state.clock(), issuers=app[ISSUERS_KEY], real_now=datetime.now(UTC)
+        )
         refused = refusal(identity, rm)
     if refused is not None:
         return forbidden(refused)

@@ -194,7 +194,6 @@ def _renewal(name: str, *, issuer: object = None, cn: str | None = None) -> byte
     from datetime import UTC, datetime, timedelta
 
     from core.certs.generate import make_client_certificate
-
     from tests.mockserver.conftest import identity_bundle
 
     old = identity_bundle(name)
@@ -234,3 +233,26 @@ def test_a_renewal_with_the_same_key_inherits_the_rights(
     else:
         who_am_i = s.get(node_url(cloud) + "/certificates/whoami").json()
         assert who_am_i["Name"] == "user-rw" and who_am_i["Thumbprint"] != who("user-rw", pem_dir).thumbprint
+
+
+def test_a_fixed_world_clock_judges_expiry_but_not_fresh_certificates(
+    cloud: MockCloud, pem_dir: Path, tmp_path: Path
+) -> None:
+    """A world whose clock stands in the past still accepts a certificate made right now (real time),
+    while expiry follows the world's clock."""
+    from datetime import UTC, datetime, timedelta
+
+    from tests.mockserver.conftest import identity_bundle
+
+    expired_at = identity_bundle("expired").certificate.not_valid_after_utc
+    cloud.state.clock = lambda: expired_at - timedelta(days=1)
+    r = session(cloud, who("expired", pem_dir)).get(node_url(cloud) + "/cluster/topology")
+    assert r.status_code == 200  # not expired yet in the world's time
+    fresh = _renewal("user-rw", cn="user-rw")  # starts an hour before the real now
+    path = tmp_path / "fresh.pem"
+    path.write_bytes(fresh)
+    s = session(cloud, who("none", pem_dir))
+    s.cert = str(path)
+    assert s.get(node_url(cloud) + "/cluster/topology").status_code == 200
+    cloud.reset()
+    assert abs(cloud.state.clock() - datetime.now(UTC)) < timedelta(minutes=1)

@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import requests
 
 CLI = [sys.executable, "-m", "mockserver.cli"]
@@ -35,7 +36,8 @@ def test_check_world(tmp_path: Path) -> None:
     assert run("frobnicate").returncode == 2
 
 
-def test_serve_until_interrupted(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_serve_until_interrupted(tmp_path: Path, sig: signal.Signals) -> None:
     state_dir = tmp_path / "state"
     proc = subprocess.Popen([*CLI, "serve", "--world", "demo", "--state-dir", str(state_dir)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -54,7 +56,7 @@ def test_serve_until_interrupted(tmp_path: Path) -> None:
                   headers={"X-Api-Key": info["api_key"], "User-Agent": "tests"}, timeout=10)
         assert r.status_code == 200
         assert {i["name"] for i in r.json()["items"]} == {"Playground", "Staging", "Shop"}
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(sig)
         out, err = proc.communicate(timeout=30)
         assert proc.returncode == 0, err
         assert 'kind = "mock"' in out and f'state_dir = "{state_dir.resolve()}"' in out

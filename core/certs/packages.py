@@ -44,7 +44,7 @@ MAX_ENTRY_BYTES = 4 * 1024 * 1024  # a certificate package is a few KB; anything
 MAX_ENTRIES = 64
 PRIVATE_SUFFIXES = (".key", ".pem", ".pfx", ".p12")
 PRIVATE_NAMES = ("password.txt",)
-# A fixed ZIP timestamp keeps packages of the same bundle byte-identical (the mock snapshots them).
+# A fixed ZIP timestamp: entries carry no trace of the local clock or time zone of whoever built them.
 _ZIP_TIME = (2020, 1, 1, 0, 0, 0)
 
 

@@ -1,0 +1,212 @@
+"""Both package layouts built, read and extracted; PFX encryption checked with openssl; unsafe ZIPs refused."""
+
+from __future__ import annotations
+
+import io
+import re
+import stat
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from core.certs.bundle import CertBundle
+from core.certs.generate import generate_key, make_ca, make_client_certificate
+from core.certs.load import load_bundle, load_bundle_file
+from core.certs.packages import (
+    build_cloud_package,
+    build_server_package,
+    export_pfx,
+    extract_package,
+    read_package,
+)
+from core.errors import CertificateError
+
+OPENSSL = "/usr/bin/openssl"
+BASE = "acme.ravendb.cloud.client.certificate"
+
+
+@pytest.fixture(scope="module")
+def bundle() -> CertBundle:
+    ca = make_ca("Package CA", key=generate_key(seed=21))
+    return make_client_certificate(BASE, key_type="ec-p256", key=generate_key(seed=22), issuer=ca)
+
+
+def pkcs12_info(path: Path, password: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [OPENSSL, "pkcs12", "-info", "-noout", "-in", str(path), "-passin", f"pass:{password}"],
+        capture_output=True, text=True, timeout=30, check=False,
+    )
+
+
+def _zip(entries: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, data in entries.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def _mode(p: Path) -> int:
+    return stat.S_IMODE(p.stat().st_mode)
+
+
+# ------------------------------------------------------------------------------------------ PFX
+
+
+def test_export_pfx_modern_encryption_opens_with_openssl(bundle: CertBundle, tmp_path: Path) -> None:
+    pfx = tmp_path / "c.pfx"
+    pfx.write_bytes(export_pfx(bundle, "s3cret"))
+    info = pkcs12_info(pfx, "s3cret")
+    assert info.returncode == 0, info.stderr
+    out = info.stdout + info.stderr
+    assert "MAC: sha256" in out and "AES-256-CBC" in out and "hmacWithSHA256" in out
+    assert pkcs12_info(pfx, "wrong").returncode != 0
+
+
+def test_export_pfx_legacy_and_without_password(bundle: CertBundle, tmp_path: Path) -> None:
+    legacy = tmp_path / "l.pfx"
+    legacy.write_bytes(export_pfx(bundle, "s3cret", legacy=True))
+    info = pkcs12_info(legacy, "s3cret")
+    assert info.returncode == 0 and "TripleDES" in info.stdout + info.stderr
+    bare = tmp_path / "n.pfx"
+    bare.write_bytes(export_pfx(bundle, None))
+    assert pkcs12_info(bare, "").returncode == 0
+
+
+def test_export_pfx_needs_a_key(bundle: CertBundle) -> None:
+    with pytest.raises(CertificateError, match="needs the private key"):
+        export_pfx(CertBundle(certificate=bundle.certificate), "x")
+
+
+# ------------------------------------------------------------------------------------------ cloud layout
+
+
+def test_cloud_package_layout_and_round_trip(bundle: CertBundle, tmp_path: Path) -> None:
+    data = build_cloud_package(bundle, BASE)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        names = set(zf.namelist())
+        password = zf.read("PASSWORD.TXT").decode()
+        readme = zf.read("README.TXT").decode()
+        (tmp_path / "with.pfx").write_bytes(zf.read(f"{BASE}.with.password.pfx"))
+        (tmp_path / "bare.pfx").write_bytes(zf.read(f"{BASE}.pfx"))
+    assert names == {
+        f"{BASE}.pfx", f"{BASE}.with.password.pfx", "PASSWORD.TXT", "README.TXT",
+        f"PEM/{BASE}.crt", f"PEM/{BASE}.key", f"PEM/{BASE}.pem",
+    }
+    assert re.fullmatch(r"[0-9a-f]{32}", password)
+    assert "certificate_pem_path" in readme and "Firefox" in readme and "PASSWORD.TXT" in readme
+    assert pkcs12_info(tmp_path / "with.pfx", password).returncode == 0
+    assert pkcs12_info(tmp_path / "bare.pfx", "").returncode == 0
+
+    pkg = read_package(data)
+    assert pkg.layout == "cloud" and pkg.password == password and set(pkg.files) == names
+    assert pkg.bundle.cert_der() == bundle.cert_der() and pkg.bundle.private_key is not None
+
+
+def test_cloud_package_with_given_password_and_only_the_protected_pfx(bundle: CertBundle) -> None:
+    data = build_cloud_package(bundle, BASE, password="0123456789abcdef0123456789abcdef")
+    pkg = read_package(data)
+    assert pkg.password == "0123456789abcdef0123456789abcdef"
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        slim = _zip({n: zf.read(n) for n in ("PASSWORD.TXT", f"{BASE}.with.password.pfx")})
+    # Only the protected PFX is left: PASSWORD.TXT opens it.
+    assert read_package(slim).bundle.cert_der() == bundle.cert_der()
+
+
+# ------------------------------------------------------------------------------------------ server layout
+
+
+def test_server_package_with_password(bundle: CertBundle, tmp_path: Path) -> None:
+    data = build_server_package(bundle, "gen-1", password="pw-123")
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        assert sorted(zf.namelist()) == ["gen-1.crt", "gen-1.key", "gen-1.pfx"]
+        assert b"ENCRYPTED PRIVATE KEY" in zf.read("gen-1.key")
+        (tmp_path / "g.pfx").write_bytes(zf.read("gen-1.pfx"))
+    assert pkcs12_info(tmp_path / "g.pfx", "pw-123").returncode == 0
+    pkg = read_package(data, "pw-123")
+    assert pkg.layout == "server" and pkg.bundle.cert_der() == bundle.cert_der()
+    with pytest.raises(CertificateError, match="passphrase") as info:
+        read_package(data)
+    assert "pw-123" not in str(info.value)
+
+
+def test_server_package_without_password_and_odd_names(bundle: CertBundle) -> None:
+    data = build_server_package(bundle, "../ops/team a")
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        # Separators and leading dots never reach the entry names.
+        assert zf.namelist() == ["_ops_team a.pfx", "_ops_team a.crt", "_ops_team a.key"]
+        assert b"BEGIN PRIVATE KEY" in zf.read("_ops_team a.key")
+    assert read_package(data).bundle.private_key is not None
+
+
+# ------------------------------------------------------------------------------------------ extraction
+
+
+def test_extract_writes_every_file_with_private_modes(bundle: CertBundle, tmp_path: Path) -> None:
+    data = build_cloud_package(bundle, BASE)
+    dest = tmp_path / "out"
+    files = extract_package(data, dest)
+    rel = {p.relative_to(dest).as_posix(): p for p in files}
+    assert set(rel) == set(read_package(data).files)
+    for name, path in rel.items():
+        private = name.endswith((".key", ".pem", ".pfx")) or name == "PASSWORD.TXT"
+        assert _mode(path) == (0o600 if private else 0o644), name
+    assert _mode(dest) == 0o700
+    assert load_bundle_file(rel[f"PEM/{BASE}.pem"]).cert_der() == bundle.cert_der()
+    assert load_bundle(rel[f"PEM/{BASE}.crt"].read_bytes() + rel[f"PEM/{BASE}.key"].read_bytes()).private_key
+    leftovers = [p for p in dest.rglob("*") if p.name.endswith(".tmp")]
+    assert leftovers == []
+
+
+def test_truncated_zip_leaves_nothing(bundle: CertBundle, tmp_path: Path) -> None:
+    data = build_cloud_package(bundle, BASE)
+    dest = tmp_path / "out"
+    for cut in (len(data) // 2, len(data) - 10, 30):
+        with pytest.raises(CertificateError, match="not a readable ZIP") as info:
+            extract_package(data[:cut], dest)
+        assert "download it again" in info.value.hint
+        assert not dest.exists()
+        with pytest.raises(CertificateError):
+            read_package(data[:cut])
+
+
+def test_corrupted_entry_leaves_nothing(bundle: CertBundle, tmp_path: Path) -> None:
+    good = _zip({"a.crt": bundle.cert_pem(), "b.key": bundle.key_pem()})
+    # Flip a byte inside the stored data of the second entry: the CRC check fails on read.
+    offset = good.index(b"PRIVATE KEY") + 20
+    bad = good[:offset] + bytes([good[offset] ^ 0xFF]) + good[offset + 1 :]
+    with pytest.raises(CertificateError):
+        extract_package(bad, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("evil", ["../evil.key", "PEM/../../evil.key", "/tmp/evil.key", "C:\\evil.key", "a\\..\\..\\evil"])
+def test_path_traversal_is_refused_and_nothing_written(bundle: CertBundle, tmp_path: Path, evil: str) -> None:
+    data = _zip({"fine.crt": bundle.cert_pem(), evil: b"owned"})
+    dest = tmp_path / "deep" / "out"
+    with pytest.raises(CertificateError, match="unsafe entry") as info:
+        extract_package(data, dest)
+    assert "Nothing was written" in info.value.hint
+    assert sorted(p.name for p in tmp_path.rglob("*")) == []
+
+
+def test_symlink_entry_is_refused(bundle: CertBundle, tmp_path: Path) -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        link = zipfile.ZipInfo("PEM/link.key")
+        link.external_attr = (stat.S_IFLNK | 0o777) << 16
+        zf.writestr(link, "/etc/passwd")
+    with pytest.raises(CertificateError, match="symbolic link"):
+        extract_package(buf.getvalue(), tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_not_a_package(bundle: CertBundle) -> None:
+    with pytest.raises(CertificateError, match="not a readable ZIP"):
+        read_package(b"<html>502 Bad Gateway</html>")
+    with pytest.raises(CertificateError, match="holds no certificate"):
+        read_package(_zip({"notes.txt": b"hello"}))
+    with pytest.raises(CertificateError, match="no private key"):
+        read_package(_zip({"only.crt": bundle.cert_pem(), "readme.pem": bundle.cert_pem()}))

@@ -155,3 +155,13 @@ def test_a_subcommand_never_imports_textual(cli: Cli) -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
     assert "RC 0 BAD []" in proc.stderr, proc.stderr
     assert isinstance(json.loads(proc.stdout), list)
+
+
+def test_profile_added_by_the_cli_reaches_the_mock(cli: Cli) -> None:
+    prod = active_product(cli.cloud)
+    r = cli("profile", "add", "local", "--kind", "mock", "--state-dir", str(cli.cloud.state_dir), "--use")
+    assert r.rc == 0, r.err
+    # No certificate configured: the product's package is fetched through the API and its cert presented.
+    r = cli("whoami", "-p", prod.name, "-o", "json")
+    assert r.rc == 0, r.err
+    assert r.json()["clearance"] == "operator"

@@ -30,6 +30,7 @@ def fake_app(ws: FakeWorkspace, **kw: Any) -> RavensecApp:
 def test_filter_and_sort_rows() -> None:
     rows = [GridRow("a", ("beta", "2")), GridRow("b", ("Alpha", "10")), GridRow("c", ("0/0", ""), pinned=True)]
     assert [r.key for r in filter_rows(rows, "ALP")] == ["b", "c"]
+    assert [r.key for r in filter_rows(rows, "-alpha")] == ["a", "c"]
     assert [r.key for r in sort_rows(rows, 0, False)] == ["c", "b", "a"]
     assert [r.key for r in sort_rows(rows, 0, True)] == ["c", "a", "b"]
 

@@ -26,11 +26,17 @@ class GridRow:
 
 
 def filter_rows(rows: Sequence[GridRow], query: str) -> list[GridRow]:
-    """Rows whose text contains every word of ``query`` (case-insensitive); pinned rows always shown."""
+    """Rows whose text contains every word of ``query`` and none of its ``-words`` (case-insensitive);
+    pinned rows are always shown."""
     words = query.lower().split()
     if not words:
         return list(rows)
-    return [r for r in rows if r.pinned or all(w in r.text() for w in words)]
+    want = [w for w in words if not (w.startswith("-") and len(w) > 1)]
+    skip = [w[1:] for w in words if w.startswith("-") and len(w) > 1]
+    return [
+        r for r in rows
+        if r.pinned or (all(w in r.text() for w in want) and not any(w in r.text() for w in skip))
+    ]
 
 
 def sort_rows(rows: list[GridRow], column: int | None, reverse: bool) -> list[GridRow]:

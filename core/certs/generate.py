@@ -81,7 +81,11 @@ def make_client_certificate(
     serial: int | None = None,
     deterministic: bool = False,
 ) -> CertBundle:
-    """A client certificate (clientAuth EKU), self-signed when ``issuer`` is None; 5 years by default."""
+    """A client certificate (clientAuth EKU), self-signed when ``issuer`` is None; 5 years by default.
+
+    ``key`` wins over ``key_type``. With ``deterministic=True`` pass a seeded key and ``not_before``:
+    otherwise the key or the current time make each call different.
+    """
     key = key or generate_key(key_type)
     start, end = _validity(not_before, not_after, CLIENT_VALIDITY, deterministic)
     exts: list[tuple[x509.ExtensionType, bool]] = [

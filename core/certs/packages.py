@@ -21,6 +21,7 @@ Firefox refuses a PKCS#12 without a password, which is why the cloud package car
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import secrets
@@ -166,19 +167,33 @@ def extract_package(data: bytes, dest_dir: Path) -> list[Path]:
     dest_dir = Path(dest_dir)
     targets = [(dest_dir.joinpath(*PurePosixPath(name).parts), blob, _is_private(name)) for name, blob in entries.items()]
     written: list[Path] = []
+    created: list[Path] = []
     try:
-        dest_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         for path, blob, private in targets:
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            _make_dirs(path.parent, created)
             written.append(atomic_write(path, blob, mode=0o600 if private else 0o644))
     except BaseException:
         for path in written:
             path.unlink(missing_ok=True)
+        for directory in reversed(created):
+            with contextlib.suppress(OSError):
+                directory.rmdir()  # only if still empty
         raise
     return written
 
 
 # ------------------------------------------------------------------------------------------ internals
+
+
+def _make_dirs(directory: Path, created: list[Path]) -> None:
+    """``mkdir -p`` with 0700, remembering which directories it created (deepest last) for cleanup."""
+    missing: list[Path] = []
+    while not directory.exists():
+        missing.append(directory)
+        directory = directory.parent
+    for d in reversed(missing):
+        d.mkdir(mode=0o700)
+        created.append(d)
 
 
 def _safe_name(name: str) -> str:

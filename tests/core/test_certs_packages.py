@@ -210,3 +210,26 @@ def test_not_a_package(bundle: CertBundle) -> None:
         read_package(_zip({"notes.txt": b"hello"}))
     with pytest.raises(CertificateError, match="no private key"):
         read_package(_zip({"only.crt": bundle.cert_pem(), "readme.pem": bundle.cert_pem()}))
+
+
+def test_failure_midway_removes_what_was_written(
+    bundle: CertBundle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core.certs import packages
+
+    real_write = packages.atomic_write
+    calls: list[Path] = []
+
+    def disk_full_on_fourth(path: Path, data: bytes, *, mode: int = 0o644) -> Path:
+        calls.append(path)
+        if len(calls) == 4:
+            raise OSError(28, "No space left on device")
+        return real_write(path, data, mode=mode)
+
+    monkeypatch.setattr(packages, "atomic_write", disk_full_on_fourth)
+    (tmp_path / "existing").mkdir()
+    dest = tmp_path / "existing" / "new" / "out"
+    with pytest.raises(OSError, match="No space"):
+        extract_package(build_cloud_package(bundle, BASE), dest)
+    assert len(calls) == 4
+    assert list((tmp_path / "existing").iterdir()) == []

@@ -124,7 +124,7 @@ def _unwrap(data: bytes | str) -> bytes:
 
 
 def _is_pem(raw: bytes) -> bool:
-    return b"-----BEGIN " in raw[:4096]
+    return b"-----BEGIN " in raw
 
 
 def _try_der_certificate(raw: bytes) -> x509.Certificate | None:

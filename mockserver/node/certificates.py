@@ -27,9 +27,11 @@ from mockserver.node.context import Ctx, handles
 from mockserver.node.errors import (
     ARGUMENT,
     INVALID_OPERATION,
+    JSON_TYPE,
     ServerError,
     argument_error,
     invalid_operation,
+    json_body,
     json_response,
 )
 from mockserver.state import CertEntry
@@ -70,11 +72,39 @@ def entry_for(
     )
 
 
+_server_defs: dict[int, dict[str, Any]] = {}
+# Listing 100 certificates re-serialised on every request is most of the handler's time; both caches are
+# keyed by every mutable field, so an edit, disable or delete is seen on the very next request.
+_wire_defs: dict[tuple[Any, ...], dict[str, Any]] = {}
+_bodies: dict[tuple[Any, ...], bytes] = {}
+_CACHE_MAX = 20_000
+
+
+def _entry_key(e: CertEntry, meta: bool) -> tuple[Any, ...]:
+    return (
+        e.thumbprint, e.name, e.clearance, e.disabled, tuple(e.permissions.items()), e.not_after,
+        e.primary_key, tuple(e.secondary_keys), meta,
+    )
+
+
+def _wire(e: CertEntry, meta: bool) -> dict[str, Any]:
+    key = _entry_key(e, meta)
+    hit = _wire_defs.get(key)
+    if hit is None:
+        if len(_wire_defs) > _CACHE_MAX:
+            _wire_defs.clear()
+        hit = _wire_defs[key] = e.definition().to_wire(metadata_only=meta)
+    return hit
+
+
 def server_definition(ctx: Ctx) -> dict[str, Any]:
     """The synthesized "Server Certificate" entry the server adds to a listing."""
     bundle = ctx.request.app[SERVER_BUNDLE_KEY]
-    e = entry_for(bundle.certificate, "Server Certificate", SecurityClearance.CLUSTER_NODE, {})
-    return e.definition().to_wire()
+    hit = _server_defs.get(id(bundle))
+    if hit is None:
+        e = entry_for(bundle.certificate, "Server Certificate", SecurityClearance.CLUSTER_NODE, {})
+        hit = _server_defs[id(bundle)] = e.definition().to_wire()
+    return hit
 
 
 def _caller(ctx: Ctx) -> SecurityClearance:
@@ -109,15 +139,30 @@ async def list_certificates(ctx: Ctx) -> web.StreamResponse:
                     return web.Response(status=404)
                 results = [entry.definition().to_wire(metadata_only=meta)]
         else:
-            defs = [
-                e.definition().to_wire(metadata_only=meta)
-                for e in certs.values()
-                if secondary or not e.primary_key
-            ]
+            listed = [e for e in certs.values() if secondary or not e.primary_key]
+            well_known = tuple(ctx.product.cluster.well_known_admin_thumbprints)
+            cache_key = (
+                server["Thumbprint"], meta, name, start, page_size, well_known,
+                tuple(_entry_key(e, meta) for e in listed),
+            )
+            cached = _bodies.get(cache_key)
+            if cached is not None:
+                return web.Response(body=cached, headers={"Content-Type": JSON_TYPE})
+            defs = [_wire(e, meta) for e in listed]
             results = [server if not meta else {k: v for k, v in server.items() if k != "Certificate"}, *defs]
             if name is not None:
                 results = [d for d in results if d["Name"].lower() == name.lower()]
             results = results[start : start + page_size if page_size else None]
+            body_bytes = json_body({
+                "Results": results,
+                "LoadedServerCert": server["Thumbprint"],
+                "WellKnownAdminCerts": list(well_known),
+                "WellKnownIssuers": [],
+            })
+            if len(_bodies) > 256:
+                _bodies.clear()
+            _bodies[cache_key] = body_bytes
+            return web.Response(body=body_bytes, headers={"Content-Type": JSON_TYPE})
         body = {
             "Results": results,
             "LoadedServerCert": server["Thumbprint"],

@@ -47,9 +47,13 @@ def argument_error(message: str) -> ServerError:
     return ServerError(ARGUMENT, message, 500)
 
 
+def json_body(body: Any) -> bytes:
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     return web.Response(
-        body=json.dumps(body, separators=(",", ":")).encode(),
+        body=json_body(body),
         status=status,
         headers={"Content-Type": JSON_TYPE, **(headers or {})},
     )

@@ -1,9 +1,23 @@
 """An in-memory mTLS mock of RavenDB Cloud: the portal API and every product's nodes, served over real TLS
 on 127.0.0.1 so that ravensec and the official ``ravendb`` client can be tested against it.
 
-``from mockserver import MockCloud`` is the entry point (see ``mockserver.runtime``).
+``from mockserver import MockCloud`` is the entry point (see ``mockserver.runtime``). The import is lazy:
+the pytest plugin loads this package in every test session and must cost nothing until a fixture is used.
 """
 
-from .runtime import MockCloud, MockProduct
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .runtime import MockCloud, MockProduct
 
 __all__ = ["MockCloud", "MockProduct"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from . import runtime
+
+        return getattr(runtime, name)
+    raise AttributeError(f"module 'mockserver' has no attribute {name!r}")

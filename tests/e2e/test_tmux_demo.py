@@ -24,18 +24,23 @@ pytestmark = [
 
 
 class Pane:
-    def __init__(self, session: str) -> None:
+    def __init__(self, session: str, conf: Path) -> None:
         self.session = session
+        self.conf = conf
+
+    def tmux(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        # A private server (-L): the test never touches the user's tmux sessions or options.
+        return subprocess.run(["tmux", "-L", self.session, "-f", str(self.conf), *args], capture_output=True,
+                              text=True, check=check)
 
     def text(self) -> str:
-        out = subprocess.run(["tmux", "capture-pane", "-p", "-t", self.session], capture_output=True, text=True)
-        return out.stdout
+        return self.tmux("capture-pane", "-p", "-t", self.session, check=False).stdout
 
     def keys(self, *keys: str) -> None:
-        subprocess.run(["tmux", "send-keys", "-t", self.session, *keys], check=True)
+        self.tmux("send-keys", "-t", self.session, *keys)
 
     def type(self, text: str) -> None:
-        subprocess.run(["tmux", "send-keys", "-l", "-t", self.session, text], check=True)
+        self.tmux("send-keys", "-l", "-t", self.session, text)
 
     def wait_for(self, check: Callable[[str], bool], what: str, timeout: float = 30) -> str:
         deadline = time.monotonic() + timeout
@@ -45,10 +50,9 @@ class Pane:
             if check(text):
                 return text
             time.sleep(0.2)
-        raise AssertionError(f"timed out waiting for {what}; the pane shows:\n{text}")
+        size = self.tmux("display", "-p", "-t", self.session, "#{window_width}x#{window_height}", check=False).stdout
+        raise AssertionError(f"timed out waiting for {what}; the {size.strip()} pane shows:\n{text}")
 
-    def alive(self) -> bool:
-        return subprocess.run(["tmux", "has-session", "-t", self.session], capture_output=True).returncode == 0
 
 
 @pytest.fixture
@@ -58,12 +62,14 @@ def pane(tmp_path: Path, isolated_home: Path) -> Iterator[Pane]:
     env["TERM"] = "xterm-256color"
     exports = " ".join(f"{k}={v!s}" for k, v in env.items())
     command = f"cd {tmp_path} && env {exports} {RAVENSEC} --demo; echo EXITED $? > {tmp_path}/rc; sleep 0.5"
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", command], check=True)
-    p = Pane(session)
+    conf = tmp_path / "tmux.conf"
+    conf.write_text("set -g default-size 120x40\n")
+    p = Pane(session, conf)
+    p.tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "40", command)
     try:
         yield p
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        p.tmux("kill-server", check=False)
 
 
 def test_demo_session_generate_and_quit(pane: Pane, tmp_path: Path) -> None:
@@ -79,6 +85,8 @@ def test_demo_session_generate_and_quit(pane: Pane, tmp_path: Path) -> None:
     pane.wait_for(lambda t: "Generated" in t, "the generated toast")
     assert (tmp_path / "tmux-made.zip").is_file()
     pane.keys("Escape")
+    # Wait before the next key: ESC followed at once by q reads as Alt+q.
+    pane.wait_for(lambda t: "IP rules" in t and "Certificates of" not in t, "the products screen again")
     pane.keys("q")
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline and not (tmp_path / "rc").exists():

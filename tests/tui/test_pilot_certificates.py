@@ -6,9 +6,9 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from core.certs.generate import make_client_certificate
 from textual.widgets import Select, Static
 
+from core.certs.generate import make_client_certificate
 from core.models import SecurityClearance
 from core.profile import Profile
 from tests.tui.conftest import register_local

@@ -13,6 +13,7 @@ from tui.screens.base import BaseModal
 class ConfirmModal(BaseModal):
     """Dismisses with True (confirmed) or False."""
 
+    AUTO_FOCUS = "#no"  # a stray Enter cancels; confirming takes `y` or a click
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="modal.cancel"),
         Binding("y", "confirm", "Yes", id="modal.confirm"),

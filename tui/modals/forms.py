@@ -9,7 +9,7 @@ from typing import Any
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Static
 
 from tui.screens.base import BaseModal
@@ -18,6 +18,7 @@ from tui.screens.base import BaseModal
 class FormModal(BaseModal):
     """Base of every form: Save runs ``submit`` in a worker; success dismisses, failure stays open."""
 
+    AUTO_FOCUS = "Input"  # not the scroll container: typing must land in the first field
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="modal.cancel")]
     title_text = "Form"
     save_label = "Save"
@@ -28,11 +29,17 @@ class FormModal(BaseModal):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(self.title_text, classes="dialog-title")
-            yield from self.body()
+            with VerticalScroll(classes="dialog-fields"):
+                yield from self.body()
             yield Static("", id="form-error", classes="form-error")
             with Horizontal(classes="buttons"):
                 yield Button(self.save_label, id="save", variant="primary")
                 yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        # Borderless fields keep a six-field form inside a 24-line terminal.
+        for widget in self.query("Input, Select"):
+            widget.compact = True  # type: ignore[attr-defined]
 
     def show_error(self, text: str) -> None:
         self.query_one("#form-error", Static).update(text)

@@ -244,14 +244,22 @@ class Workspace:
         bundle = make_client_certificate(name, key_type=key_type)  # type: ignore[arg-type]
         target = dest_dir or data_dir() / "certificates" / safe_file_name(product_id)
         target.mkdir(parents=True, exist_ok=True, mode=0o700)
-        base = target / safe_file_name(name)
+        stem = safe_file_name(name)
+        contents = {
+            ".pem": bundle.cert_pem() + bundle.key_pem(password),
+            ".crt": bundle.cert_pem(),
+            ".key": bundle.key_pem(password),
+            ".pfx": export_pfx(bundle, password),
+        }
+        paths = {ext: target / f"{stem}{ext}" for ext in contents}
+        existing = [str(p) for p in paths.values() if p.exists()]
+        if existing:
+            # Never overwrite (or, on failure, delete) someone's earlier key.
+            raise UsageError(
+                f"{', '.join(existing)} already exist(s).", hint="Choose another name or destination folder."
+            )
         # Written before registering: a registered certificate whose key was lost would be useless.
-        files = [
-            atomic_write_private(base.with_suffix(".pem"), bundle.cert_pem() + bundle.key_pem(password)),
-            atomic_write_private(base.with_suffix(".crt"), bundle.cert_pem()),
-            atomic_write_private(base.with_suffix(".key"), bundle.key_pem(password)),
-            atomic_write_private(base.with_suffix(".pfx"), export_pfx(bundle, password)),
-        ]
+        files = [atomic_write_private(paths[ext], data) for ext, data in contents.items()]
         try:
             await (await self._instance(product_id)).register(name, bundle, clearance, permissions)
         except BaseException:

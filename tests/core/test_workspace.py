@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 
 from core import wiredates
 from core.certs.bundle import CertBundle
-from core.errors import ConfigError, NotSupported, ReadOnlyError
+from core.errors import ConfigError, NotSupported, ReadOnlyError, UsageError
 from core.models import IpRule, SecurityClearance
 from core.profile import Profile
 from core.workspace import DIRECT_PRODUCT_ID, Workspace
@@ -264,6 +264,12 @@ async def test_generate_local_and_register(pki: Pki, tmp_path: Path) -> None:
                 "p-1", "ci bot", SecurityClearance.VALID_USER, {"db": "Read"}, dest_dir=tmp_path / "out"
             )
             await ws.edit_certificate("p-1", tp, name="ci-bot-2")
+            before = [f.read_bytes() for f in files]
+            with pytest.raises(UsageError, match="already exist"):
+                await ws.generate_local_and_register(
+                    "p-1", "ci bot", SecurityClearance.VALID_USER, {"db": "Read"}, dest_dir=tmp_path / "out"
+                )
+            assert [f.read_bytes() for f in files] == before
         puts = [(p, b) for m, p, _h, b, _t in fake.rec.seen if m == "PUT"]
     assert len(puts) == 1 and b"PRIVATE KEY" not in puts[0][1]
     assert fake.certs[tp]["Name"] == "ci-bot-2" and fake.certs[tp]["Permissions"] == {"db": "Read"}

@@ -103,6 +103,10 @@ class FakeCloud:
 
         async def register(request: web.Request) -> web.Response:
             body = await request.json()
+            if body["Name"] == "refused":
+                return json_response(500, {"Type": "System.InvalidOperationException", "Message":
+                                           "Cannot save the certificate 'refused' with 'ClusterAdmin' security clearance "
+                                           "because the current client certificate being used has a lower clearance: Operator"})
             import base64
 
             cert = x509.load_der_x509_certificate(base64.b64decode(body["Certificate"]))
@@ -298,3 +302,18 @@ async def test_mock_profile_reads_connection_json(pki: Pki, tmp_path: Path) -> N
 async def test_mock_profile_without_connection_json_says_start_the_mock(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"connection\.json is missing"):
         await Workspace.open(Profile(name="m", kind="mock", state_dir=tmp_path))
+
+
+async def test_refused_registration_leaves_no_key_files(pki: Pki, tmp_path: Path) -> None:
+    need_certs()
+    from core.errors import Forbidden
+
+    async with fake_cloud(pki) as fake:
+        pem = tmp_path / "op.pem"
+        pem.write_bytes(fake.package_owner.combined_pem())
+        async with await Workspace.open(fake.profile(client_cert=pem)) as ws:
+            with pytest.raises(Forbidden, match="lower clearance"):
+                await ws.generate_local_and_register(
+                    "p-1", "refused", SecurityClearance.CLUSTER_ADMIN, {}, dest_dir=tmp_path / "out"
+                )
+    assert list((tmp_path / "out").iterdir()) == []

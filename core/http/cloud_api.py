@@ -130,7 +130,7 @@ class CloudApi:
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(ssl=ctx),
                 timeout=self._timeout,
-                headers={"X-Api-Key": self._api_key, "User-Agent": USER_AGENT, "Accept": "application/json"},
+                headers={"X-Api-Key": self._api_key, "User-Agent": USER_AGENT},
                 trust_env=False,
             )
         return self._session

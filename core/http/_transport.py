@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from importlib import metadata
 from typing import Any
@@ -73,8 +74,6 @@ def retry_after_seconds(value: str, default: float = 1.0) -> float:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return default
-    from datetime import UTC, datetime
-
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 

@@ -41,7 +41,9 @@ def generate_key(key_type: KeyType = "ec-p256", *, seed: int | None = None) -> P
         raise UsageError(f"unknown key type {key_type!r}", hint="Use rsa2048, rsa4096 or ec-p256.")
     if seed is not None:
         if key_type != "ec-p256":
-            raise UsageError(f"a seeded key must be ec-p256, not {key_type}", hint="Drop the seed or use ec-p256.")
+            raise UsageError(
+                f"a seeded key must be ec-p256, not {key_type}", hint="Drop the seed or use ec-p256."
+            )
         digest = hashlib.sha256(f"ravensec-ec-p256-seed:{seed}".encode()).digest()
         scalar = int.from_bytes(digest, "big") % (_P256_ORDER - 1) + 1
         return ec.derive_private_key(scalar, ec.SECP256R1())
@@ -214,8 +216,11 @@ def _build(
     if serial is None:
         serial = (
             _derived_serial(
-                subject.public_bytes(), issuer_name.public_bytes(), _spki(key),
-                start.isoformat().encode(), end.isoformat().encode(),
+                subject.public_bytes(),
+                issuer_name.public_bytes(),
+                _spki(key),
+                start.isoformat().encode(),
+                end.isoformat().encode(),
                 repr([type(e).__name__ for e, _ in exts]).encode(),
             )
             if deterministic
@@ -235,5 +240,7 @@ def _build(
     for ext, critical in exts:
         builder = builder.add_extension(ext, critical=critical)
     ecdsa = isinstance(signer, ec.EllipticCurvePrivateKey)
-    cert = builder.sign(signer, hashes.SHA256(), ecdsa_deterministic=True if deterministic and ecdsa else None)
+    cert = builder.sign(
+        signer, hashes.SHA256(), ecdsa_deterministic=True if deterministic and ecdsa else None
+    )
     return CertBundle(certificate=cert, private_key=key, chain=chain)

@@ -93,11 +93,15 @@ def _read_file(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except FileNotFoundError:
-        raise CertificateError(f"{path} does not exist", hint="Check the path to the certificate file.") from None
+        raise CertificateError(
+            f"{path} does not exist", hint="Check the path to the certificate file."
+        ) from None
     except IsADirectoryError:
         raise CertificateError(f"{path} is a directory, not a certificate file") from None
     except PermissionError:
-        raise CertificateError(f"{path} cannot be read: permission denied", hint="Check the file's owner and mode.") from None
+        raise CertificateError(
+            f"{path} cannot be read: permission denied", hint="Check the file's owner and mode."
+        ) from None
     except OSError as e:
         raise CertificateError(f"{path} cannot be read: {e.strerror or e}") from None
 
@@ -107,7 +111,9 @@ def _unwrap(data: bytes | str) -> bytes:
     raw = data.encode("utf-8", "replace") if isinstance(data, str) else bytes(data)
     stripped = raw.strip()
     if not stripped:
-        raise CertificateError("the certificate data is empty", hint="Check that the file was fully downloaded.")
+        raise CertificateError(
+            "the certificate data is empty", hint="Check that the file was fully downloaded."
+        )
     if _is_pem(stripped) or not _BASE64.match(stripped):
         return stripped if _is_pem(stripped) else raw
     compact = re.sub(rb"\s+", b"", stripped)
@@ -134,7 +140,9 @@ def _try_der_certificate(raw: bytes) -> x509.Certificate | None:
         return None
 
 
-def _read_pem(raw: bytes, password: str | None, *, want_key: bool) -> tuple[list[x509.Certificate], PrivateKeyTypes | None]:
+def _read_pem(
+    raw: bytes, password: str | None, *, want_key: bool
+) -> tuple[list[x509.Certificate], PrivateKeyTypes | None]:
     blocks = list(_PEM_BLOCK.finditer(raw))
     if len(blocks) < raw.count(b"-----BEGIN "):
         raise CertificateError(
@@ -165,7 +173,9 @@ def _read_pem_key(block: bytes, label: bytes, password: str | None, n: int) -> P
     if encrypted and not password:
         raise CertificateError("the private key is protected by a passphrase", hint=_PASSWORD_HINT)
     try:
-        return serialization.load_pem_private_key(block, password.encode() if encrypted and password else None)
+        return serialization.load_pem_private_key(
+            block, password.encode() if encrypted and password else None
+        )
     except ValueError:
         if encrypted:
             raise CertificateError(
@@ -176,7 +186,9 @@ def _read_pem_key(block: bytes, label: bytes, password: str | None, n: int) -> P
             hint="The file may be damaged or truncated; download or copy it again.",
         ) from None
     except TypeError:
-        raise CertificateError(f"the private key in block {n} could not be read", hint=_PASSWORD_HINT) from None
+        raise CertificateError(
+            f"the private key in block {n} could not be read", hint=_PASSWORD_HINT
+        ) from None
     except Exception as e:  # an unsupported algorithm surfaces as UnsupportedAlgorithm
         raise CertificateError(f"the private key in block {n} is not supported: {type(e).__name__}") from None
 
@@ -218,11 +230,15 @@ def _read_pfx(raw: bytes, password: str | None) -> CertBundle:
         except ValueError:
             continue
         except Exception as e:
-            raise CertificateError(f"the PFX uses an unsupported algorithm ({type(e).__name__})",
-                                   hint="Re-export it with AES-256 (openssl pkcs12 -export).") from None
+            raise CertificateError(
+                f"the PFX uses an unsupported algorithm ({type(e).__name__})",
+                hint="Re-export it with AES-256 (openssl pkcs12 -export).",
+            ) from None
         return _pfx_bundle(loaded)
     if password:
-        raise CertificateError("the passphrase does not open this PFX", hint="Check the passphrase and try again.")
+        raise CertificateError(
+            "the passphrase does not open this PFX", hint="Check the passphrase and try again."
+        )
     raise CertificateError("the PFX is protected by a passphrase", hint=_PASSWORD_HINT)
 
 

@@ -60,8 +60,14 @@ class CertPackage:
 def export_pfx(bundle: CertBundle, password: str | None, *, legacy: bool = False) -> bytes:
     """PKCS#12 of the bundle (key, certificate, chain); see the module docstring for the encryption."""
     key = bundle.private_key
-    if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | dsa.DSAPrivateKey
-                      | ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey):
+    if not isinstance(
+        key,
+        rsa.RSAPrivateKey
+        | ec.EllipticCurvePrivateKey
+        | dsa.DSAPrivateKey
+        | ed25519.Ed25519PrivateKey
+        | ed448.Ed448PrivateKey,
+    ):
         raise CertificateError(
             "a PFX needs the private key, and this certificate has none",
             hint="Load the certificate together with its key (the .pem or the .key beside the .crt).",
@@ -128,8 +134,11 @@ def read_package(data: bytes, password: str | None = None) -> CertPackage:
         password = password or entries[pw_name].decode("utf-8", "replace").strip() or None
     pems = [n for n in names if n.lower().endswith(".pem")]
     pfxs = [n for n in names if n.lower().endswith((".pfx", ".p12"))]
-    cloud = pw_name is not None or any(n.lower().endswith(".client.certificate.pfx") for n in names) \
+    cloud = (
+        pw_name is not None
+        or any(n.lower().endswith(".client.certificate.pfx") for n in names)
         or any(n.startswith("PEM/") for n in names)
+    )
     layout: Literal["cloud", "server"] = "cloud" if cloud else "server"
     crts = [n for n in names if n.lower().endswith((".crt", ".cer"))]
     keys = [n for n in names if n.lower().endswith(".key")]
@@ -154,7 +163,9 @@ def read_package(data: bytes, password: str | None = None) -> CertPackage:
             return CertPackage(bundle=bundle, password=password, layout=layout, files=names)
     if first_error is not None:
         raise CertificateError(f"the package cannot be opened: {first_error.message}", hint=first_error.hint)
-    raise CertificateError("the package holds no private key", hint="Use the full package, not the .crt alone.")
+    raise CertificateError(
+        "the package holds no private key", hint="Use the full package, not the .crt alone."
+    )
 
 
 def extract_package(data: bytes, dest_dir: Path) -> list[Path]:
@@ -165,7 +176,10 @@ def extract_package(data: bytes, dest_dir: Path) -> list[Path]:
     """
     entries = _read_zip(data)
     dest_dir = Path(dest_dir)
-    targets = [(dest_dir.joinpath(*PurePosixPath(name).parts), blob, _is_private(name)) for name, blob in entries.items()]
+    targets = [
+        (dest_dir.joinpath(*PurePosixPath(name).parts), blob, _is_private(name))
+        for name, blob in entries.items()
+    ]
     written: list[Path] = []
     created: list[Path] = []
     try:
@@ -243,13 +257,24 @@ def _read_zip(data: bytes) -> dict[str, bytes]:
             for info in infos:
                 _check_entry_name(info.filename)
                 if stat.S_ISLNK(info.external_attr >> 16):
-                    raise CertificateError(f"the ZIP entry {info.filename!r} is a symbolic link", hint="Nothing was written.")
+                    raise CertificateError(
+                        f"the ZIP entry {info.filename!r} is a symbolic link", hint="Nothing was written."
+                    )
                 if info.file_size > MAX_ENTRY_BYTES:
-                    raise CertificateError(f"the ZIP entry {info.filename!r} is too large for a certificate package")
+                    raise CertificateError(
+                        f"the ZIP entry {info.filename!r} is too large for a certificate package"
+                    )
             return {info.filename: zf.read(info) for info in infos}
     except CertificateError:
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError, OSError) as e:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        EOFError,
+        ValueError,
+        NotImplementedError,
+        OSError,
+    ) as e:
         raise CertificateError(
             f"the certificate package is not a readable ZIP ({e})",
             hint="The download may be truncated; download it again.",

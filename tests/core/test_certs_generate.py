@@ -67,8 +67,13 @@ def test_seeded_keys_are_a_function_of_the_seed() -> None:
 def test_deterministic_certificates_are_byte_identical(ca: CertBundle) -> None:
     def build(name: str = "alice", seed: int = 5) -> CertBundle:
         return make_client_certificate(
-            name, key_type="ec-p256", key=generate_key(seed=seed), issuer=ca,
-            not_before=START, not_after=START + timedelta(days=365), deterministic=True,
+            name,
+            key_type="ec-p256",
+            key=generate_key(seed=seed),
+            issuer=ca,
+            not_before=START,
+            not_after=START + timedelta(days=365),
+            deterministic=True,
         )
 
     first, again = build(), build()
@@ -129,15 +134,33 @@ def test_issued_client_and_server_certificates_verify_with_openssl(ca: CertBundl
     (tmp_path / "server.pem").write_bytes(server.cert_pem())
 
     def verify(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([OPENSSL, "verify", "-CAfile", str(tmp_path / "ca.pem"), *args],
-                              capture_output=True, text=True, timeout=30, check=False)
+        return subprocess.run(
+            [OPENSSL, "verify", "-CAfile", str(tmp_path / "ca.pem"), *args],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
 
     assert verify("-purpose", "sslclient", str(tmp_path / "client.pem")).returncode == 0
-    assert verify("-purpose", "sslserver", "-verify_ip", "127.0.0.1", str(tmp_path / "server.pem")).returncode == 0
-    assert verify("-purpose", "sslserver", "-verify_hostname", "localhost", str(tmp_path / "server.pem")).returncode == 0
+    assert (
+        verify("-purpose", "sslserver", "-verify_ip", "127.0.0.1", str(tmp_path / "server.pem")).returncode
+        == 0
+    )
+    assert (
+        verify(
+            "-purpose", "sslserver", "-verify_hostname", "localhost", str(tmp_path / "server.pem")
+        ).returncode
+        == 0
+    )
     # The EKUs mean something: a client certificate is not a server certificate, and names are checked.
     assert verify("-purpose", "sslserver", str(tmp_path / "client.pem")).returncode != 0
-    assert verify("-purpose", "sslserver", "-verify_hostname", "evil.example", str(tmp_path / "server.pem")).returncode != 0
+    assert (
+        verify(
+            "-purpose", "sslserver", "-verify_hostname", "evil.example", str(tmp_path / "server.pem")
+        ).returncode
+        != 0
+    )
 
 
 def test_mutual_tls_handshake_over_loopback(ca: CertBundle, tmp_path: Path) -> None:
@@ -166,8 +189,10 @@ def test_mutual_tls_handshake_over_loopback(ca: CertBundle, tmp_path: Path) -> N
 
         t = threading.Thread(target=serve, daemon=True)
         t.start()
-        with socket.create_connection(("127.0.0.1", port), timeout=10) as raw, \
-                client_ctx.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
+        with (
+            socket.create_connection(("127.0.0.1", port), timeout=10) as raw,
+            client_ctx.wrap_socket(raw, server_hostname="127.0.0.1") as tls,
+        ):
             assert tls.recv(2) == b"ok"
         t.join(10)
     assert seen == [client.cert_der()]
@@ -186,6 +211,8 @@ def test_bad_inputs_are_explained(ca: CertBundle) -> None:
     with pytest.raises(UsageError, match="1 to 64 bytes"):
         make_client_certificate("n" * 65, key=generate_key(seed=1))
     with pytest.raises(UsageError, match="before it starts"):
-        make_client_certificate("x", key=generate_key(seed=1), not_before=START, not_after=START - timedelta(days=1))
+        make_client_certificate(
+            "x", key=generate_key(seed=1), not_before=START, not_after=START - timedelta(days=1)
+        )
     with pytest.raises(UsageError, match="at least one host"):
         make_server_certificate([], ca)

@@ -34,9 +34,23 @@ def openssl(*args: str, stdin: bytes | None = None) -> bytes:
 def openssl_cert(tmp_path_factory: pytest.TempPathFactory) -> x509.Certificate:
     """A certificate made by openssl itself, so nothing of ours produced what we check."""
     d = tmp_path_factory.mktemp("ossl")
-    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-            "-keyout", str(d / "k.pem"), "-out", str(d / "c.pem"), "-days", "30",
-            "-subj", "/O=Example Org/CN=openssl made")
+    openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        str(d / "k.pem"),
+        "-out",
+        str(d / "c.pem"),
+        "-days",
+        "30",
+        "-subj",
+        "/O=Example Org/CN=openssl made",
+    )
     return load_certificate((d / "c.pem").read_bytes())
 
 
@@ -70,14 +84,30 @@ def test_thumbprint_and_pin_match_openssl_for_an_openssl_certificate(openssl_cer
 
 def test_subject_name_is_cn_as_ravendb_shows_it(openssl_cert: x509.Certificate) -> None:
     assert subject_name(openssl_cert) == "CN=openssl made"
-    cert = make_client_certificate("acme.ravendb.cloud.client.certificate", key=generate_key(seed=1)).certificate
+    cert = make_client_certificate(
+        "acme.ravendb.cloud.client.certificate", key=generate_key(seed=1)
+    ).certificate
     assert subject_name(cert) == "CN=acme.ravendb.cloud.client.certificate"
 
 
 def test_subject_without_cn_falls_back_to_the_full_name(tmp_path: Path) -> None:
-    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-            "-keyout", str(tmp_path / "k.pem"), "-out", str(tmp_path / "c.pem"), "-days", "1",
-            "-subj", "/O=No Common Name")
+    openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        str(tmp_path / "k.pem"),
+        "-out",
+        str(tmp_path / "c.pem"),
+        "-days",
+        "1",
+        "-subj",
+        "/O=No Common Name",
+    )
     cert = load_certificate((tmp_path / "c.pem").read_bytes())
     assert subject_name(cert) == "O=No Common Name"
 
@@ -100,7 +130,9 @@ NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
         (None, NOW + timedelta(days=400), ExpiryState.VALID),
     ],
 )
-def test_expiry_state_boundaries(not_before: datetime | None, not_after: datetime, state: ExpiryState) -> None:
+def test_expiry_state_boundaries(
+    not_before: datetime | None, not_after: datetime, state: ExpiryState
+) -> None:
     assert expiry_state(not_before, not_after, NOW) is state
 
 
@@ -114,7 +146,12 @@ def test_naive_datetimes_are_utc_and_values_read_well() -> None:
 
 @pytest.mark.parametrize(
     ("delta", "days"),
-    [(timedelta(days=10, hours=12), 10), (timedelta(hours=23), 0), (timedelta(hours=-1), -1), (timedelta(days=-3), -3)],
+    [
+        (timedelta(days=10, hours=12), 10),
+        (timedelta(hours=23), 0),
+        (timedelta(hours=-1), -1),
+        (timedelta(days=-3), -3),
+    ],
 )
 def test_days_left_rounds_down(delta: timedelta, days: int) -> None:
     assert days_left(NOW + delta, NOW) == days
@@ -122,7 +159,9 @@ def test_days_left_rounds_down(delta: timedelta, days: int) -> None:
 
 def test_expiry_of_a_generated_certificate_with_injected_now() -> None:
     start = datetime(2026, 1, 1, tzinfo=UTC)
-    cert = make_client_certificate("e", key=generate_key(seed=2), not_before=start, not_after=start + timedelta(days=90)).certificate
+    cert = make_client_certificate(
+        "e", key=generate_key(seed=2), not_before=start, not_after=start + timedelta(days=90)
+    ).certificate
     assert certificate_expiry(cert, start - timedelta(hours=1)) is ExpiryState.NOT_YET_VALID
     assert certificate_expiry(cert, start + timedelta(days=1)) is ExpiryState.VALID
     assert certificate_expiry(cert, start + timedelta(days=45)) is ExpiryState.EXPIRING_60

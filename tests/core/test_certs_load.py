@@ -49,8 +49,11 @@ def _same(a: CertBundle, b: CertBundle) -> bool:
 def test_load_certificate_every_encoding(leaf: CertBundle) -> None:
     pem, der = leaf.cert_pem(), leaf.cert_der()
     for data in (
-        pem, pem.decode(), der,
-        base64.b64encode(der), base64.b64encode(der).decode(),
+        pem,
+        pem.decode(),
+        der,
+        base64.b64encode(der),
+        base64.b64encode(der).decode(),
         base64.b64encode(pem).decode(),
         base64.encodebytes(der),  # wrapped at 76 columns
         base64.urlsafe_b64encode(der).rstrip(b"="),
@@ -101,17 +104,59 @@ def test_der_certificate_only_has_no_key(leaf: CertBundle) -> None:
 
 def test_formats_made_by_openssl(tmp_path: Path) -> None:
     key, crt = tmp_path / "k.pem", tmp_path / "c.pem"
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(crt),
-            "-days", "2", "-subj", "/CN=from openssl")
+    openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        str(key),
+        "-out",
+        str(crt),
+        "-days",
+        "2",
+        "-subj",
+        "/CN=from openssl",
+    )
     cert = load_certificate(crt.read_bytes())
     # PKCS#12 with openssl 3's defaults (AES-256, SHA-256 MAC) and with an empty password.
-    openssl("pkcs12", "-export", "-inkey", str(key), "-in", str(crt), "-out", str(tmp_path / "a.pfx"),
-            "-passout", f"pass:{SECRET}")
-    openssl("pkcs12", "-export", "-inkey", str(key), "-in", str(crt), "-out", str(tmp_path / "e.pfx"),
-            "-passout", "pass:")
+    openssl(
+        "pkcs12",
+        "-export",
+        "-inkey",
+        str(key),
+        "-in",
+        str(crt),
+        "-out",
+        str(tmp_path / "a.pfx"),
+        "-passout",
+        f"pass:{SECRET}",
+    )
+    openssl(
+        "pkcs12",
+        "-export",
+        "-inkey",
+        str(key),
+        "-in",
+        str(crt),
+        "-out",
+        str(tmp_path / "e.pfx"),
+        "-passout",
+        "pass:",
+    )
     # A traditional (PKCS#1, "Proc-Type: 4,ENCRYPTED") key, as older tools write them.
-    openssl("rsa", "-in", str(key), "-traditional", "-aes256", "-passout", f"pass:{SECRET}",
-            "-out", str(tmp_path / "trad.key"))
+    openssl(
+        "rsa",
+        "-in",
+        str(key),
+        "-traditional",
+        "-aes256",
+        "-passout",
+        f"pass:{SECRET}",
+        "-out",
+        str(tmp_path / "trad.key"),
+    )
     assert b"Proc-Type: 4,ENCRYPTED" in (tmp_path / "trad.key").read_bytes()
     openssl("x509", "-in", str(crt), "-outform", "der", "-out", str(tmp_path / "c.der"))
 
@@ -130,7 +175,9 @@ def test_load_bundle_file_and_sibling_key(leaf: CertBundle, tmp_path: Path) -> N
     (tmp_path / "me.key").write_bytes(leaf.key_pem(SECRET))
     assert _same(load_bundle_file(tmp_path / "me.crt", SECRET), leaf)
     (tmp_path / "me.pfx").write_bytes(export_pfx(leaf, SECRET))
-    assert thumbprint(load_bundle_file(tmp_path / "me.pfx", SECRET).certificate) == thumbprint(leaf.certificate)
+    assert thumbprint(load_bundle_file(tmp_path / "me.pfx", SECRET).certificate) == thumbprint(
+        leaf.certificate
+    )
 
 
 # ------------------------------------------------------------------------------------------ bad input

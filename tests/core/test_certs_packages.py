@@ -36,7 +36,10 @@ def bundle() -> CertBundle:
 def pkcs12_info(path: Path, password: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [OPENSSL, "pkcs12", "-info", "-noout", "-in", str(path), "-passin", f"pass:{password}"],
-        capture_output=True, text=True, timeout=30, check=False,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
     )
 
 
@@ -92,8 +95,13 @@ def test_cloud_package_layout_and_round_trip(bundle: CertBundle, tmp_path: Path)
         (tmp_path / "with.pfx").write_bytes(zf.read(f"{BASE}.with.password.pfx"))
         (tmp_path / "bare.pfx").write_bytes(zf.read(f"{BASE}.pfx"))
     assert names == {
-        f"{BASE}.pfx", f"{BASE}.with.password.pfx", "PASSWORD.TXT", "README.TXT",
-        f"PEM/{BASE}.crt", f"PEM/{BASE}.key", f"PEM/{BASE}.pem",
+        f"{BASE}.pfx",
+        f"{BASE}.with.password.pfx",
+        "PASSWORD.TXT",
+        "README.TXT",
+        f"PEM/{BASE}.crt",
+        f"PEM/{BASE}.key",
+        f"PEM/{BASE}.pem",
     }
     assert re.fullmatch(r"[0-9a-f]{32}", password)
     assert "certificate_pem_path" in readme and "Firefox" in readme and "PASSWORD.TXT" in readme
@@ -182,7 +190,9 @@ def test_corrupted_entry_leaves_nothing(bundle: CertBundle, tmp_path: Path) -> N
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("evil", ["../evil.key", "PEM/../../evil.key", "/tmp/evil.key", "C:\\evil.key", "a\\..\\..\\evil"])
+@pytest.mark.parametrize(
+    "evil", ["../evil.key", "PEM/../../evil.key", "/tmp/evil.key", "C:\\evil.key", "a\\..\\..\\evil"]
+)
 def test_path_traversal_is_refused_and_nothing_written(bundle: CertBundle, tmp_path: Path, evil: str) -> None:
     data = _zip({"fine.crt": bundle.cert_pem(), evil: b"owned"})
     dest = tmp_path / "deep" / "out"

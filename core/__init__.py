@@ -43,6 +43,8 @@ from .models import (
 
 __all__ = [
     "AccountInfo",
+    "Capabilities",
+    "Workspace",
     "ApiError",
     "AuthError",
     "Backup",
@@ -75,3 +77,12 @@ __all__ = [
     "UsageError",
     "ValidationError",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # The facade pulls in aiohttp; load it on first use so `import core` stays cheap for the CLI's --help.
+    if name in ("Workspace", "Capabilities"):
+        from . import workspace
+
+        return getattr(workspace, name)
+    raise AttributeError(f"module 'core' has no attribute {name!r}")

@@ -43,14 +43,13 @@ from .models import (
 
 __all__ = [
     "AccountInfo",
-    "Capabilities",
-    "Workspace",
     "ApiError",
     "AuthError",
     "Backup",
     "BackupKeySource",
     "BackupKind",
     "BuildVersion",
+    "Capabilities",
     "CertificateDefinition",
     "CertificateError",
     "ClusterTopology",
@@ -76,6 +75,7 @@ __all__ = [
     "Unavailable",
     "UsageError",
     "ValidationError",
+    "Workspace",
 ]
 
 

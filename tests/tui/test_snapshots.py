@@ -74,3 +74,15 @@ def test_first_run(snap_compare: Any, size: tuple[int, int]) -> None:
         await settle(pilot)
 
     assert snap_compare(RavensecApp(None), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_generate_form(snap_compare: Any, app: RavensecApp, demo_cloud: Any, size: tuple[int, int]) -> None:
+    before = goto("c", first_product_id(demo_cloud))
+
+    async def run_before(pilot: Any) -> None:
+        await before(pilot)
+        await pilot.press("g")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)

@@ -40,6 +40,9 @@ class FormModal(BaseModal):
         # Borderless fields keep a six-field form inside a 24-line terminal.
         for widget in self.query("Input, Select"):
             widget.compact = True  # type: ignore[attr-defined]
+        # Focusing the first field scrolls it into view; keep its label visible too.
+        fields = self.query_one(".dialog-fields", VerticalScroll)
+        self.call_after_refresh(fields.scroll_home, animate=False)
 
     def show_error(self, text: str) -> None:
         self.query_one("#form-error", Static).update(text)

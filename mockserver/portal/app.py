@@ -11,7 +11,7 @@ from aiohttp import web
 
 from mockserver.state import CloudState
 
-from . import backups, metadata, products, security
+from . import backups, metadata, products, security, state_dump
 from .errors import (
     LIMITER_KEY,
     STATE_KEY,
@@ -64,5 +64,6 @@ def build_portal_app(state: CloudState, *, middlewares: Iterable[Any] = ()) -> w
     r.add_post(f"{EXT}/products/{{id}}/certificate/regenerate", security.regenerate_certificate)
     r.add_get(f"{EXT}/products/{{id}}/backups", backups.list_backups)
     r.add_get(f"{EXT}/products/{{id}}/backups/{{database}}/{{file}}", backups.fetch_backup)
+    r.add_get(f"{EXT}/state", state_dump.get_state)  # mock-only snapshot for `ravensec train --check`
     r.add_route("*", "/{tail:.*}", unknown)
     return app

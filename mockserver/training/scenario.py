@@ -21,7 +21,7 @@ from core.errors import ConfigError
 from mockserver.training.goals import Context, Goal, GoalError, parse_goal
 
 HANDOUT_KINDS = ("client_certificate", "backup_key", "wrong_backup_key", "api_access")
-TOP_KEYS = {"name", "title", "order", "briefing", "debrief", "hints", "product", "goals", "handouts", "world"}
+TOP_KEYS = {"title", "order", "briefing", "debrief", "hints", "product", "goals", "handouts", "world"}
 
 
 def scenarios_dir() -> Path:
@@ -174,7 +174,7 @@ def parse_scenario(data: dict[str, Any], path: Path) -> Scenario:
     if not isinstance(world, dict):
         raise _fail(path, "world", "required table (a mock world, in the world file format)")
     sc = Scenario(
-        name=text("name", path.stem), title=text("title"), order=order, briefing=text("briefing"),
+        name=path.stem, title=text("title"), order=order, briefing=text("briefing"),
         debrief=text("debrief"), hints=tuple(h.strip() for h in hints), product=str(data.get("product", "")),
         goals=tuple(goals), handouts=handouts, world=world, path=path,
     )

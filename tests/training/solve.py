@@ -1,0 +1,105 @@
+"""Honest solutions of every shipped scenario through core.Workspace (and the Cloud API / a node where the
+scenario is about them), shared by the engine tests and the --check test."""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from core.iprules import parse_rule
+from core.models import DatabaseAccess, SecurityClearance
+from core.workspace import Workspace
+from mockserver.training import Scenario
+from mockserver.training.scenario import wrong_backup_key
+
+Solver = Callable[[Workspace, Any, Scenario, Path], Awaitable[dict[str, str]]]
+
+
+async def _thumb(ws: Workspace, pid: str, name: str) -> str:
+    return next(c.thumbprint for c in await ws.list_certificates(pid) if c.name == name)
+
+
+async def leaked(ws: Workspace, cloud: Any, sc: Scenario, tmp: Path) -> dict[str, str]:
+    pid = cloud.product("Shop").id
+    await ws.delete_certificate(pid, await _thumb(ws, pid, "ci-runner"))
+    return {}
+
+
+async def least(ws: Workspace, cloud: Any, sc: Scenario, tmp: Path) -> dict[str, str]:
+    pid = cloud.product("Shop").id
+    await ws.edit_certificate(pid, await _thumb(ws, pid, "analytics"), permissions={"Orders": DatabaseAccess.READ})
+    return {}
+
+
+async def off_cloud(ws: Workspace, cloud: Any, sc: Scenario, tmp: Path) -> dict[str, str]:
+    pid = cloud.product("Shop").id
+    await ws.generate_local_and_register(pid, "billing-service", SecurityClearance.VALID_USER,
+                                         {"Billing": DatabaseAccess.READ_WRITE}, dest_dir=tmp)
+    return {}
+
+
+async def close_door(ws: Workspace, cloud: Any, sc: Scenario, tmp: Path) -> dict[str, str]:
+    pid = cloud.product("Shop").id
+    await ws.set_ip_rules(pid, [parse_rule("127.0.0.1/32", "me"), parse_rule("198.51.100.0/24", "office"),
+                                parse_rule("203.0.113.7/32", "VPN")])
+    return {}
+
+
+def node_ssl(cloud: Any, pem: Path) -> ssl.SSLContext:
+    ctx = ssl.create_default_context(cafile=str(cloud.ca_path))
+    ctx.load_cert_chain(str(pem))
+    return ctx
+
+
+async def wall(ws: Workspace, cloud: Any, sc: Scenario, tmp: Path) -> dict[str, str]:
+    p = cloud.product("Shop")
+    url = p.node_urls["A"] + "/admin/cluster/node?url=https://127.0.0.1:1&tag=D"
+    async with aiohttp.ClientSession() as s, s.put(url, ssl=node_ssl(cloud, p.operator_pem)) as r:
+        assert r.status == 403, await r.text()
+    from core.http.cloud_api import CloudApi
+
+    async with CloudApi(cloud.api_url, cloud.api_key, ca_file=cloud.ca_path) as api:
+        await api.add_node(p.id)
+    return {}
+
+
+async def expiring(ws: Workspace, cloud: Any, sc: Scenario, tmp: Path) -> dict[str, str]:
+    soon = await ws.expiring(within_days=30)
+    pid = cloud.product("Shop").id
+    old = next(c for _, c in soon if c.name == "payments")
+    await ws.generate_local_and_register(pid, "payments", old.security_clearance, old.permissions, dest_dir=tmp)
+    await ws.delete_certificate(pid, old.thumbprint)
+    return {"expiring": str(len(soon))}
+
+
+async def wrong_cert(ws: Workspace, cloud: Any, sc: Scenario, tmp: Path) -> dict[str, str]:
+    pid = cloud.product("Warehouse").id
+    bundle = sc.handout_certificate("inventory-app")
+    await ws.register_certificate(pid, "inventory-app", bundle.cert_pem(), SecurityClearance.VALID_USER,
+                                  {"Inventory": DatabaseAccess.READ_WRITE})
+    return {}
+
+
+async def restore(ws: Workspace, cloud: Any, sc: Scenario, tmp: Path) -> dict[str, str]:
+    import base64
+
+    from core.backups import verify_backup
+
+    pid = cloud.product("Playground").id
+    last = max((b for b in await ws.list_backups(pid) if b.database == "Orders"), key=lambda b: b.created_at)
+    data = await ws.fetch_backup(pid, "Orders", last.file_name)
+    good = verify_backup(data, base64.b64encode(cloud.state.account.backup_key).decode())
+    bad = verify_backup(data, wrong_backup_key(cloud.state.account.backup_key))
+    assert good.ok and not bad.ok
+    return {"documents": str(good.documents), "refused": "2"}
+
+
+SOLVERS: dict[str, Solver] = {
+    "leaked-certificate": leaked, "least-privilege": least, "off-cloud-generation": off_cloud,
+    "close-the-door": close_door, "cluster-admin-wall": wall, "expiring-soon": expiring,
+    "wrong-certificate": wrong_cert, "restore-drill": restore,
+}

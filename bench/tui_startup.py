@@ -39,27 +39,29 @@ def _child_minimal() -> None:
 
 
 def _child_ravensec() -> None:
-    from tui.app import RavensecApp
+    # The same start-up as tui.launch.run_tui for --demo (mock started beside Textual), but headless.
+    from concurrent.futures import ThreadPoolExecutor
+
     from tui.demo import start_demo
+
+    pending = ThreadPoolExecutor(1).submit(start_demo, "demo")
+    from tui.app import RavensecApp
     from tui.screens.products import ProductsScreen
     from tui.widgets.grid import Grid
 
-    demo = start_demo("demo")
-    app = RavensecApp(demo.profile, demo=True, now=demo.now)
+    app = RavensecApp(None, demo=True, pending_demo=pending)
     reported = False
 
     def check() -> None:
         nonlocal reported
         screen = app.screen
-        if not reported and isinstance(screen, ProductsScreen) and screen.query_one(Grid).row_count:
+        grids = list(screen.query(Grid)) if isinstance(screen, ProductsScreen) else []
+        if not reported and grids and grids[0].row_count:
             reported = True
             app.call_after_refresh(lambda: (print(f"PAINTED {time.time()}", flush=True), app.exit()))
 
     app.call_later(lambda: app.set_interval(0.005, check))
-    try:
-        app.run(headless=True, size=(120, 40))
-    finally:
-        demo.stop()
+    app.run(headless=True, size=(120, 40))
 
 
 def _time_child(kind: str) -> float:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -20,9 +21,8 @@ from tui.widgets.palette import RavensecCommands
 from tui.widgets.policy import READ_ONLY_REASON, WRITE_ACTIONS
 
 if TYPE_CHECKING:
-    from core.workspace import Workspace
-
     from core.profile import Profile
+    from core.workspace import Workspace
     from tui.demo import Demo
 
 log = logging.getLogger("ravensec.tui")
@@ -58,6 +58,7 @@ class RavensecApp(App[int]):
         now: Callable[[], datetime] | None = None,
         keymap: Mapping[str, str] | None = None,
         opener: WorkspaceOpener | None = None,
+        pending_demo: Future[Demo] | None = None,
     ) -> None:
         super().__init__()
         self.profile = profile
@@ -72,6 +73,8 @@ class RavensecApp(App[int]):
         self.errors: list[tuple[str, BaseException]] = []
         self.demo_handle: Demo | None = None
         self.fatal: str | None = None  # printed by run_tui after the terminal is restored
+        # --demo: the mock starts in a thread while Textual starts (start-up time); see _await_demo.
+        self._pending_demo = pending_demo
 
     # ------------------------------------------------------------------ start-up
     def compose(self) -> ComposeResult:
@@ -83,7 +86,9 @@ class RavensecApp(App[int]):
         if self._keymap:
             self.set_keymap(self._keymap)
         self.refresh_badge()
-        if self.profile is None:
+        if self._pending_demo is not None:
+            self._await_demo(self._pending_demo)
+        elif self.profile is None:
             from tui.screens.firstrun import FirstRunScreen
 
             self.push_screen(FirstRunScreen())
@@ -130,6 +135,20 @@ class RavensecApp(App[int]):
 
         demo = start_demo(world)
         self.call_from_thread(self._demo_started, demo)
+
+    @work(thread=True, exit_on_error=False, name="start demo")
+    def _await_demo(self, pending: Future[Demo]) -> None:
+        try:
+            demo = pending.result()
+        except Exception as e:  # the embedded mock could not start: nothing to show
+            log.exception("the demo mock did not start")
+            self.call_from_thread(self._fail, f"ravensec: the demo could not start: {e}")
+            return
+        self.call_from_thread(self._demo_started, demo)
+
+    def _fail(self, message: str) -> None:
+        self.fatal = message
+        self.exit(1, return_code=1)
 
     def _demo_started(self, demo: Demo) -> None:
         self.demo_handle, self.demo, self.now = demo, True, demo.now

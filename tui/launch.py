@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.errors import RavensecError, UsageError
+
+if TYPE_CHECKING:
+    from tui.app import RavensecApp
+    from tui.demo import Demo
 
 
 def _setup_logging(log_level: str) -> Path | None:
@@ -28,19 +35,21 @@ def _setup_logging(log_level: str) -> Path | None:
 
 def run_tui(*, profile: str | None, demo: bool, world: str | None, read_only: bool, log_level: str) -> int:
     """Run the TUI until the user quits. Start-up errors print one clear line (no traceback) and return non-zero."""
-    demo_handle = None
+    pending: Future[Demo] | None = None
+    app: RavensecApp | None = None
     try:
         _setup_logging(log_level)
         from core.config import load_config
 
         cfg = load_config()
         chosen = None
-        now = None
         if demo:
             from tui.demo import start_demo
 
-            demo_handle = start_demo(world)
-            chosen, now = demo_handle.profile, demo_handle.now
+            # Started beside Textual's own start-up; the app waits for it (time to first paint).
+            pool = ThreadPoolExecutor(1, thread_name_prefix="demo")
+            pending = pool.submit(start_demo, world)
+            pool.shutdown(wait=False)
         else:
             name = profile or cfg.current or (next(iter(cfg.profiles)) if len(cfg.profiles) == 1 else None)
             if name is not None:
@@ -51,9 +60,7 @@ def run_tui(*, profile: str | None, demo: bool, world: str | None, read_only: bo
                 chosen = cfg.profiles[name]
         from tui.app import RavensecApp
 
-        app = RavensecApp(chosen, demo=demo, read_only=read_only, now=now, keymap=cfg.keymap)
-        app.demo_handle = demo_handle
-        demo_handle = None  # the app stops it on the way out
+        app = RavensecApp(chosen, demo=demo, read_only=read_only, keymap=cfg.keymap, pending_demo=pending)
         app.run()
     except RavensecError as e:
         print(f"ravensec: {e}", file=sys.stderr)
@@ -62,8 +69,12 @@ def run_tui(*, profile: str | None, demo: bool, world: str | None, read_only: bo
         print(f"ravensec: {e}", file=sys.stderr)
         return 1
     finally:
-        if demo_handle is not None:
-            demo_handle.stop()
+        # Quit before the demo finished starting: the app never took it over, so stop it here.
+        if pending is not None and (app is None or app.demo_handle is None):
+            # A failed start raises here; the app already said why.
+            with contextlib.suppress(Exception):
+                pending.result(timeout=30).stop()
+    assert app is not None
     if app.fatal:
         print(app.fatal, file=sys.stderr)
     return app.return_code or 0

@@ -1,0 +1,101 @@
+"""``TrainingApp``: the ordinary ravensec app against the scenario's embedded mock, plus the task panel on
+every screen, re-judged from the mock's live state every half second."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from textual.binding import Binding
+from textual.screen import ModalScreen
+
+from tui.app import RavensecApp
+from tui.training.panel import TaskPanel
+from tui.training.progress import Progress, save_progress
+
+log = logging.getLogger("ravensec.training")
+POLL_SECONDS = 0.5
+
+
+class TrainingApp(RavensecApp):
+    BINDINGS = [
+        *RavensecApp.BINDINGS,
+        Binding("H", "hint", "Hint", id="training.hint"),
+        Binding("A", "answer", "Answer", id="training.answer"),
+        Binding("T", "toggle_task", "Task panel", id="training.toggle"),
+    ]
+
+    def __init__(self, scenario: Any, cloud: Any, progress: Progress, handouts: list[tuple[str, str]],
+                 **kwargs: Any) -> None:
+        kwargs.setdefault("demo", True)
+        kwargs.setdefault("now", cloud.state.clock)
+        super().__init__(cloud.profile(name="training"), **kwargs)
+        self.scenario = scenario
+        self.cloud = cloud
+        self.progress = progress
+        self.handouts = handouts
+        self.results: list[Any] = []
+        self.panel_hidden = False
+
+    def on_mount(self) -> None:
+        # Textual also runs RavensecApp.on_mount (handlers are dispatched along the MRO): no super() call.
+        self.progress.runs += 1
+        save_progress(self.progress)
+        self.judge()
+        self.set_interval(POLL_SECONDS, self.judge)
+
+    def judge(self) -> None:
+        """Re-evaluate every goal against the live state; show it; note completion once."""
+        from mockserver.training import evaluate_state
+
+        self.results = evaluate_state(list(self.scenario.goals), self.cloud.state, self.cloud.journal.snapshot(),
+                                      self.scenario.context(self.progress.answers))
+        if self.results and all(r.met for r in self.results) and not self.progress.completed:
+            self.progress.mark_completed()
+            save_progress(self.progress)
+            self.notify("Every goal is met. Read the debrief in the task panel.", title="Scenario complete",
+                        timeout=10)
+        self._ensure_panel()
+        for screen in self.screen_stack:
+            for panel in screen.query(TaskPanel):
+                panel.show(self.results, self.progress)
+
+    def _ensure_panel(self) -> None:
+        screen = self.screen
+        if isinstance(screen, ModalScreen) or screen.query(TaskPanel):
+            return
+        panel = TaskPanel(self.scenario, self.handouts)
+        panel.set_class(self.panel_hidden, "-hidden")
+        screen.mount(panel)
+        # Mounting is asynchronous: fill the panel as soon as its children exist.
+        self.call_after_refresh(panel.show, self.results, self.progress)
+
+    def action_hint(self) -> None:
+        if self.progress.hints_shown >= len(self.scenario.hints):
+            self.notify("No more hints for this scenario.")
+            return
+        self.progress.hints_shown += 1
+        save_progress(self.progress)
+        self.judge()
+
+    def action_answer(self) -> None:
+        from tui.training.answers import AnswerModal
+
+        questions = [g for g in self.scenario.goals if g.check == "answer"]
+        if not questions:
+            self.notify("This scenario asks no questions: its goals are judged from the cloud's state.")
+            return
+
+        def done(answers: dict[str, str] | None) -> None:
+            if answers is not None:
+                self.progress.answers.update(answers)
+                save_progress(self.progress)
+                self.judge()
+
+        self.push_screen(AnswerModal(questions, self.progress.answers), done)
+
+    def action_toggle_task(self) -> None:
+        self.panel_hidden = not self.panel_hidden
+        for screen in self.screen_stack:
+            for panel in screen.query(TaskPanel):
+                panel.set_class(self.panel_hidden, "-hidden")

@@ -1,0 +1,98 @@
+"""``ravensec train``: list the scenarios, run one in the TUI against its embedded mock, check one against a
+running ``ravensec-mock serve`` (``--check``), or print a scenario's world (``--print-world``)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from core.errors import RavensecError, UsageError
+
+
+def run_training(name: str, reset: bool = False) -> int:
+    """Start the scenario's mock, open the TUI with the task panel; the app's exit code."""
+    from mockserver.training import load_scenario
+    from tui.demo import Demo
+    from tui.training.app import TrainingApp
+    from tui.training.handouts import materialize
+    from tui.training.progress import load_progress, reset_progress
+
+    scenario = load_scenario(name)
+    progress = reset_progress(scenario.name) if reset else load_progress(scenario.name)
+    cloud = scenario.make_cloud()
+    cloud.__enter__()
+    try:
+        handouts = materialize(scenario, cloud)
+        app = TrainingApp(scenario, cloud, progress, handouts)
+        app.demo_handle = Demo(cloud=cloud, profile=app.profile)  # type: ignore[arg-type]
+    except BaseException:
+        cloud.__exit__(None, None, None)
+        raise
+    app.run()  # the app stops the mock on the way out (demo_handle)
+    if app.fatal:
+        print(app.fatal, file=sys.stderr)
+    return app.return_code or 0
+
+
+def list_text() -> str:
+    from mockserver.training import list_scenarios
+    from tui.training.progress import load_progress
+
+    rows = []
+    for s in list_scenarios():
+        p = load_progress(s.name)
+        state = "done" if p.completed else ("started" if p.runs else "")
+        rows.append(f"  {s.name:<22} {s.title:<26} {state}")
+    return "Training scenarios (ravensec train NAME):\n" + "\n".join(rows)
+
+
+def check_text(name: str, state_dir: Path) -> tuple[str, bool]:
+    from mockserver.training import load_scenario
+    from mockserver.training.remote import check_remote
+    from tui.training.progress import load_progress
+
+    scenario = load_scenario(name)
+    results = check_remote(scenario, state_dir, load_progress(scenario.name).answers)
+    lines = [f"{scenario.title} ({scenario.name}) against {state_dir}:"]
+    for r in results:
+        lines.append(f"  [{'x' if r.met else ' '}] {r.goal.text}" + ("" if r.met or not r.detail else f" -- {r.detail}"))
+    ok = all(r.met for r in results)
+    lines.append("All goals met." if ok else f"{sum(r.met for r in results)}/{len(results)} goals met.")
+    return "\n".join(lines), ok
+
+
+def main_train(args: argparse.Namespace) -> int:
+    """The ``train`` subcommand: exit 0 ok / all goals met, 1 goals not met, 2 usage or a broken scenario."""
+    try:
+        name: str | None = args.scenario
+        if args.check:
+            if not name or not args.state_dir:
+                raise UsageError("--check needs a scenario name and --state-dir DIR.")
+            text, ok = check_text(name, Path(args.state_dir))
+            print(text)
+            return 0 if ok else 1
+        if args.print_world:
+            if not name:
+                raise UsageError("--print-world needs a scenario name.")
+            from mockserver.training import load_scenario
+
+            sys.stdout.write(load_scenario(name).world_toml())
+            return 0
+        if not name:
+            print(list_text())
+            return 0
+        return run_training(name, reset=bool(args.reset))
+    except RavensecError as e:
+        print(f"ravensec: {e}", file=sys.stderr)
+        return e.exit_code
+
+
+def add_arguments(p: Any) -> None:
+    p.add_argument("scenario", nargs="?", metavar="NAME", help="scenario to run (none: list them)")
+    p.add_argument("--reset", action="store_true", help="start the scenario over (hints, answers, completion)")
+    p.add_argument("--check", action="store_true", help="check NAME's goals against a running ravensec-mock")
+    p.add_argument("--state-dir", metavar="DIR", help="with --check: the --state-dir of `ravensec-mock serve`")
+    p.add_argument("--print-world", action="store_true",
+                   help="print NAME's world as a world file (for `ravensec-mock serve --world FILE`)")

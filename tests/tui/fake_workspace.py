@@ -86,6 +86,9 @@ class FakeWorkspace:
     async def expiring(self, within_days: int = 60) -> list[tuple[Product, CertificateDefinition]]:
         return [(self.products[0], c) for c in self.certs if c.not_after <= NOW + timedelta(days=within_days)]
 
+    async def get_ip_rules(self, product_id: str) -> list[IpRule]:
+        return list(self.products[0].allowed_ips)
+
     async def delete_certificate(self, product_id: str, thumbprint: str) -> None:
         if self.read_only:
             raise ReadOnlyError("Deleting a certificate")

@@ -146,3 +146,21 @@ async def test_palette_offers_screen_actions_and_reasons() -> None:
         assert "Generate (disabled)" in commands
         assert "cannot manage certificates" in commands["Generate (disabled)"]
         assert "Refresh" in commands
+
+
+async def test_palette_command_runs_the_screen_action() -> None:
+    ws = FakeWorkspace()
+    app = fake_app(ws)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        for ch in "IP rules":
+            await pilot.press(ch if ch != " " else "space")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        from tui.screens.iprules import IpRulesScreen
+
+        assert isinstance(app.screen, IpRulesScreen)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -104,7 +104,7 @@ class CertFormModal(FormModal):
     def _read_password(self) -> str | None:
         return self.query_one("#password", Input).value or None
 
-    def _read_not_after(self) -> object:
+    def _read_not_after(self) -> datetime | None:
         text = self.value("months")
         if not text:
             return None

@@ -22,7 +22,7 @@ class RavensecCommands(Provider):
             seen.add(b.action)
             node = active.node
             if active.enabled:
-                out.append((b.description, b.id or b.action, partial(node.run_action, b.action)))
+                out.append((b.description, b.id or b.action, partial(self.app.run_action, b.action, node)))
             else:
                 refusal = getattr(node, "refusal", None)
                 reason = refusal(b.action) if callable(refusal) else None

@@ -3,7 +3,9 @@ every screen, re-judged from the mock's live state every half second."""
 
 from __future__ import annotations
 
+import inspect
 import logging
+from pathlib import Path
 from typing import Any
 
 from textual.binding import Binding
@@ -18,6 +20,8 @@ POLL_SECONDS = 0.5
 
 
 class TrainingApp(RavensecApp):
+    # Textual resolves a relative CSS_PATH beside the subclass's module: point at the main app's sheet.
+    CSS_PATH = str(Path(inspect.getfile(RavensecApp)).with_name(str(RavensecApp.CSS_PATH)))
     BINDINGS = [
         *RavensecApp.BINDINGS,
         Binding("H", "hint", "Hint", id="training.hint"),
@@ -66,9 +70,8 @@ class TrainingApp(RavensecApp):
             return
         panel = TaskPanel(self.scenario, self.handouts)
         panel.set_class(self.panel_hidden, "-hidden")
+        panel.show(self.results, self.progress)  # remembered until its children exist
         screen.mount(panel)
-        # Mounting is asynchronous: fill the panel as soon as its children exist.
-        self.call_after_refresh(panel.show, self.results, self.progress)
 
     def action_hint(self) -> None:
         if self.progress.hints_shown >= len(self.scenario.hints):

@@ -62,6 +62,7 @@ class TaskPanel(VerticalScroll):
         super().__init__(id="task-panel")
         self.scenario = scenario
         self.handouts = handouts
+        self._latest: tuple[list[Any], Progress] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(f"[b]Training: {escape(self.scenario.title)}[/]", id="task-title")
@@ -72,7 +73,14 @@ class TaskPanel(VerticalScroll):
         yield Static("", id="task-hints")
         yield Static("", id="task-debrief")
 
+    def on_mount(self) -> None:
+        if self._latest is not None:
+            self.show(*self._latest)
+
     def show(self, results: list[Any], progress: Progress) -> None:
+        self._latest = (results, progress)
+        if not self.is_mounted:
+            return  # on_mount renders it
         self.query_one("#task-goals", Static).update(render_goals(results))
         self.query_one("#task-hints", Static).update(render_hints(self.scenario, progress))
         self.query_one("#task-debrief", Static).update(render_debrief(self.scenario, results, progress))

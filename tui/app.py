@@ -15,6 +15,7 @@ from textual.widgets import Footer, LoadingIndicator
 
 from core.errors import RavensecError
 from core.models import CertificateDefinition, Product
+from tui.messages import DataChanged, ProductChosen
 from tui.modals.info import InfoModal, error_details, help_text
 from tui.widgets.badge import HeaderBadge, badge_text
 from tui.widgets.palette import RavensecCommands
@@ -183,6 +184,19 @@ class RavensecApp(App[int]):
         self.refresh_badge()
         if product is not None and product.id not in self.callers:
             self.load_caller(product.id)
+
+    def on_product_chosen(self, message: ProductChosen) -> None:
+        self.set_product(message.product)
+
+    def on_data_changed(self, message: DataChanged) -> None:
+        # A certificate edit may have touched the one in use (name, clearance): ask whoami again.
+        if message.product_id is not None:
+            self.callers.pop(message.product_id, None)
+            self.load_caller(message.product_id)
+        for screen in self.screen_stack:
+            hook = getattr(screen, "data_changed", None)
+            if hook is not None:
+                hook(message.product_id)
 
     @work(exit_on_error=False, group="whoami", name="whoami")
     async def load_caller(self, product_id: str) -> None:

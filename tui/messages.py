@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from core.models import CertificateDefinition, Product
+from core.models import Product
 
 
 class ProductChosen(Message):
@@ -15,17 +15,8 @@ class ProductChosen(Message):
         self.product = product
 
 
-class CallerKnown(Message):
-    """whoami answered for a product: the certificate in use and its clearance."""
-
-    def __init__(self, product_id: str, caller: CertificateDefinition | None) -> None:
-        super().__init__()
-        self.product_id = product_id
-        self.caller = caller
-
-
 class DataChanged(Message):
-    """Something was written; screens showing ``product_id`` reload."""
+    """Something was written on ``product_id``; the app forgets what it cached and screens reload."""
 
     def __init__(self, product_id: str | None) -> None:
         super().__init__()

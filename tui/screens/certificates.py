@@ -10,6 +10,7 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Input, Static
 
 from core.models import CertificateDefinition, Product
+from tui.messages import DataChanged
 from tui.modals.cert_forms import CertFormModal, Mode
 from tui.modals.confirm import ConfirmModal
 from tui.screens.base import BaseScreen
@@ -184,6 +185,10 @@ class CertificatesScreen(BaseScreen):
     def _done(self, result: str | None) -> None:
         if result:
             self.notify(result, title="Done", timeout=8)
+            self.app.post_message(DataChanged(self.product.id))
+
+    def data_changed(self, product_id: str | None) -> None:
+        if product_id in (None, self.product.id):
             self.load()
 
     def action_generate(self) -> None:
@@ -224,7 +229,7 @@ class CertificatesScreen(BaseScreen):
     async def delete(self, cert: CertificateDefinition) -> None:
         await self.ws.delete_certificate(self.product.id, cert.thumbprint)
         self.notify(f"Deleted {cert.name!r}", timeout=5)
-        self.load()
+        self.app.post_message(DataChanged(self.product.id))
 
     def action_purge(self) -> None:
         now = self.rapp.now()
@@ -244,4 +249,4 @@ class CertificatesScreen(BaseScreen):
     async def purge(self, count: int) -> None:
         await self.ws.purge_expired(self.product.id)
         self.notify(f"Purged {count} expired certificates", timeout=5)
-        self.load()
+        self.app.post_message(DataChanged(self.product.id))

@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.widgets import Footer, Static
 
 from core.models import IpRule, Product
+from tui.messages import DataChanged
 from tui.modals.confirm import ConfirmModal
 from tui.modals.iprule import IpRuleModal
 from tui.screens.base import BaseScreen
@@ -193,6 +194,7 @@ class IpRulesScreen(BaseScreen):
         self.saved, self.working = list(rules), list(rules)
         self.notify(f"Saved {len(rules)} IP rules", timeout=5)
         self._show()
+        self.app.post_message(DataChanged(self.product.id))
 
     def action_back(self) -> None:
         if not self.dirty:

@@ -12,6 +12,7 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Input, Static
 
 from core.models import Backup, Product, ProductStatus
+from tui.messages import ProductChosen
 from tui.modals.forms import FolderModal
 from tui.modals.info import InfoModal
 from tui.screens.base import BaseScreen
@@ -75,6 +76,10 @@ class ProductsScreen(BaseScreen):
             self._show_rows()
             self._show_detail()
 
+    def data_changed(self, product_id: str | None) -> None:
+        self.backups.pop(product_id or "", None)
+        self.load()
+
     # ---------------------------------------------------------------- loading
     @work(exclusive=True, group="products", exit_on_error=False, name="load products")
     async def load(self) -> None:
@@ -133,7 +138,8 @@ class ProductsScreen(BaseScreen):
     def _selection_changed(self) -> None:
         product = self.selected
         if product is not None and product is not self.rapp.current_product:
-            self.rapp.set_product(product)
+            self.rapp.current_product = product  # at once: the message below arrives a moment later
+            self.app.post_message(ProductChosen(product))
             if self.ws.capabilities.backups and product.id not in self.backups:
                 self.load_backups(product.id)
         self._show_detail()

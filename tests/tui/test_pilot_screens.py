@@ -203,3 +203,42 @@ async def test_ip_rules_add_my_ip(cloud: Any, product: Any, operator_profile: Pr
         assert app.screen.value("cidr") == "192.0.2.44"
         await click_save(pilot)
         assert "192.0.2.44/32" in [r.cidr for r in screen.working]
+
+
+async def test_ip_rules_on_an_account_without_the_capability(cloud: Any, product: Any,
+                                                             operator_profile: Profile) -> None:
+    from core.workspace import Capabilities
+
+    app = make_app(operator_profile, now=cloud.state.clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        # What Workspace.open finds on a real account: the /ext/v1 probe answers 404.
+        app.require_workspace().capabilities = Capabilities(False, False, False, "https://portal.example")
+        screen = await goto(pilot, product.id, "i")
+        assert isinstance(screen, IpRulesScreen)
+        notice = str(screen.query_one("#notice", Static).render())
+        assert "https://portal.example" in notice
+        assert "portal" in (screen.refusal("add_rule") or "")
+        await press(pilot, "a")
+        assert app.screen is screen and not app.errors
+
+
+async def test_products_poll_while_creating(cloud: Any, product: Any, operator_profile: Profile,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import tui.screens.products as products_mod
+    from core.models import ProductStatus
+
+    monkeypatch.setattr(products_mod, "POLL_SECONDS", 0.2)
+    with cloud.state.lock:
+        cloud.state.products[product.id].status = ProductStatus.CREATING
+    app = make_app(operator_profile, now=cloud.state.clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ProductsScreen)
+        assert screen.products[product.id].status is ProductStatus.CREATING
+        with cloud.state.lock:
+            cloud.state.products[product.id].status = ProductStatus.ACTIVE
+        await pilot.pause(0.6)
+        await settle(pilot)
+        assert screen.products[product.id].status is ProductStatus.ACTIVE

@@ -63,6 +63,7 @@ class TaskPanel(VerticalScroll):
         self.scenario = scenario
         self.handouts = handouts
         self._latest: tuple[list[Any], Progress] | None = None
+        self._ready = False  # children composed (is_mounted is not yet true inside on_mount)
 
     def compose(self) -> ComposeResult:
         yield Static(f"[b]Training: {escape(self.scenario.title)}[/]", id="task-title")
@@ -74,12 +75,13 @@ class TaskPanel(VerticalScroll):
         yield Static("", id="task-debrief")
 
     def on_mount(self) -> None:
+        self._ready = True
         if self._latest is not None:
             self.show(*self._latest)
 
     def show(self, results: list[Any], progress: Progress) -> None:
         self._latest = (results, progress)
-        if not self.is_mounted:
+        if not self._ready:
             return  # on_mount renders it
         self.query_one("#task-goals", Static).update(render_goals(results))
         self.query_one("#task-hints", Static).update(render_hints(self.scenario, progress))

@@ -187,3 +187,5 @@ async def test_user_certificate_cannot_manage_certificates(
             await press(pilot, key)
             assert app.screen is screen
         assert "cannot manage certificates" in str(screen.query_one("#reason", Static).render())
+        assert "cannot list" in str(screen.query_one("#detail", Static).render())
+        assert not app.errors  # the refused list was not even asked for

@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Input, Static
 
-from core.models import CertificateDefinition, Product
+from core.models import CertificateDefinition, Product, SecurityClearance
 from tui.messages import DataChanged
 from tui.modals.cert_forms import CertFormModal, Mode
 from tui.modals.confirm import ConfirmModal
@@ -88,6 +88,14 @@ class CertificatesScreen(BaseScreen):
 
     @work(exclusive=True, group="certs", exit_on_error=False, name="load certificates")
     async def load(self) -> None:
+        caller = self.caller
+        if caller is not None and caller.security_clearance.rank < SecurityClearance.OPERATOR.rank:
+            # The server refuses the list to a User certificate; say so instead of failing.
+            self.query_one("#detail", Static).update(
+                f"Your certificate ({caller.security_clearance.label}) cannot list the certificates of this "
+                "product; an Operator or Cluster Admin certificate can."
+            )
+            return
         grid = self.query_one(Grid)
         grid.loading = True
         try:

@@ -97,7 +97,11 @@ class Scenario:
         try:
             return parse_world(self.world_toml(), name=self.name, source=self.path.name, base_dir=WORLDS_DIR)
         except ConfigError as e:
-            raise ConfigError(f"in [world]: {e.message}", path=str(self.path)) from None
+            # The world reader names its own key (products[0].tier): report it under [world] of this file.
+            key, text = getattr(e, "key", ""), e.message
+            if key and f"{key}: " in text:
+                raise ConfigError(text.split(f"{key}: ", 1)[1], path=self.path.name, key=f"world.{key}") from None
+            raise ConfigError(f"in [world]: {text}", path=self.path.name) from None
 
 
 def wrong_backup_key(account_key: bytes) -> str:

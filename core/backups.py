@@ -35,7 +35,21 @@ class BackupError(ValidationError):
 
 
 class BackupKeyError(ValidationError):
-    """The key does not open this backup."""
+    """The key does not open this backup; ``expects`` says which key the file wants when we can tell."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str = "",
+        file_key_id: str = "",
+        given_key_id: str = "",
+        expects: str = "",
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.file_key_id = file_key_id
+        self.given_key_id = given_key_id
+        self.expects = expects  # "account", "database" or "" (unknown: no account key to compare with)
 
 
 @dataclass(frozen=True)
@@ -142,21 +156,51 @@ def encrypt_backup(
     return MAGIC + line + b"\n" + nonce + AESGCM(key).encrypt(nonce, plain, line)
 
 
-def decrypt_backup(data: bytes, key: bytes | str) -> BackupContents:
+def _wrong_key(header: BackupHeader, given: bytes, account_key: bytes | str | None) -> BackupKeyError:
+    """Say which key the file wants, by comparing key ids (never by trying keys we were not given)."""
+    given_id = key_id(given)
+    account_id = key_id(parse_key(account_key)) if account_key is not None else ""
+    where = f"This key does not open the backup of {header.database!r}"
+    if account_id and header.key_id == account_id:
+        expects = "account"
+        message = f"{where}: the file expects the account's backup key."
+        hint = "Use the account backup key shown in the portal's restore dialog."
+    elif account_id:
+        expects = "database"
+        message = f"{where}: the file expects the database's own encryption key, not the account key."
+        hint = "Use the key saved when the encrypted database was created; the cloud does not keep it."
+    else:
+        expects = ""
+        message = f"{where} (the file was sealed with key id {header.key_id}, this key's id is {given_id})."
+        hint = (
+            "An unencrypted database's backup opens with the account's backup key (the portal's restore "
+            "dialog shows it); an encrypted database's backup needs that database's own key."
+        )
+    return BackupKeyError(
+        message, hint=hint, file_key_id=header.key_id, given_key_id=given_id, expects=expects
+    )
+
+
+def decrypt_backup(
+    data: bytes, key: bytes | str, *, account_key: bytes | str | None = None
+) -> BackupContents:
+    """Open a backup file. ``account_key``, when known, lets a wrong-key error say which key the file wants."""
     raw_key = parse_key(key)
     line, header, nonce, ct = _split(data)
     if header.alg != ALG:
         raise BackupError(f"The backup uses {header.alg}, which this version cannot read.")
-    if key_id(raw_key) != header.key_id:
-        raise BackupKeyError(
-            f"This key does not open the backup of {header.database!r}.",
-            hint="An unencrypted database's backup opens with the account's backup key (the portal's restore "
-            "dialog shows it); an encrypted database's backup needs that database's own key.",
+    if header.compression != "gzip":
+        raise BackupError(
+            f"The backup uses {header.compression} compression, which this version cannot read."
         )
+    if key_id(raw_key) != header.key_id:
+        raise _wrong_key(header, raw_key, account_key)
     try:
         plain = AESGCM(raw_key).decrypt(nonce, ct, line)
     except InvalidTag:
-        raise BackupError("The backup file is damaged or was altered: its authentication tag does not match.") from None
+        raise BackupError(
+            "The backup file is damaged or was altered: its authentication tag does not match."
+        ) from None
     try:
         payload = json.loads(gzip.decompress(plain))
         docs = payload["documents"]
@@ -167,19 +211,33 @@ def decrypt_backup(data: bytes, key: bytes | str) -> BackupContents:
     return BackupContents(header=header, documents=docs)
 
 
-def verify_backup(data: bytes, key: bytes | str) -> BackupVerification:
-    """Decrypt and count; a wrong key or a damaged file is a result with ok=False, not an exception."""
+def verify_backup(
+    data: bytes, key: bytes | str, *, account_key: bytes | str | None = None
+) -> BackupVerification:
+    """Decrypt and count; a wrong key or a damaged body is a result with ok=False, not an exception.
+
+    A file whose header cannot be read at all still raises BackupError: there is no header to report.
+    """
     header = read_backup_header(data)
     try:
-        contents = decrypt_backup(data, key)
+        contents = decrypt_backup(data, key, account_key=account_key)
     except (BackupKeyError, BackupError) as e:
         return BackupVerification(False, header, 0, str(e))
     n = len(contents.documents)
-    return BackupVerification(True, header, n, f"The backup of {header.database!r} opens with this key: {n} documents.")
+    return BackupVerification(
+        True, header, n, f"The backup of {header.database!r} opens with this key: {n} documents."
+    )
 
 
 def save_decrypted(contents: BackupContents, path: Path) -> Path:
+    """Write the decrypted documents as JSON, atomically and 0600 (they are the customer's data)."""
     from .fsutil import atomic_write_private
 
     body = json.dumps({"database": contents.header.database, "documents": contents.documents}, indent=2)
-    return atomic_write_private(path, body.encode())
+    try:
+        return atomic_write_private(Path(path), body.encode())
+    except OSError as e:
+        raise ValidationError(
+            f"Cannot write the decrypted backup to {path}: {e.strerror or e}.",
+            hint="Choose a directory that exists and that you can write to.",
+        ) from None

@@ -24,8 +24,18 @@ from .profile import REAL_API_URL, REAL_PORTAL_URL, Profile, ProfileKind
 APP = "ravensec"
 KINDS: tuple[ProfileKind, ...] = ("cloud", "direct", "mock")
 _PROFILE_KEYS = {
-    "kind", "api_url", "api_key", "ca_file", "client_cert", "client_cert_password", "certificates", "nodes",
-    "state_dir", "read_only", "portal_url", "timeout",
+    "kind",
+    "api_url",
+    "api_key",
+    "ca_file",
+    "client_cert",
+    "client_cert_password",
+    "certificates",
+    "nodes",
+    "state_dir",
+    "read_only",
+    "portal_url",
+    "timeout",
 }
 _TOP_KEYS = {"current", "profiles", "keymap"}
 
@@ -61,35 +71,74 @@ class Config:
     path: Path = field(default_factory=config_path)
 
 
+def _header(table: str) -> re.Pattern[str]:
+    parts = [r"\s*[\"']?" + re.escape(part) + r"[\"']?\s*" for part in table.split(".")]
+    return re.compile(r"^\s*\[" + r"\.".join(parts) + r"\]")
+
+
 def _line_of(text: str, key: str, table: str = "") -> int | None:
-    """Best-effort line number of ``key`` (inside ``[table]`` when given) for error messages."""
+    """Best-effort line number of ``key`` inside ``[table]`` (top level when empty), for error messages.
+
+    tomllib keeps no positions, so we look the key up in the text; when the key itself is absent we point
+    at the table's header, which is where it would have to be added.
+    """
     lines = text.splitlines()
-    start = 0
+    if table and "." in key:
+        sub, last = key.rsplit(".", 1)
+        found = _line_of(text, last, f"{table}.{sub}")
+        if found is not None:
+            return found
+    start, header_line = 0, None
     if table:
-        header = re.compile(r"^\s*\[\s*" + re.escape(table).replace(r"\.", r"\s*\.\s*") + r"\s*\]")
+        pattern = _header(table)
         for i, line in enumerate(lines):
-            if header.match(line):
-                start = i
+            if pattern.match(line):
+                start, header_line = i + 1, i + 1
                 break
         else:
             return None
-    pat = re.compile(r"^\s*\"?" + re.escape(key) + r"\"?\s*=")
+    if not key:
+        return header_line
+    assignment = re.compile(r"^\s*[\"']?" + re.escape(key) + r"[\"']?\s*=")
     for i in range(start, len(lines)):
-        if pat.match(lines[i]):
+        if lines[i].lstrip().startswith("["):
+            break  # the next table begins: the key is not in this one
+        if assignment.match(lines[i]):
             return i + 1
-    return start + 1 if table else None
+    if not table:
+        for i, line in enumerate(lines):
+            if _header(key).match(line):
+                return i + 1
+    return header_line
 
 
-def _secret_ref(value: Any, *, path: Path, text: str, table: str, key: str) -> str:
-    if not isinstance(value, str) or not value:
-        raise ConfigError("must be a reference string", path=str(path), line=_line_of(text, key, table), key=key)
-    if not value.startswith(("env:", "secret:")):
-        raise ConfigError(
-            "holds a literal secret; secrets never go in the config file",
-            path=str(path), line=_line_of(text, key, table), key=f"{table}.{key}",
-            hint='Store it with `ravensec profile set-key` or use "env:VARIABLE" / "secret:NAME".',
-        )
-    return value
+class _Table:
+    """One ``[profiles.NAME]`` table being read: every error names the file, the key's line and the key."""
+
+    def __init__(self, path: Path, text: str, table: str) -> None:
+        self.path, self.text, self.table = path, text, table
+
+    def fail(self, key: str, message: str, hint: str = "") -> ConfigError:
+        line = _line_of(self.text, key, self.table) if key else _line_of(self.text, "", self.table)
+        full = f"{self.table}.{key}" if key else self.table
+        return ConfigError(message, path=str(self.path), line=line, key=full, hint=hint)
+
+    def secret_ref(self, key: str, value: Any) -> str:
+        if not isinstance(value, str) or not value.startswith(("env:", "secret:")) or value.endswith(":"):
+            literal = isinstance(value, str) and bool(value) and not value.startswith(("env:", "secret:"))
+            raise self.fail(
+                key,
+                "holds a literal secret; secrets never go in the config file"
+                if literal
+                else 'must be a reference, "env:VARIABLE" or "secret:NAME"',
+                hint='Store the value with `ravensec profile set-key` or use "env:VARIABLE" / "secret:NAME".',
+            )
+        return value
+
+    def path_value(self, key: str, value: Any) -> Path:
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(key, "must be a file path string", hint='e.g. "~/certs/client.pem".')
+        return Path(value).expanduser()
 
 
 def _load_secrets() -> dict[str, str]:
@@ -100,7 +149,8 @@ def _load_secrets() -> dict[str, str]:
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise ConfigError(
             "is readable by other users; refusing to read secrets from it",
-            path=str(path), hint=f"Run: chmod 600 {path}",
+            path=str(path),
+            hint=f"Run: chmod 600 {path}",
         )
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -124,7 +174,9 @@ def store_secret(name: str, value: str) -> str:
     """Save ``value`` under ``name`` in the 0600 secrets file (atomically) and return its reference."""
     from .fsutil import atomic_write_private
 
-    secrets = _load_secrets()
+    if not name.strip() or not value:
+        raise ConfigError("A secret needs a name and a non-empty value; nothing was stored.")
+    secrets = _load_secrets()  # refuses a group/world-readable file before we add to it
     secrets[name] = value
     path = secrets_path()
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -132,81 +184,93 @@ def store_secret(name: str, value: str) -> str:
     return f"secret:{name}"
 
 
-def _path_or_none(value: Any, *, path: Path, text: str, table: str, key: str) -> Path | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigError("must be a file path string", path=str(path), line=_line_of(text, key, table),
-                          key=f"{table}.{key}")
-    return Path(value).expanduser()
-
-
 def _profile(name: str, raw: Any, *, path: Path, text: str) -> Profile:
-    table = f"profiles.{name}"
-    where = {"path": str(path), "line": _line_of(text, "kind", table)}
+    t = _Table(path, text, f"profiles.{name}")
     if not isinstance(raw, dict):
-        raise ConfigError("must be a table", key=table, **where)  # type: ignore[arg-type]
+        raise t.fail("", "must be a table", hint=f"Write it as [profiles.{name}] with kind = ... below it.")
     unknown = sorted(set(raw) - _PROFILE_KEYS)
     if unknown:
-        k = unknown[0]
-        raise ConfigError(
-            f"unknown key {k!r}", path=str(path), line=_line_of(text, k, table), key=f"{table}.{k}",
-            hint=f"Known keys: {', '.join(sorted(_PROFILE_KEYS))}.",
-        )
+        hint = f"Remove it; known keys are: {', '.join(sorted(_PROFILE_KEYS))}."
+        raise t.fail(unknown[0], f"unknown key {unknown[0]!r}", hint=hint)
     kind = raw.get("kind")
     if kind not in KINDS:
-        raise ConfigError(
-            f"unknown kind {kind!r}", path=str(path), line=_line_of(text, "kind", table), key=f"{table}.kind",
-            hint=f"Use one of: {', '.join(KINDS)}.",
-        )
+        what = "is missing" if kind is None else f"is {kind!r}, which is not a profile kind"
+        raise t.fail("kind", f"kind {what}", hint=f"Use one of: {', '.join(KINDS)}.")
     args: dict[str, Any] = {}
-    p = {"path": path, "text": text, "table": table}
     if "api_key" in raw:
-        ref = _secret_ref(raw["api_key"], key="api_key", **p)  # type: ignore[arg-type]
-        args["api_key_ref"] = ref
-        args["api_key"] = resolve_secret(ref)
+        args["api_key_ref"] = t.secret_ref("api_key", raw["api_key"])
+        args["api_key"] = resolve_secret(args["api_key_ref"])
     if "client_cert_password" in raw:
-        ref = _secret_ref(raw["client_cert_password"], key="client_cert_password", **p)  # type: ignore[arg-type]
-        args["client_cert_password_ref"] = ref
-        args["client_cert_password"] = resolve_secret(ref)
+        args["client_cert_password_ref"] = t.secret_ref("client_cert_password", raw["client_cert_password"])
+        args["client_cert_password"] = resolve_secret(args["client_cert_password_ref"])
     for key in ("ca_file", "client_cert", "state_dir"):
         if key in raw:
-            args[key] = _path_or_none(raw[key], key=key, **p)  # type: ignore[arg-type]
+            args[key] = t.path_value(key, raw[key])
     for key in ("api_url", "portal_url"):
         if key in raw:
             if not isinstance(raw[key], str) or not raw[key].startswith(("https://", "http://")):
-                raise ConfigError("must be an http(s) URL", path=str(path), line=_line_of(text, key, table),
-                                  key=f"{table}.{key}")
+                raise t.fail(key, "must be an http(s) URL", hint=f'e.g. "{REAL_API_URL}".')
             args[key] = raw[key].rstrip("/")
     if "nodes" in raw:
         nodes = raw["nodes"]
-        if not isinstance(nodes, list) or not all(isinstance(n, str) and n.startswith("https://") for n in nodes):
-            raise ConfigError("must be a list of https:// node URLs", path=str(path),
-                              line=_line_of(text, "nodes", table), key=f"{table}.nodes")
+        if not isinstance(nodes, list) or not all(
+            isinstance(n, str) and n.startswith("https://") for n in nodes
+        ):
+            raise t.fail(
+                "nodes", "must be a list of https:// node URLs", hint='e.g. ["https://a.example.com"].'
+            )
         args["nodes"] = tuple(n.rstrip("/") for n in nodes)
     if "read_only" in raw:
         if not isinstance(raw["read_only"], bool):
-            raise ConfigError("must be true or false", path=str(path), line=_line_of(text, "read_only", table),
-                              key=f"{table}.read_only")
+            raise t.fail("read_only", "must be true or false (without quotes)")
         args["read_only"] = raw["read_only"]
     if "timeout" in raw:
-        t = raw["timeout"]
-        if isinstance(t, bool) or not isinstance(t, int | float) or t <= 0:
-            raise ConfigError("must be a positive number of seconds", path=str(path),
-                              line=_line_of(text, "timeout", table), key=f"{table}.timeout")
-        args["timeout"] = float(t)
+        secs = raw["timeout"]
+        if isinstance(secs, bool) or not isinstance(secs, int | float) or secs <= 0:
+            raise t.fail("timeout", "must be a positive number of seconds", hint="e.g. timeout = 30.")
+        args["timeout"] = float(secs)
     if "certificates" in raw:
         certs = raw["certificates"]
-        if not isinstance(certs, dict) or not all(isinstance(v, str) for v in certs.values()):
-            raise ConfigError("must map product ids to certificate file paths", path=str(path),
-                              line=_line_of(text, "certificates", table), key=f"{table}.certificates")
-        args["certificates"] = {str(k): Path(v).expanduser() for k, v in certs.items()}
+        if not isinstance(certs, dict):
+            raise t.fail("certificates", "must be a table mapping product ids to certificate files")
+        args["certificates"] = {str(k): t.path_value(f"certificates.{k}", v) for k, v in certs.items()}
     if kind == "direct" and not args.get("nodes"):
-        raise ConfigError("a direct profile needs nodes = [\"https://...\"]", key=table, **where)  # type: ignore[arg-type]
-    if kind == "mock" and args.get("state_dir") is None and args.get("api_url") is None:
-        raise ConfigError("a mock profile needs state_dir (the directory of `ravensec-mock serve`)",
-                          key=table, **where)  # type: ignore[arg-type]
+        raise t.fail("kind", "a direct profile needs nodes", hint='Add nodes = ["https://a.example.com"].')
+    if kind == "mock" and args.get("state_dir") is None and "api_url" not in args:
+        raise t.fail(
+            "kind",
+            "a mock profile needs state_dir",
+            hint="Set state_dir to the directory given to `ravensec-mock serve --state-dir`.",
+        )
     return Profile(name=name, kind=kind, **args)
+
+
+def _keymap(raw: Any, *, path: Path, text: str) -> dict[str, str]:
+    """``binding id -> "key"`` or ``-> ["key", "other"]`` (joined with commas, as Textual writes several keys)."""
+    example = 'e.g. "certificates.delete" = "ctrl+d" or = ["ctrl+d", "delete"]'
+    if not isinstance(raw, dict):
+        raise ConfigError(
+            "must be a table of binding ids",
+            path=str(path),
+            line=_line_of(text, "keymap"),
+            key="keymap",
+            hint=example,
+        )
+    out: dict[str, str] = {}
+    for binding, keys in raw.items():
+        if isinstance(keys, list) and keys and all(isinstance(k, str) and k.strip() for k in keys):
+            out[str(binding)] = ",".join(k.strip() for k in keys)
+        elif isinstance(keys, str) and keys.strip():
+            out[str(binding)] = keys.strip()
+        else:
+            raise ConfigError(
+                "must name one key or a list of keys",
+                path=str(path),
+                line=_line_of(text, str(binding), "keymap"),
+                key=f"keymap.{binding}",
+                hint=example,
+            )
+    return out
 
 
 def load_config(path: Path | None = None) -> Config:
@@ -219,27 +283,38 @@ def load_config(path: Path | None = None) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         m = re.search(r"line (\d+)", str(e))
-        raise ConfigError(f"is not valid TOML: {e}", path=str(path), line=int(m.group(1)) if m else None,
-                          hint="Fix the syntax, or move the file away to start over.") from None
+        raise ConfigError(
+            f"is not valid TOML: {e}",
+            path=str(path),
+            line=int(m.group(1)) if m else None,
+            hint="Fix the syntax, or move the file away to start over.",
+        ) from None
     except OSError as e:
         raise ConfigError(f"cannot be read: {e.strerror}", path=str(path)) from None
     unknown = sorted(set(data) - _TOP_KEYS)
     if unknown:
-        raise ConfigError(f"unknown key {unknown[0]!r}", path=str(path), line=_line_of(text, unknown[0]),
-                          key=unknown[0], hint="Top-level keys are: current, keymap, [profiles.NAME].")
+        raise ConfigError(
+            f"unknown key {unknown[0]!r}",
+            path=str(path),
+            line=_line_of(text, unknown[0]),
+            key=unknown[0],
+            hint="Top-level keys are: current, keymap, [profiles.NAME].",
+        )
     raw_profiles = data.get("profiles", {})
     if not isinstance(raw_profiles, dict):
         raise ConfigError("must be a table of profiles", path=str(path), key="profiles")
     profiles = {str(n): _profile(str(n), raw, path=path, text=text) for n, raw in raw_profiles.items()}
     current = data.get("current")
     if current is not None and (not isinstance(current, str) or current not in profiles):
-        raise ConfigError(f"names no profile ({current!r})", path=str(path), line=_line_of(text, "current"),
-                          key="current", hint=f"Known profiles: {', '.join(sorted(profiles)) or 'none'}.")
-    keymap = data.get("keymap", {})
-    if not isinstance(keymap, dict) or not all(isinstance(v, str) for v in keymap.values()):
-        raise ConfigError("must map binding ids to keys, e.g. \"certificates.delete\" = \"ctrl+d\"",
-                          path=str(path), line=_line_of(text, "keymap"), key="keymap")
-    return Config(profiles=profiles, current=current, keymap={str(k): v for k, v in keymap.items()}, path=path)
+        raise ConfigError(
+            f"names no profile ({current!r})",
+            path=str(path),
+            line=_line_of(text, "current"),
+            key="current",
+            hint=f"Known profiles: {', '.join(sorted(profiles)) or 'none'}.",
+        )
+    keymap = _keymap(data.get("keymap", {}), path=path, text=text)
+    return Config(profiles=profiles, current=current, keymap=keymap, path=path)
 
 
 def profile_to_toml_dict(profile: Profile) -> dict[str, Any]:
@@ -285,30 +360,55 @@ def get_profile(cfg: Config, name: str | None = None) -> Profile:
     chosen = name or os.environ.get("RAVENSEC_PROFILE") or cfg.current
     if not chosen and len(cfg.profiles) == 1:
         chosen = next(iter(cfg.profiles))
+    if not chosen and cfg.profiles:
+        raise ConfigError(
+            "no profile is selected",
+            path=str(cfg.path),
+            hint=f"Pick one with `ravensec profile use NAME` or --profile NAME. {_known(cfg)}",
+        )
     if not chosen:
         raise ConfigError(
-            "no profile is selected", path=str(cfg.path),
+            "has no profiles yet",
+            path=str(cfg.path),
             hint="Create one with `ravensec profile add NAME --kind cloud --api-key-stdin`, or try `ravensec --demo`.",
         )
     if chosen not in cfg.profiles:
-        raise ConfigError(f"has no profile named {chosen!r}", path=str(cfg.path),
-                          hint=f"Known profiles: {', '.join(sorted(cfg.profiles)) or 'none'}.")
+        source = " (from RAVENSEC_PROFILE)" if not name and os.environ.get("RAVENSEC_PROFILE") else ""
+        raise ConfigError(f"has no profile named {chosen!r}{source}", path=str(cfg.path), hint=_known(cfg))
     return cfg.profiles[chosen]
 
 
-def add_profile(cfg: Config, profile: Profile) -> None:
+def add_profile(cfg: Config, profile: Profile, *, replace: bool = False) -> None:
+    """Add ``profile`` (the first one becomes current); an existing name is refused unless ``replace``."""
+    if profile.name in cfg.profiles and not replace:
+        raise ConfigError(
+            f"already has a profile named {profile.name!r}",
+            path=str(cfg.path),
+            hint="Choose another name, or remove it first with `ravensec profile remove`.",
+        )
+    if not profile.name.strip() or not profile.name.isprintable():
+        raise ConfigError(
+            f"cannot hold a profile named {profile.name!r}", path=str(cfg.path), hint="Use a short name."
+        )
     cfg.profiles[profile.name] = profile
     if cfg.current is None:
         cfg.current = profile.name
 
 
-def remove_profile(cfg: Config, name: str) -> None:
-    cfg.profiles.pop(name, None)
+def remove_profile(cfg: Config, name: str) -> Profile:
+    """Remove and return a profile; removing the current one leaves no profile current."""
+    if name not in cfg.profiles:
+        raise ConfigError(f"has no profile named {name!r}", path=str(cfg.path), hint=_known(cfg))
     if cfg.current == name:
         cfg.current = None
+    return cfg.profiles.pop(name)
 
 
 def use_profile(cfg: Config, name: str) -> None:
     if name not in cfg.profiles:
-        raise ConfigError(f"has no profile named {name!r}", path=str(cfg.path))
+        raise ConfigError(f"has no profile named {name!r}", path=str(cfg.path), hint=_known(cfg))
     cfg.current = name
+
+
+def _known(cfg: Config) -> str:
+    return f"Known profiles: {', '.join(sorted(cfg.profiles)) or 'none'}."

@@ -12,13 +12,20 @@ import ipaddress
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .errors import ValidationError
 from .models import IpRule
 
+if TYPE_CHECKING:
+    import aiohttp
+
 MAX_RULES = 50
 MAX_ALIAS = 100
-ALLOW_ALL_WARNING = "0.0.0.0/0 lets every address on the internet reach the product; only the client certificate protects it."
+ECHO_URL = "https://api.ipify.org"  # answers the caller's address as plain text
+ALLOW_ALL_WARNING = (
+    "0.0.0.0/0 lets every address on the internet reach the product; only the client certificate protects it."
+)
 
 
 def parse_rule(text: str, alias: str = "", *, normalise: bool = False) -> IpRule:
@@ -44,6 +51,11 @@ def parse_rule(text: str, alias: str = "", *, normalise: bool = False) -> IpRule
                 f"{raw!r} is not an IP address or CIDR range.",
                 hint="Use a form like 203.0.113.7, 203.0.113.0/24 or 2001:db8::/32.",
             ) from None
+    if getattr(net.network_address, "scope_id", None):
+        raise ValidationError(
+            f"{raw} carries an interface scope (%...), which means nothing to a remote allow-list.",
+            hint="Remove the %scope part.",
+        )
     alias = (alias or "").strip()
     if len(alias) > MAX_ALIAS:
         raise ValidationError(f"The alias of {net} is longer than {MAX_ALIAS} characters.")
@@ -72,7 +84,9 @@ def validate_rules(rules: Sequence[IpRule], *, provider: str = "") -> list[str]:
         for i, a in enumerate(rules):
             for b in rules[i + 1 :]:
                 if a.cidr != b.cidr and not (a.allows_all or b.allows_all) and _overlaps(a, b):
-                    problems.append(f"{a.cidr} and {b.cidr} overlap; Azure products reject overlapping ranges.")
+                    problems.append(
+                        f"{a.cidr} and {b.cidr} overlap; Azure products reject overlapping ranges."
+                    )
     return problems
 
 
@@ -130,13 +144,19 @@ def is_allowed(address: str, rules: Iterable[IpRule]) -> bool:
         ip = ipaddress.ip_address(address.strip())
     except ValueError:
         return False
+    # A dual-stack listener reports IPv4 peers as ::ffff:a.b.c.d; the IPv4 rules must still match them.
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
     return any(ip.version == r.network.version and ip in r.network for r in rules)
 
 
-async def my_ip(timeout: float = 3.0) -> str | None:
+async def my_ip(
+    session: aiohttp.ClientSession | None = None, *, timeout: float = 3.0, url: str = ECHO_URL
+) -> str | None:
     """This machine's public address, best effort: ``RAVENSEC_MY_IP`` first, else a public echo service.
 
-    Returns None when offline or on any failure; never raises.
+    ``session`` is reused when given (its own trust settings apply). Returns None when offline, on a
+    timeout or on any answer that is not an IP address; never raises.
     """
     override = os.environ.get("RAVENSEC_MY_IP", "").strip()
     if override:
@@ -147,11 +167,19 @@ async def my_ip(timeout: float = 3.0) -> str | None:
     try:
         import aiohttp
 
-        async with (
-            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as session,
-            session.get("https://api.ipify.org", headers={"User-Agent": "ravensec"}) as resp,
-        ):
-            text = (await resp.text()).strip()
-        return str(ipaddress.ip_address(text))
+        limit = aiohttp.ClientTimeout(total=timeout)
+        if session is None:
+            async with aiohttp.ClientSession(timeout=limit) as own:
+                return await _ask_echo(own, url, limit)
+        return await _ask_echo(session, url, limit)
     except Exception:  # offline, DNS, TLS, garbage: "my IP" is a convenience, never an error
         return None
+
+
+async def _ask_echo(session: aiohttp.ClientSession, url: str, limit: aiohttp.ClientTimeout) -> str | None:
+    headers = {"User-Agent": "ravensec", "Accept": "text/plain"}
+    async with session.get(url, headers=headers, timeout=limit) as resp:
+        if resp.status != 200:
+            return None
+        text = (await resp.content.read(100)).decode("ascii", "replace").strip()
+    return str(ipaddress.ip_address(text))

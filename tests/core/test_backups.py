@@ -20,7 +20,10 @@ from core.models import BackupKind
 
 KEY = bytes(range(32))
 WHEN = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
-DOCS = [{"@id": "orders/1", "@collection": "Orders", "total": 12.5}, {"@id": "orders/2", "@collection": "Orders"}]
+DOCS = [
+    {"@id": "orders/1", "@collection": "Orders", "total": 12.5},
+    {"@id": "orders/2", "@collection": "Orders"},
+]
 
 
 def _file(key: bytes = KEY) -> bytes:

@@ -81,7 +81,9 @@ def test_toml_syntax_error_keeps_the_line(tmp_path: Path) -> None:
     assert e.value.line == 3
 
 
-def test_secrets_file_is_0600_and_world_readable_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_secrets_file_is_0600_and_world_readable_is_refused(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("RAVENSEC_CONFIG", str(tmp_path / "config.toml"))
     ref = store_secret("work.api_key", "s3cret")
     assert ref == "secret:work.api_key"
@@ -95,7 +97,9 @@ def test_secrets_file_is_0600_and_world_readable_is_refused(monkeypatch: pytest.
 def test_save_round_trips_references_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RC_KEY", "value-never-written")
     cfg = Config(path=tmp_path / "sub" / "config.toml")
-    cfg.profiles["w"] = Profile(name="w", kind="cloud", api_key="value-never-written", api_key_ref="env:RC_KEY")
+    cfg.profiles["w"] = Profile(
+        name="w", kind="cloud", api_key="value-never-written", api_key_ref="env:RC_KEY"
+    )
     cfg.current = "w"
     save_config(cfg)
     text = cfg.path.read_text()

@@ -9,10 +9,6 @@ def main(argv: list[str] | None = None) -> int:
     from tui.cli.parser import parse_args
 
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    if getattr(args, "train", False):  # `ravensec train ...` (tui/training/launch.py)
-        from tui.training.launch import main_train
-
-        return main_train(args)
     if getattr(args, "handler", None) is None:
         # Imported only here: the TUI (and Textual) cost nothing to a subcommand.
         from tui.launch import run_tui

@@ -217,13 +217,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     b.leaf(subs, "doctor", "check config, certificates, reachability, TLS and the IP allow-list",
            "doctor:doctor")
-    # Training mode (issue 7): handled by tui.training.launch.main_train, dispatched in tui/__main__.py.
+    # Training mode (issue 7): arguments and behaviour live in tui.training.launch.
     from tui.training.launch import add_arguments as train_arguments
 
-    p = subs.add_parser("train", help="offline security training scenarios against the built-in mock",
-                        description="offline security training scenarios against the built-in mock",
-                        parents=[b.common])
-    p.set_defaults(train=True)
+    p = b.leaf(subs, "train", "offline security training scenarios against the built-in mock",
+               "commands_train:train")
     train_arguments(p)
     p = b.leaf(subs, "completion", "print a shell completion script", "completion:completion")
     p.add_argument("shell", choices=("bash",))

@@ -1,0 +1,11 @@
+"""``ravensec train``: the CLI's door to training mode (everything else lives in ``tui.training``)."""
+
+from __future__ import annotations
+
+from .context import Context
+
+
+def train(ctx: Context) -> int:
+    from tui.training.launch import main_train
+
+    return main_train(ctx.args)

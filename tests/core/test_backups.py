@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +15,7 @@ from core.backups import (
     encrypt_backup,
     parse_key,
     read_backup_header,
+    save_decrypted,
     verify_backup,
 )
 from core.errors import ValidationError
@@ -71,3 +74,65 @@ def test_tampering_and_truncation_are_detected() -> None:
 def test_parse_key_says_the_expected_form(text: str) -> None:
     with pytest.raises(ValidationError, match="256-bit"):
         parse_key(text)
+
+
+ACCOUNT = bytes(range(1, 33))
+DB_KEY = bytes(range(2, 34))
+
+
+def test_wrong_key_says_which_key_the_file_expects() -> None:
+    account_file = _file(ACCOUNT)
+    with pytest.raises(BackupKeyError) as e:
+        decrypt_backup(account_file, DB_KEY, account_key=ACCOUNT)
+    assert e.value.expects == "account" and "account's backup key" in str(e.value)
+    db_file = _file(DB_KEY)
+    with pytest.raises(BackupKeyError) as e:
+        decrypt_backup(db_file, ACCOUNT, account_key=base64.b64encode(ACCOUNT).decode())
+    assert e.value.expects == "database" and "database's own" in str(e.value)
+    with pytest.raises(BackupKeyError) as e:
+        decrypt_backup(db_file, ACCOUNT)
+    assert e.value.expects == "" and e.value.file_key_id in str(e.value)
+    assert isinstance(e.value, ValidationError)
+    assert ACCOUNT.hex() not in str(e.value) and base64.b64encode(ACCOUNT).decode() not in str(e.value)
+    v = verify_backup(db_file, ACCOUNT, account_key=ACCOUNT)
+    assert not v.ok and "database's own" in v.message
+
+
+@pytest.mark.parametrize("cut", [0, 5, len(b"RVNBKP1\n") + 10, -17, -1])
+def test_every_truncation_is_a_backup_error(cut: int) -> None:
+    data = _file()
+    with pytest.raises(BackupError):
+        decrypt_backup(data[:cut], KEY)
+
+
+def test_a_corrupted_header_is_a_backup_error_not_a_crash() -> None:
+    data = _file()
+    with pytest.raises(BackupError, match="header"):
+        read_backup_header(data.replace(b'"createdAt"', b'"createdXX"'))
+    with pytest.raises(BackupError, match="header"):
+        read_backup_header(b"RVNBKP1\n{not json}\n" + bytes(40))
+
+
+def test_same_nonce_gives_the_same_file_and_different_nonces_differ() -> None:
+    a = encrypt_backup("orders", DOCS, KEY, kind=BackupKind.FULL, created_at=WHEN, nonce=bytes(12))
+    b = encrypt_backup("orders", DOCS, KEY, kind=BackupKind.FULL, created_at=WHEN, nonce=bytes(12))
+    assert a == b and _file() != _file()
+    with pytest.raises(ValidationError, match="32 bytes"):
+        encrypt_backup("orders", DOCS, b"short", kind=BackupKind.FULL, created_at=WHEN)
+
+
+def test_save_decrypted_is_private_and_atomic(tmp_path: Path) -> None:
+    contents = decrypt_backup(_file(), KEY)
+    out = save_decrypted(contents, tmp_path / "orders.json")
+    assert json.loads(out.read_text())["documents"] == DOCS
+    assert out.stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["orders.json"]
+    with pytest.raises(ValidationError, match="Cannot write"):
+        save_decrypted(contents, tmp_path / "missing-dir" / "x.json")
+    assert not (tmp_path / "missing-dir").exists()
+
+
+def test_parse_key_accepts_both_forms_with_whitespace() -> None:
+    assert parse_key("  " + base64.b64encode(KEY).decode() + "\n") == KEY
+    assert parse_key(KEY.hex().upper()) == KEY
+    assert parse_key(KEY) == KEY

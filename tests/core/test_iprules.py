@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+import socket
+from collections.abc import AsyncIterator
+
+import aiohttp
 import pytest
+from aiohttp import web
 
 from core.errors import ValidationError
 from core.iprules import (
@@ -100,3 +105,68 @@ async def test_my_ip_honours_the_override_and_never_raises(monkeypatch: pytest.M
     assert await my_ip() == "198.51.100.9"
     monkeypatch.setenv("RAVENSEC_MY_IP", "garbage")
     assert await my_ip() is None
+
+
+def test_scoped_ipv6_and_netmask_forms() -> None:
+    with pytest.raises(ValidationError, match="scope"):
+        parse_rule("fe80::1%eth0")
+    assert parse_rule("10.0.0.0/255.255.255.0").cidr == "10.0.0.0/24"
+
+
+def test_ipv4_mapped_peers_match_ipv4_rules() -> None:
+    assert is_allowed("::ffff:203.0.113.9", [parse_rule("203.0.113.0/24")])
+    assert not is_allowed("::ffff:198.51.100.1", [parse_rule("203.0.113.0/24")])
+
+
+def test_problems_fit_the_cloud_400_shape() -> None:
+    rules = [parse_rule("10.0.0.0/8"), parse_rule("10.0.0.0/8"), parse_rule("0.0.0.0/0")]
+    problems = validate_rules(rules, provider="azure")
+    body = {"allowedIps": problems}
+    assert all(isinstance(p, str) and p.endswith(".") for p in body["allowedIps"])
+    assert len(problems) == 2  # the duplicate, and allow-all beside others
+
+
+@pytest.fixture
+async def echo_server() -> AsyncIterator[tuple[str, list[str]]]:
+    """A loopback HTTP server answering what /ip, /garbage and /error say (stand-in for the echo service)."""
+    answers = {"/ip": (200, "203.0.113.77\n"), "/garbage": (200, "<html>hi</html>"), "/error": (503, "busy")}
+    seen: list[str] = []
+
+    async def handle(request: web.Request) -> web.Response:
+        seen.append(request.path)
+        status, text = answers[request.path]
+        return web.Response(status=status, text=text)
+
+    app = web.Application()
+    app.router.add_get("/{name}", handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        yield f"http://127.0.0.1:{port}", seen
+    finally:
+        await runner.cleanup()
+
+
+async def test_my_ip_asks_the_echo_service(
+    echo_server: tuple[str, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base, seen = echo_server
+    monkeypatch.delenv("RAVENSEC_MY_IP", raising=False)
+    assert await my_ip(url=f"{base}/ip") == "203.0.113.77"
+    async with aiohttp.ClientSession() as session:
+        assert await my_ip(session, url=f"{base}/ip") == "203.0.113.77"
+        assert not session.closed  # a session we were given is the caller's to close
+    assert await my_ip(url=f"{base}/garbage") is None
+    assert await my_ip(url=f"{base}/error") is None
+    assert seen == ["/ip", "/ip", "/garbage", "/error"]
+
+
+async def test_my_ip_is_none_when_nothing_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RAVENSEC_MY_IP", raising=False)
+    with socket.socket() as s:  # a port that was free a moment ago: connection refused
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    assert await my_ip(url=f"http://127.0.0.1:{port}/", timeout=1.0) is None

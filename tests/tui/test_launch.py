@@ -37,3 +37,50 @@ async def test_unreachable_target_exits_non_zero_with_message(tmp_path: Path) ->
         assert "dead" in app.fatal and "Traceback" not in app.fatal
     else:
         assert app.errors, "a dead target must surface an error"
+
+
+async def test_first_run_offers_the_demo() -> None:
+    from tui.screens.firstrun import FirstRunScreen
+    from tui.screens.products import ProductsScreen
+    from tui.widgets.badge import HeaderBadge
+
+    app = RavensecApp(None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, FirstRunScreen)
+        await pilot.press("ctrl+d")
+        for _ in range(50):  # the mock starts in a thread
+            await settle(pilot)
+            if isinstance(app.screen, ProductsScreen):
+                break
+            await pilot.pause(0.1)
+        assert isinstance(app.screen, ProductsScreen)
+        assert "DEMO" in str(app.screen.query_one(HeaderBadge).render())
+    assert app.demo_handle is not None  # stopped by the app on unmount
+
+
+async def test_first_run_creates_a_direct_profile(cloud: object, product: object) -> None:
+    from typing import Any
+
+    from textual.widgets import TabbedContent
+
+    from core.config import load_config
+    from tests.tui.helpers import fill
+    from tui.screens.products import ProductsScreen
+
+    p: Any = product
+    c: Any = cloud
+    app = RavensecApp(None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.screen.query_one(TabbedContent).active = "tab-direct"
+        await settle(pilot)
+        fill(app, **{"direct-name": "lab", "direct-urls": ", ".join(p.node_urls.values()),
+                     "direct-cert": str(p.operator_pem), "direct-ca": str(c.ca_path)})
+        await pilot.click("#create-direct")
+        await settle(pilot)
+        await settle(pilot)
+        assert isinstance(app.screen, ProductsScreen), app.errors
+        assert app.caller("direct") is not None  # whoami over mTLS with the chosen certificate
+    cfg = load_config()
+    assert cfg.current == "lab" and cfg.profiles["lab"].kind == "direct"

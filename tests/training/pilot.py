@@ -48,3 +48,13 @@ def select(grid: Grid, key: str) -> None:
 
 def cert_key(screen: Any, name: str) -> str:
     return next(tp for tp, c in screen.certs.items() if c.name == name)
+
+
+async def wait_for_text(pilot: Any, app: TrainingApp, text: str, tries: int = 40) -> None:
+    """Until the panel shows ``text`` (the poll runs every 0.5 s; a loaded machine may be slower)."""
+    for _ in range(tries):
+        await settle(pilot, 1)
+        if text in panel_text(app):
+            return
+        await pilot.pause(0.1)
+    raise AssertionError(panel_text(app))

@@ -13,7 +13,7 @@ from tui.screens.backups import BackupsScreen, VerifyBackupModal
 from tui.training.answers import AnswerModal
 from tui.widgets.grid import Grid
 
-from .pilot import cert_key, panel_text, select, training, wait_judged
+from .pilot import cert_key, panel_text, select, training, wait_for_text, wait_judged
 from .solve import node_ssl
 from .test_pilot_scenarios import open_certificates
 
@@ -84,9 +84,7 @@ async def test_cluster_admin_wall_panel_follows_the_wire() -> None:
         url = p.node_urls["A"] + "/admin/cluster/node?url=https://127.0.0.1:1&tag=D"
         async with aiohttp.ClientSession() as s, s.put(url, ssl=node_ssl(cloud, p.operator_pem)) as r:
             assert r.status == 403
-        await pilot.pause(0.6)
-        await settle(pilot)
-        assert "Goals 1/2" in panel_text(app)
+        await wait_for_text(pilot, app, "Goals 1/2")
         async with CloudApi(cloud.api_url, cloud.api_key, ca_file=cloud.ca_path) as api:
             await api.add_node(p.id)
         await wait_judged(pilot, app)

@@ -71,7 +71,9 @@ class TrainingApp(RavensecApp):
         panel = TaskPanel(self.scenario, self.handouts)
         panel.set_class(self.panel_hidden, "-hidden")
         panel.show(self.results, self.progress)  # remembered until its children exist
-        screen.mount(panel)
+        # First among the screen's children: the header badge and the footer, docked after it, keep the
+        # full width.
+        screen.mount(panel, before=0 if screen.children else None)
 
     def action_hint(self) -> None:
         if self.progress.hints_shown >= len(self.scenario.hints):

@@ -44,11 +44,11 @@ class PanelApp(App[None]):
 
 
 def test_panel_snapshot_in_progress(snap_compare: Any) -> None:
-    assert snap_compare(PanelApp(revoked=False, hints=1), terminal_size=(60, 40))
+    assert snap_compare(PanelApp(revoked=False, hints=1), terminal_size=(104, 40))
 
 
 def test_panel_snapshot_done(snap_compare: Any) -> None:
-    assert snap_compare(PanelApp(revoked=True, hints=0), terminal_size=(60, 40))
+    assert snap_compare(PanelApp(revoked=True, hints=0), terminal_size=(104, 40))
 
 
 def test_rendering() -> None:

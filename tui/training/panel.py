@@ -50,6 +50,7 @@ class TaskPanel(VerticalScroll):
     TaskPanel {
         dock: right;
         width: 46;
+        max-width: 45%;
         border-left: tall $accent;
         padding: 0 1;
         background: $boost;

@@ -10,12 +10,16 @@ the line the task panel shows.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mockserver.training.snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from mockserver.journal import JournalEntry
+    from mockserver.state import CloudState
 
 CLEARANCES = ("ClusterAdmin", "Operator", "ValidUser")
 ACCESS = ("Admin", "ReadWrite", "Read")
@@ -98,12 +102,11 @@ def _check_values(kind: str, data: Mapping[str, Any]) -> None:
     for db, access in dict(data.get("permissions", {})).items():
         if access not in ACCESS:
             raise GoalError(f"permissions.{db}", f"unknown access {access!r}; expected {', '.join(ACCESS)}")
-    for key in ("cidr",):
-        if key in data:
-            try:
-                ipaddress.ip_network(data[key], strict=True)
-            except ValueError as e:
-                raise GoalError(key, str(e)) from None
+    if "cidr" in data:
+        try:
+            ipaddress.ip_network(data["cidr"], strict=True)
+        except ValueError as e:
+            raise GoalError("cidr", str(e)) from None
     if "address" in data:
         try:
             ipaddress.ip_address(data["address"])
@@ -150,7 +153,9 @@ def evaluate(goals: list[Goal], snap: Snapshot, ctx: Context | None = None) -> l
     return [_judge(g, snap, ctx) for g in goals]
 
 
-def evaluate_state(goals: list[Goal], state: Any, journal: Any = (), ctx: Context | None = None) -> list[GoalResult]:
+def evaluate_state(
+    goals: list[Goal], state: CloudState, journal: Iterable[JournalEntry] = (), ctx: Context | None = None
+) -> list[GoalResult]:
     """``evaluate`` over a live ``CloudState`` (and the mock's journal)."""
     from mockserver.training.snapshot import snapshot
 

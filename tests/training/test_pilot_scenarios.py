@@ -68,7 +68,7 @@ async def test_server_generation_is_shown_as_not_done(tmp_path: Path) -> None:
         assert not all(r.met for r in app.results)
 
 
-async def _ip_rules(pilot: object, app: object, rules: list[tuple[str, str]]) -> None:
+async def _ip_rules(pilot: object, app: object, rules: list[tuple[str, str]], *, drop_allow_all: bool = True) -> None:
     await press(pilot, "i")  # type: ignore[arg-type]
     screen = app.screen  # type: ignore[attr-defined]
     assert isinstance(screen, IpRulesScreen)
@@ -77,8 +77,10 @@ async def _ip_rules(pilot: object, app: object, rules: list[tuple[str, str]]) ->
         await press(pilot, "a")  # type: ignore[arg-type]
         fill(app, cidr=cidr, alias=alias)  # type: ignore[arg-type]
         await click_save(pilot)  # type: ignore[arg-type]
-    select(screen.query_one(Grid), str(next(i for i, r in enumerate(screen.working) if r.allows_all)))
-    await press(pilot, "x", "ctrl+s", "y")  # type: ignore[arg-type]
+    if drop_allow_all:
+        select(screen.query_one(Grid), str(next(i for i, r in enumerate(screen.working) if r.allows_all)))
+        await press(pilot, "x")  # type: ignore[arg-type]
+    await press(pilot, "ctrl+s", "y")  # type: ignore[arg-type]
     await settle(pilot)  # type: ignore[arg-type]
 
 
@@ -94,3 +96,28 @@ async def test_close_the_door_without_your_own_address_is_not_done() -> None:
         await _ip_rules(pilot, app, [("198.51.100.0/24", "office"), ("203.0.113.7/32", "VPN")])
         await wait_for_text(pilot, app, "127.0.0.1 is no longer allowed")
         assert [r.goal.check for r in app.results if not r.met] == ["address_allowed"]
+
+
+async def test_disabling_your_own_certificate_is_shown_as_not_done() -> None:
+    from textual.widgets import Checkbox
+
+    async with training("leaked-certificate") as (pilot, app, _cloud):
+        screen = await open_certificates(pilot)
+        select(screen.query_one(Grid), cert_key(screen, "ci-runner"))
+        await press(pilot, "x", "y")
+        await settle(pilot)
+        select(screen.query_one(Grid), cert_key(screen, "shop.acme.client.certificate"))
+        await press(pilot, "e")
+        assert isinstance(app.screen, CertFormModal), toasts(app)
+        app.screen.query_one("#disabled", Checkbox).value = True
+        await click_save(pilot)
+        await wait_for_text(pilot, app, "your own certificate is disabled")
+        assert [r.goal.check for r in app.results if not r.met] == ["caller_still_authorized"]
+        assert "Done" not in panel_text(app)
+
+
+async def test_keeping_allow_all_is_shown_as_not_done() -> None:
+    async with training("close-the-door") as (pilot, app, _cloud):
+        await _ip_rules(pilot, app, [("198.51.100.0/24", "office"), ("203.0.113.7/32", "VPN")], drop_allow_all=False)
+        await wait_for_text(pilot, app, "Goals 3/4")
+        assert [r.goal.check for r in app.results if not r.met] == ["allowlist_excludes"]

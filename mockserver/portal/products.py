@@ -304,7 +304,6 @@ async def restart_node(request: web.Request) -> web.StreamResponse:
 
 async def certificate_package(request: web.Request) -> web.StreamResponse:
     from core.certs.packages import build_cloud_package
-
     from mockserver.build import initial_cert_name
 
     state = request.app[STATE_KEY]

@@ -9,7 +9,6 @@ from textual.worker import Worker, WorkerState
 
 if TYPE_CHECKING:
     from core.workspace import Workspace
-
     from tui.app import RavensecApp
 
 

@@ -27,6 +27,7 @@ import re
 import secrets
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Literal
@@ -42,6 +43,7 @@ from .identity import subject_name
 from .load import load_bundle
 
 MAX_ENTRY_BYTES = 4 * 1024 * 1024  # a certificate package is a few KB; anything bigger is not one
+MAX_NAME_BYTES = 200  # per path component
 MAX_ENTRIES = 64
 PRIVATE_SUFFIXES = (".key", ".pem", ".pfx", ".p12")
 PRIVATE_NAMES = ("password.txt",)
@@ -245,6 +247,13 @@ def _check_entry_name(name: str) -> None:
             f"the ZIP has an unsafe entry {name!r} (absolute path or '..')",
             hint="Nothing was written. Do not trust this package; download it again from the portal or server.",
         )
+    # File systems cap a name at 255 bytes and the atomic write adds a temp suffix: refuse it here, before
+    # anything is written, rather than fail half-way through the extraction with an OSError.
+    if any(len(part.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES for part in path.parts):
+        raise CertificateError(
+            f"the ZIP has an entry whose name is too long for a file ({name[:40]!r}...)",
+            hint="Nothing was written. Do not trust this package; download it again from the portal or server.",
+        )
 
 
 def _read_zip(data: bytes) -> dict[str, bytes]:
@@ -274,6 +283,7 @@ def _read_zip(data: bytes) -> dict[str, bytes]:
         ValueError,
         NotImplementedError,
         OSError,
+        zlib.error,  # a corrupted deflate stream inside an otherwise well-formed ZIP
     ) as e:
         raise CertificateError(
             f"the certificate package is not a readable ZIP ({e})",

@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from .. import wiredates
 from ..errors import ValidationError
 from ._parse import _date, _req, _str, parse_enum, parse_permissions
 from .enums import DatabaseAccess, SecurityClearance
+
+T = TypeVar("T")
+
+
+def _shape_checked(what: str, build: Callable[[], T]) -> T:
+    """``build()``, with a wrong JSON shape (a list where an object belongs, an object where a number
+    belongs...) reported as a ValidationError instead of whatever Python raised on the way."""
+    try:
+        return build()
+    except (AttributeError, TypeError, ValueError, KeyError) as e:
+        raise ValidationError(
+            f"{what}: the server's JSON has an unexpected shape ({type(e).__name__}: {e})",
+            hint="Is the URL a RavenDB node of a supported version?",
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -31,6 +45,10 @@ class CertificateDefinition:
 
     @classmethod
     def from_wire(cls, d: Mapping[str, Any]) -> CertificateDefinition:
+        return _shape_checked("certificate definition", lambda: cls._from_wire(d))
+
+    @classmethod
+    def _from_wire(cls, d: Mapping[str, Any]) -> CertificateDefinition:
         what = "certificate definition"
         nb = d.get("NotBefore")
         try:
@@ -91,6 +109,10 @@ class ClusterTopology:
 
     @classmethod
     def from_wire(cls, d: Mapping[str, Any]) -> ClusterTopology:
+        return _shape_checked("cluster topology", lambda: cls._from_wire(d))
+
+    @classmethod
+    def _from_wire(cls, d: Mapping[str, Any]) -> ClusterTopology:
         what = "cluster topology"
         topo = _req(d, "Topology", what)
         members = topo.get("Members") or {}
@@ -116,10 +138,13 @@ class BuildVersion:
 
     @classmethod
     def from_wire(cls, d: Mapping[str, Any]) -> BuildVersion:
+        return _shape_checked("build version", lambda: cls._from_wire(d))
+
+    @classmethod
+    def _from_wire(cls, d: Mapping[str, Any]) -> BuildVersion:
         return cls(
             product_version=str(d.get("ProductVersion") or ""),
             build_version=int(d.get("BuildVersion") or 0),
             commit_hash=str(d.get("CommitHash") or ""),
             full_version=str(d.get("FullVersion") or ""),
         )
-

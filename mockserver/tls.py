@@ -40,6 +40,12 @@ _NO_CHECK_TIME = 0x200000
 _VerifyCallback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)
 
 
+# A fixed validity window makes the CA and node certificates byte-identical on every run (stable thumbprints
+# in snapshots and docs) and keeps them valid for any world clock from 2020 to 2045.
+PKI_NOT_BEFORE = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+PKI_NOT_AFTER = dt.datetime(2045, 1, 1, tzinfo=dt.UTC)
+
+
 def _accept_any_impl(_store_ctx: int | None, _arg: int | None) -> int:
     # Returning 1 tells OpenSSL the peer chain verified; the HTTP layer judges the certificate.
     return 1
@@ -198,7 +204,11 @@ class MockPki:
 
         self.seed = seed
         self.ca: CertBundle = make_ca(
-            "RavenDB Cloud Mock CA", key=generate_key("ec-p256", seed=seed * 1000 + 1)
+            "RavenDB Cloud Mock CA",
+            key=generate_key("ec-p256", seed=seed * 1000 + 1),
+            not_before=PKI_NOT_BEFORE,
+            not_after=PKI_NOT_AFTER,
+            deterministic=True,
         )
         self.ca_pem: bytes = self.ca.cert_pem()
         self._servers: dict[tuple[tuple[str, ...], str], CertBundle] = {}
@@ -221,7 +231,14 @@ class MockPki:
                 # A stable seed per (hosts, label) keeps the keys deterministic across runs.
                 digest = hashlib.sha256(repr(k).encode()).digest()
                 sub_seed = self.seed * 1000 + 2 + int.from_bytes(digest[:4], "big")
-                b = make_server_certificate(hosts, self.ca, key=generate_key("ec-p256", seed=sub_seed))
+                b = make_server_certificate(
+                    hosts,
+                    self.ca,
+                    key=generate_key("ec-p256", seed=sub_seed),
+                    not_before=PKI_NOT_BEFORE,
+                    not_after=PKI_NOT_AFTER,
+                    deterministic=True,
+                )
                 self._servers[k] = b
             return b
 

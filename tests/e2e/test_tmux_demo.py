@@ -80,9 +80,13 @@ def test_demo_session_generate_and_quit(pane: Pane, tmp_path: Path) -> None:
     pane.wait_for(lambda t: "Certificates of" in t and "Generate" in t, "the certificates screen")
     pane.keys("g")
     pane.wait_for(lambda t: "Generate a certificate on the server" in t, "the generate form")
+    # On a loaded machine the name field may take a moment to get focus: keys typed before that would be
+    # read as bindings. Type, and check the name landed in the field before submitting.
+    time.sleep(0.5)
     pane.type("tmux-made")
+    pane.wait_for(lambda t: "tmux-made" in t, "the typed name in the form")
     pane.keys("Enter")
-    pane.wait_for(lambda t: "Generated" in t, "the generated toast")
+    pane.wait_for(lambda t: "Generated" in t, "the generated toast", timeout=60)
     assert (tmp_path / "tmux-made.zip").is_file()
     pane.keys("Escape")
     # Wait before the next key: ESC followed at once by q reads as Alt+q.

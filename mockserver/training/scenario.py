@@ -25,9 +25,9 @@ TOP_KEYS = {"title", "order", "briefing", "debrief", "hints", "product", "goals"
 
 
 def scenarios_dir() -> Path:
-    """``$RAVENSEC_SCENARIOS`` or the repository's ``fixtures/scenarios``."""
+    """``$RAVENSEC_SCENARIOS`` or the shipped ``mockserver/training/scenarios`` (``fixtures/scenarios`` links there)."""
     env = os.environ.get("RAVENSEC_SCENARIOS")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "fixtures" / "scenarios"
+    return Path(env) if env else Path(__file__).resolve().parent / "scenarios"
 
 
 @dataclass(frozen=True)

@@ -136,7 +136,7 @@ def _is_pem(raw: bytes) -> bool:
 def _try_der_certificate(raw: bytes) -> x509.Certificate | None:
     try:
         return x509.load_der_x509_certificate(raw)
-    except ValueError:
+    except (ValueError, x509.InvalidVersion):  # InvalidVersion is not a ValueError
         return None
 
 
@@ -264,7 +264,13 @@ def _leaves(certs: list[x509.Certificate]) -> list[x509.Certificate]:
 
 
 def _spki(obj: x509.Certificate | PrivateKeyTypes) -> bytes:
-    public = obj.public_key()
+    try:
+        public = obj.public_key()
+    except ValueError as e:  # a certificate whose key bytes are damaged parses until asked for its key
+        raise CertificateError(
+            f"the certificate's public key cannot be read ({e})",
+            hint="The file may be damaged or truncated; download or copy it again.",
+        ) from None
     return public.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 

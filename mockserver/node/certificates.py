@@ -125,8 +125,8 @@ async def list_certificates(ctx: Ctx) -> web.StreamResponse:
     name = ctx.q("name")
     meta = _bool(ctx.q("metadataOnly"))
     secondary = _bool(ctx.q("secondary"))
-    start = int(ctx.q("start") or 0)
-    page_size = int(ctx.q("pageSize") or 0) or None
+    start = ctx.q_int("start") or 0
+    page_size = ctx.q_int("pageSize") or None
     server = server_definition(ctx)
     with ctx.state.lock:
         certs = ctx.product.cluster.certificates

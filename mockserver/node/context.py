@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from mockserver.authz import Identity
-from mockserver.node.errors import BAD_REQUEST, ServerError
+from mockserver.node.errors import ARGUMENT, BAD_REQUEST, ServerError
 from mockserver.state import CloudState, MockNode, ProductState
 
 
@@ -30,6 +30,19 @@ class Ctx:
             if k.lower() == name.lower():
                 return v
         return default
+
+    def q_int(self, name: str, default: int | None = None) -> int | None:
+        """An integer query-string value; a non-number is the server's 500 ``System.ArgumentException``
+        (RequestHandler's "Could not parse query string ... as int"), not a crash of the mock."""
+        raw = self.q(name)
+        if raw is None or raw == "":
+            return default
+        try:
+            return int(raw)
+        except ValueError:
+            raise ServerError(
+                ARGUMENT, f"Could not parse query string '{name}' as int, value was: {raw}"
+            ) from None
 
     async def body(self) -> Any:
         """The body parsed as JSON whatever the Content-Type (the official client omits it)."""

@@ -16,8 +16,8 @@ from mockserver.state import Database
 
 @handles("GET", "/databases")
 async def list_databases(ctx: Ctx) -> web.StreamResponse:
-    start = int(ctx.q("start") or 0)
-    page = int(ctx.q("pageSize") or 0) or None
+    start = ctx.q_int("start") or 0
+    page = ctx.q_int("pageSize") or None
     names_only = (ctx.q("namesOnly") or "").lower() == "true"
     with ctx.state.lock:
         names = [

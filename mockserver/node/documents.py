@@ -119,8 +119,8 @@ async def get_docs(ctx: Ctx) -> web.StreamResponse:
     ids = [v for k, v in ctx.request.query.items() if k.lower() == "id"]
     if ids:
         return _load(ctx, ids)
-    start = int(ctx.q("start") or 0)
-    page = int(ctx.q("pageSize") or 0) or None
+    start = ctx.q_int("start") or 0
+    page = ctx.q_int("pageSize") or None
     with ctx.state.lock:
         docs = sorted(_db(ctx).docs.values(), key=lambda d: d.change_vector, reverse=True)
         results = [_with_metadata(d) for d in docs[start : start + page if page else None]]
@@ -180,11 +180,11 @@ async def hilo_next(ctx: Ctx) -> web.StreamResponse:
 
 @handles("PUT", "/databases/*/hilo/return")
 async def hilo_return(ctx: Ctx) -> web.StreamResponse:
-    tag, end, last = ctx.q("tag") or "", ctx.q("end"), ctx.q("last")
+    tag, end, last = ctx.q("tag") or "", ctx.q_int("end"), ctx.q_int("last")
     with ctx.state.lock:
         db = _db(ctx)
-        if end is not None and last is not None and db.hilo.get(tag.lower()) == int(end):
-            db.hilo[tag.lower()] = int(last)
+        if end is not None and last is not None and db.hilo.get(tag.lower()) == end:
+            db.hilo[tag.lower()] = last
     return web.Response(status=204)
 
 

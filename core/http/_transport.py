@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from importlib import metadata
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 import aiohttp
 
@@ -131,3 +132,31 @@ def network_error(exc: BaseException, url: str) -> Unavailable:
         f"Could not reach {url}: {describe_failure(exc)}.",
         hint="Check the URL and your network connection, then try again.",
     )
+
+
+class SessionOwner:
+    """One aiohttp session per target, opened on first use and closed by ``close()`` or ``async with``."""
+
+    _session: aiohttp.ClientSession | None = None
+
+    def _new_session(self) -> aiohttp.ClientSession:
+        raise NotImplementedError
+
+    def _open(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = self._new_session()
+        return self._session
+
+    async def __aenter__(self) -> Self:
+        self._open()
+        return self
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+        self._session = None

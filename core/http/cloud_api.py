@@ -12,7 +12,6 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -30,7 +29,15 @@ from ..errors import (
 )
 from ..models import AccountInfo, Backup, IpRule, Product, ProductSummary
 from ..profile import REAL_PORTAL_URL
-from ._transport import USER_AGENT, Answer, classify_failure, is_tls_failure, network_error, read_answer
+from ._transport import (
+    USER_AGENT,
+    Answer,
+    SessionOwner,
+    classify_failure,
+    is_tls_failure,
+    network_error,
+    read_answer,
+)
 from ._transport import retry_after_seconds as _retry_after
 from .tls import client_ssl_context
 
@@ -86,7 +93,7 @@ def _message(body: Any) -> str:
     return ""
 
 
-class CloudApi:
+class CloudApi(SessionOwner):
     """``async with CloudApi(base_url, api_key, ca_file=None, timeout=30) as api``."""
 
     def __init__(
@@ -115,30 +122,14 @@ class CloudApi:
     def __repr__(self) -> str:  # never show the key
         return f"CloudApi({self.base_url!r})"
 
-    async def __aenter__(self) -> CloudApi:
-        self._open()
-        return self
-
-    async def __aexit__(
-        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.close()
-
-    def _open(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            ctx = client_ssl_context(ca_file=self._ca_file)
-            self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(ssl=ctx),
-                timeout=self._timeout,
-                headers={"X-Api-Key": self._api_key, "User-Agent": USER_AGENT},
-                trust_env=False,
-            )
-        return self._session
-
-    async def close(self) -> None:
-        if self._session is not None and not self._session.closed:
-            await self._session.close()
-        self._session = None
+    def _new_session(self) -> aiohttp.ClientSession:
+        ctx = client_ssl_context(ca_file=self._ca_file)
+        return aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(ssl=ctx),
+            timeout=self._timeout,
+            headers={"X-Api-Key": self._api_key, "User-Agent": USER_AGENT},
+            trust_env=False,
+        )
 
     # ------------------------------------------------------------------------------------------ plumbing
 

@@ -18,7 +18,6 @@ import base64
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import aiohttp
@@ -40,6 +39,7 @@ from ._transport import (
     MAYBE_SENT,
     USER_AGENT,
     Answer,
+    SessionOwner,
     classify_failure,
     describe_failure,
     is_tls_failure,
@@ -64,7 +64,7 @@ def _clearance_wire(clearance: SecurityClearance | str) -> str:
     return parse_enum(SecurityClearance, clearance, "clearance").value
 
 
-class InstanceClient:
+class InstanceClient(SessionOwner):
     """``async with InstanceClient(node_urls, client_cert, ca_file=None, timeout=30) as nodes``."""
 
     def __init__(
@@ -93,30 +93,14 @@ class InstanceClient:
     def nodes(self) -> dict[str, str]:
         return dict(self._nodes)
 
-    async def __aenter__(self) -> InstanceClient:
-        self._open()
-        return self
-
-    async def __aexit__(
-        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.close()
-
-    def _open(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            ctx = client_ssl_context(ca_file=self._ca_file, client_cert=self._client_cert)
-            self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(ssl=ctx, limit_per_host=8),
-                timeout=self._timeout,
-                headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-                trust_env=False,
-            )
-        return self._session
-
-    async def close(self) -> None:
-        if self._session is not None and not self._session.closed:
-            await self._session.close()
-        self._session = None
+    def _new_session(self) -> aiohttp.ClientSession:
+        ctx = client_ssl_context(ca_file=self._ca_file, client_cert=self._client_cert)
+        return aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(ssl=ctx, limit_per_host=8),
+            timeout=self._timeout,
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            trust_env=False,
+        )
 
     # ------------------------------------------------------------------------------------------ plumbing
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -70,7 +71,10 @@ def error_response(request: web.Request, err: ServerError) -> web.Response:
         + (f" ---> {err.inner.type}: {err.inner.message}" if err.inner else "")
         + f"\n   at ravensec mock ({short})",
     }
-    return json_response(body, err.status, err.headers)
+    # A header value echoing the request (Database-Missing: <name>) cannot carry control characters: aiohttp
+    # would drop the connection without an answer. Percent-encode those few instead.
+    headers = {k: quote(v, safe="".join(map(chr, range(0x20, 0x7F)))) for k, v in (err.headers or {}).items()}
+    return json_response(body, err.status, headers)
 
 
 def forbidden(message: str) -> web.Response:

@@ -183,6 +183,11 @@ def _validate_definition(
     perms_raw = d.get("Permissions")
     if perms_raw is None and need_permissions:
         raise argument_error("Permissions is a required field in the certificate definition")
+    if perms_raw is not None and not isinstance(perms_raw, dict):
+        # [mock choice] wording: the server fails while deserialising; what matters is 500, not a mock crash.
+        raise argument_error(
+            "Error in permissions in the certificate definition, expected an object of database -> access"
+        )
     perms: dict[str, DatabaseAccess] = {}
     for db, acc in (perms_raw or {}).items():
         if not str(db).strip():

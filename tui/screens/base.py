@@ -1,11 +1,17 @@
-"""What every screen and modal shares: the worker error funnel hook and action refusal."""
+"""What every screen and modal shares: the worker error funnel hook and action refusal; the table screens'
+`/` filter and `s` sort."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
+from textual import on
 from textual.screen import ModalScreen, Screen
+from textual.widgets import Input
 from textual.worker import Worker, WorkerState
+
+from tui.widgets.grid import Grid
 
 if TYPE_CHECKING:
     from core.workspace import Workspace
@@ -49,3 +55,31 @@ class BaseScreen(_Shared, Screen[None]):
 
 class BaseModal(_Shared, ModalScreen[Any]):
     pass
+
+
+class TableScreen(BaseScreen):
+    """A screen around one Grid with a ``#filter`` Input: `/` filters, `s` cycles the sort column."""
+
+    COLUMNS: ClassVar[Sequence[str]] = ()
+
+    def _selection_changed(self) -> None:
+        """Hook: the highlighted row may have changed (detail pane, refusal reasons)."""
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.add_class("shown")
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.query_one(Grid).set_filter(event.value)
+        self._selection_changed()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        self.query_one(Grid).focus()
+
+    def action_sort(self) -> None:
+        grid = self.query_one(Grid)
+        grid.sort_by(0 if grid.sort_column is None else (grid.sort_column + 1) % len(self.COLUMNS))
+        self.notify(f"Sorted by {self.COLUMNS[grid.sort_column or 0]}", timeout=2)

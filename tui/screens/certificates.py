@@ -13,7 +13,7 @@ from core.models import CertificateDefinition, Product, SecurityClearance
 from tui.messages import DataChanged
 from tui.modals.cert_forms import CertFormModal, Mode
 from tui.modals.confirm import ConfirmModal
-from tui.screens.base import BaseScreen
+from tui.screens.base import TableScreen
 from tui.widgets.badge import HeaderBadge
 from tui.widgets.format import expiry_cell, expiry_state, fmt_date, fmt_permissions, short_thumb
 from tui.widgets.grid import Grid, GridRow
@@ -41,7 +41,8 @@ def cert_rows(certs: list[CertificateDefinition], now, in_use: str | None) -> li
     return rows
 
 
-class CertificatesScreen(BaseScreen):
+class CertificatesScreen(TableScreen):
+    COLUMNS = COLUMNS
     AUTO_FOCUS = "#certs"
     BINDINGS = [
         Binding("escape", "back", "Back", id="certs.back"),
@@ -156,24 +157,6 @@ class CertificatesScreen(BaseScreen):
         else:
             self.app.pop_screen()
 
-    def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.add_class("shown")
-        box.focus()
-
-    @on(Input.Changed, "#filter")
-    def _filter(self, event: Input.Changed) -> None:
-        self.query_one(Grid).set_filter(event.value)
-        self._selection_changed()
-
-    @on(Input.Submitted, "#filter")
-    def _filter_done(self) -> None:
-        self.query_one(Grid).focus()
-
-    def action_sort(self) -> None:
-        grid = self.query_one(Grid)
-        grid.sort_by(0 if grid.sort_column is None else (grid.sort_column + 1) % len(COLUMNS))
-        self.notify(f"Sorted by {COLUMNS[grid.sort_column or 0]}", timeout=2)
 
     def action_refresh(self) -> None:
         self.load()

@@ -15,7 +15,7 @@ from core.models import Backup, Product, ProductStatus
 from tui.messages import ProductChosen
 from tui.modals.forms import FolderModal
 from tui.modals.info import InfoModal
-from tui.screens.base import BaseScreen
+from tui.screens.base import TableScreen
 from tui.widgets.badge import HeaderBadge
 from tui.widgets.format import expiry_cell, fmt_time, human_size
 from tui.widgets.grid import Grid, GridRow
@@ -40,7 +40,8 @@ def package_help(paths: list[Path]) -> str:
     )
 
 
-class ProductsScreen(BaseScreen):
+class ProductsScreen(TableScreen):
+    COLUMNS = COLUMNS
     AUTO_FOCUS = "#products"
     BINDINGS = [
         Binding("slash", "filter", "Filter", id="products.filter"),
@@ -188,30 +189,12 @@ class ProductsScreen(BaseScreen):
     def workspace_ready(self) -> bool:
         return self.rapp.workspace is not None
 
-    def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.add_class("shown")
-        box.focus()
 
     def action_clear_filter(self) -> None:
         box = self.query_one("#filter", Input)
         box.value = ""
         box.remove_class("shown")
         self.query_one(Grid).focus()
-
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        self.query_one(Grid).set_filter(event.value)
-        self._selection_changed()
-
-    @on(Input.Submitted, "#filter")
-    def _filter_done(self) -> None:
-        self.query_one(Grid).focus()
-
-    def action_sort(self) -> None:
-        grid = self.query_one(Grid)
-        grid.sort_by(0 if grid.sort_column is None else (grid.sort_column + 1) % len(COLUMNS))
-        self.notify(f"Sorted by {COLUMNS[grid.sort_column or 0]}", timeout=2)
 
     def action_refresh(self) -> None:
         self.backups.clear()

@@ -322,8 +322,8 @@ async def register(ctx: Ctx) -> web.StreamResponse:
 @handles("POST", "/admin/certificates/edit")
 async def edit(ctx: Ctx) -> web.StreamResponse:
     d = await ctx.body()
-    tp = str((d or {}).get("Thumbprint") or "").upper()
-    name, clearance, perms = _validate_definition(d)
+    name, clearance, perms = _validate_definition(d)  # first: it refuses a body that is not an object
+    tp = str(d.get("Thumbprint") or "").upper()
     caller = _caller(ctx).value
     with ctx.state.lock:
         entry = ctx.product.cluster.certificates.get(tp)

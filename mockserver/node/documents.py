@@ -53,7 +53,8 @@ def _put(ctx: Ctx, db: Database, doc_id: str, body: dict[str, Any], expected_cv:
             if doc_id.endswith("/")
             else f"{doc_id[:-1]}/{db.etag + 1}"
         )
-    meta = body.get("@metadata") or {}
+    meta = body.get("@metadata")
+    meta = meta if isinstance(meta, dict) else {}
     collection = str(meta.get("@collection") or "@empty")
     db.etag += 1
     doc = Document(
@@ -83,24 +84,40 @@ async def bulk_docs(ctx: Ctx) -> web.StreamResponse:
     commands = (body or {}).get("Commands") if isinstance(body, dict) else None
     if not isinstance(commands, list):
         raise argument_error("Commands is a required field of a batch")
+    # A batch is one transaction on the server: check every command before applying any, so a bad command
+    # late in the list leaves the database untouched.
+    for cmd in commands:
+        if not isinstance(cmd, dict):
+            raise argument_error("Each command of a batch must be a JSON object")
+        kind = str(cmd.get("Type") or "").upper()
+        if kind not in ("PUT", "DELETE"):
+            raise ServerError(
+                "System.NotSupportedException",
+                f"The ravensec mock does not simulate batch command {kind}",
+                501,
+            )
+        if kind == "PUT" and not isinstance(cmd.get("Document") or {}, dict):
+            raise argument_error("The document of a PUT command must be a JSON object")
     results: list[dict[str, Any]] = []
     with ctx.state.lock:
         db = _db(ctx)
-        for cmd in commands:
-            kind = str(cmd.get("Type") or "").upper()
-            doc_id = str(cmd.get("Id") or "")
-            if kind == "PUT":
-                doc = _put(ctx, db, doc_id, dict(cmd.get("Document") or {}), cmd.get("ChangeVector"))
-                results.append(_result(doc))
-            elif kind == "DELETE":
-                existed = db.docs.pop(doc_id.lower(), None) is not None
-                results.append({"Type": "DELETE", "@id": doc_id, "Id": doc_id, "Deleted": existed})
-            else:
-                raise ServerError(
-                    "System.NotSupportedException",
-                    f"The ravensec mock does not simulate batch command {kind}",
-                    501,
-                )
+        saved = (dict(db.docs), db.etag)
+        try:
+            for cmd in commands:
+                kind = str(cmd.get("Type") or "").upper()
+                doc_id = str(cmd.get("Id") or "")
+                if kind == "PUT":
+                    doc = _put(ctx, db, doc_id, dict(cmd.get("Document") or {}), cmd.get("ChangeVector"))
+                    results.append(_result(doc))
+                else:
+                    existed = db.docs.pop(doc_id.lower(), None) is not None
+                    results.append({"Type": "DELETE", "@id": doc_id, "Id": doc_id, "Deleted": existed})
+        except ServerError:
+            # A concurrency conflict aborts the whole transaction, the commands before it included.
+            db.docs.clear()
+            db.docs.update(saved[0])
+            db.etag = saved[1]
+            raise
     return json_response({"Results": results}, 201)
 
 
@@ -130,7 +147,10 @@ async def get_docs(ctx: Ctx) -> web.StreamResponse:
 @handles("POST", "/databases/*/docs")
 async def post_docs(ctx: Ctx) -> web.StreamResponse:
     body = await ctx.body() or {}
-    return _load(ctx, [str(i) for i in body.get("Ids") or []])
+    ids = body.get("Ids") if isinstance(body, dict) else None
+    if not isinstance(ids, list):
+        raise argument_error("Ids is a required field: a JSON array of document ids")
+    return _load(ctx, [str(i) for i in ids])
 
 
 @handles("PUT", "/databases/*/docs")

@@ -131,3 +131,47 @@ def test_an_oversized_body_is_refused_cleanly(cloud: MockCloud, pem_dir: Path) -
     assert r.status_code == 413, r.text[:200]
     assert state_fingerprint(cloud.state) == before
     assert s.get(node_url(cloud) + "/setup/alive").status_code == 204
+
+
+# Each defect the properties above found, pinned as a plain example (hypothesis may not draw it again).
+REGRESSIONS = [
+    ("GET", "/admin/certificates", {"start": ":"}, b""),
+    ("GET", f"/databases/{DB}/docs", {"pageSize": "x"}, b""),
+    ("PUT", f"/databases/{DB}/hilo/return", {"tag": "t", "end": "x", "last": "1"}, b""),
+    ("GET", "/topology", {"name": "\x1f"}, b""),
+    ("POST", "/admin/certificates", {}, b'{"Permissions":" ","Name":"!"}'),
+    ("POST", "/admin/certificates/edit", {}, b"1"),
+    ("POST", f"/databases/{DB}/docs", {}, b"1"),
+    ("POST", f"/databases/{DB}/bulk_docs", {}, b'{"Commands":[1]}'),
+    ("PUT", f"/databases/{DB}/docs", {"id": "a/1"}, b'{"@metadata": 3}'),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "query", "body"), REGRESSIONS)
+def test_found_defects_stay_fixed(
+    cloud: MockCloud,
+    pem_dir: Path,
+    caplog: pytest.LogCaptureFixture,
+    method: str,
+    path: str,
+    query: dict[str, str],
+    body: bytes,
+) -> None:
+    s = session(cloud, who("cluster-admin", pem_dir))
+    r = s.request(method, node_url(cloud) + path, params=query, data=body)
+    check_answer(r, f"{method} {path} {query} {body!r}: {r.status_code} {r.text[:300]}")
+    no_mock_crash(caplog)
+
+
+def test_a_batch_with_a_conflict_changes_nothing(cloud: MockCloud, pem_dir: Path) -> None:
+    s = session(cloud, who("cluster-admin", pem_dir))
+    before = state_fingerprint(cloud.state)
+    batch = {
+        "Commands": [
+            {"Id": "ok/1", "Type": "PUT", "Document": {"@metadata": {"@collection": "Ok"}}},
+            {"Id": "ok/2", "Type": "PUT", "Document": {}, "ChangeVector": "A:999-nope"},
+        ]
+    }
+    r = s.post(node_url(cloud) + f"/databases/{DB}/bulk_docs", json=batch)
+    assert r.status_code == 409, r.text
+    assert state_fingerprint(cloud.state) == before

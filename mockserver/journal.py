@@ -12,6 +12,8 @@ from aiohttp import web
 
 from mockserver.tls import thumbprint_of_der
 
+MAX_ENTRIES = 50_000  # the most recent requests kept; tests see far fewer
+
 
 @dataclass(frozen=True)
 class JournalEntry:
@@ -34,6 +36,10 @@ class Journal(list[JournalEntry]):
     def record(self, entry: JournalEntry) -> None:
         with self._lock:
             self.append(entry)
+            # Bounded, oldest first out: a long-running mock (`ravensec-mock serve`, the soak) must not grow
+            # without limit. Trimmed in batches so appending stays cheap.
+            if len(self) > MAX_ENTRIES + MAX_ENTRIES // 10:
+                del self[: len(self) - MAX_ENTRIES]
 
     def snapshot(self) -> list[JournalEntry]:
         with self._lock:

@@ -111,6 +111,7 @@ def test_packages_on_mutated_zips(
         assert not p.name.startswith(".") or p.is_dir(), f"temp file left: {p}"
 
 
+@pytest.mark.filterwarnings("ignore:Duplicate name:UserWarning")  # zipfile's, on purpose here
 @given(names=st.lists(NASTY_TEXT.filter(bool), min_size=1, max_size=4), content=st.binary(max_size=60))
 def test_packages_with_hostile_entry_names(
     tmp_path_factory: pytest.TempPathFactory, names: list[str], content: bytes

@@ -8,7 +8,8 @@ that resets, closes or times out after the request may have been sent is skipped
 safe to repeat: GET; DELETE of a certificate or the purge (deleting twice gives the same state, 204); PUT
 register (the same certificate registered again by thumbprint is the same state); POST edit (it sets
 fields to given values). Not repeated: POST generate (it would mint a second certificate) and database
-create/delete (a repeat answers 409/500 and would hide whether the first one worked).
+create/delete (a repeat answers 409/500 and would hide whether the first one worked). A 502/503/504
+answer (other than a missing database) counts as that node being down, for the same safe calls.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ from .tls import ALLOW_LIST_HINT, client_ssl_context, is_handshake_alert, tls_er
 __all__ = ["InstanceClient"]
 
 Permissions = Mapping[str, DatabaseAccess | str]
+_NODE_DOWN = (502, 503, 504)
 
 
 def _tags_for(urls: Sequence[str]) -> dict[str, str]:
@@ -115,6 +117,7 @@ class InstanceClient(SessionOwner):
     ) -> Answer:
         session = self._open()
         tried: list[str] = []
+        last_down: Answer | None = None
         for tag in self._order():
             url = self._nodes[tag] + path
             try:
@@ -134,8 +137,16 @@ class InstanceClient(SessionOwner):
                         hint="Check the current state (list it again) before retrying. " + ALLOW_LIST_HINT,
                     ) from None
                 continue
+            if ans.status in _NODE_DOWN and idempotent and not ans.header("Database-Missing"):
+                # As the official client does: a 502/503/504 means that node cannot serve now (not "no"), so a
+                # call that is safe to repeat goes to the next node; the last such answer stands if all do.
+                tried.append(f"{tag} {self._nodes[tag]} (HTTP {ans.status})")
+                last_down = ans
+                continue
             self._preferred = tag
             return ans
+        if last_down is not None:
+            return last_down
         # Refused everywhere means nothing listens; closed/reset after connecting is what a firewall does.
         closed = any("closed the connection" in t or "reset" in t for t in tried)
         hint = ALLOW_LIST_HINT if closed else "Check the node URLs, your network, and that the product is running."

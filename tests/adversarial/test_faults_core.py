@@ -86,20 +86,42 @@ async def test_every_node_hanging_times_out_with_a_clear_error(cloud: MockCloud)
     assert "Could not reach any node" in msg and all(f"{t} https://" in msg for t in "ABC"), msg
 
 
-async def test_a_5xx_burst_on_one_node_is_reported_not_hidden(cloud: MockCloud) -> None:
-    """[current behaviour] A node that answers 503 answered: core reports it (ServerError/Unavailable)
-    rather than repeating the call elsewhere; the error names the status so the user can retry."""
+@pytest.mark.parametrize("status", [502, 503, 504])
+async def test_a_5xx_burst_on_one_node_fails_over_for_reads(cloud: MockCloud, status: int) -> None:
     async with client(cloud) as c:
         await c.whoami()
+        cloud.journal.reset()
         cloud.faults.add(
-            route="/admin/certificates", method="GET", node="A", kind="status", value=503, times=3
+            route="/admin/certificates", method="GET", node="A", kind="status", value=status, times=3
         )
-        try:
-            await c.certificates()
-        except RavensecError as exc:
-            assert "503" in str(exc) or "unavailable" in str(exc).lower(), str(exc)
-        else:  # failing over on 503 is also acceptable
-            assert served(cloud, "GET", "/admin/certificates").get("B", 0) >= 1
+        for _ in range(3):
+            assert await c.certificates()
+    got = served(cloud, "GET", "/admin/certificates")
+    assert got.get("A", 0) == 1 and got.get("B", 0) == 3, got  # after one 5xx, B stays preferred
+
+
+async def test_a_5xx_on_generate_is_reported_not_repeated(cloud: MockCloud) -> None:
+    from core.errors import ApiError
+
+    async with client(cloud) as c:
+        await c.whoami()
+        cloud.journal.reset()
+        cloud.faults.add(route="/admin/certificates", method="POST", kind="status", value=503)
+        with pytest.raises(ApiError) as err:
+            await c.generate("once", SecurityClearance.VALID_USER, {DB: "Read"})
+    assert "503" in str(err.value) or "unavailable" in str(err.value).lower(), str(err.value)
+    assert sum(served(cloud, "POST", "/admin/certificates").values()) == 1
+
+
+async def test_a_missing_database_503_is_an_answer_not_a_node_down(cloud: MockCloud) -> None:
+    from core.errors import NotFound
+
+    async with client(cloud) as c:
+        await c.whoami()
+        cloud.journal.reset()
+        with pytest.raises((NotFound, RavensecError)):
+            await c._call("GET", "/topology", params={"name": "no-such-db"})
+    assert sum(served(cloud, "GET", "/topology").values()) == 1
 
 
 async def test_429_is_retried_after_retry_after(cloud: MockCloud) -> None:

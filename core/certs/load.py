@@ -256,6 +256,11 @@ def _is_ca(cert: x509.Certificate) -> bool:
         return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
     except x509.ExtensionNotFound:
         return False
+    except ValueError as e:  # extensions are parsed lazily: a damaged one only shows here
+        raise CertificateError(
+            f"the certificate's extensions are malformed ({e})",
+            hint="The file may be damaged or truncated; download or copy it again.",
+        ) from None
 
 
 def _leaves(certs: list[x509.Certificate]) -> list[x509.Certificate]:

@@ -284,6 +284,7 @@ def _read_zip(data: bytes) -> dict[str, bytes]:
         NotImplementedError,
         OSError,
         zlib.error,  # a corrupted deflate stream inside an otherwise well-formed ZIP
+        IndexError,  # zipfile's ZipInfo.is_dir() on an entry whose name is empty
     ) as e:
         raise CertificateError(
             f"the certificate package is not a readable ZIP ({e})",

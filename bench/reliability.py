@@ -49,8 +49,8 @@ def run_suite() -> dict[str, Any]:
         m = re.search(rf"(\d+) {word}", summary)
         return int(m.group(1)) if m else 0
 
-    cases = sum(int(n) for n in re.findall(r"(\d+) passing examples", out))
-    failing = sum(int(n) for n in re.findall(r"(\d+) failing examples", out))
+    cases = sum(int(n) for n in re.findall(r"(\d+) passing(?: examples|,)", out))
+    failing = sum(int(n) for n in re.findall(r"(\d+) failing(?: examples|,)", out))
     failed_tests = re.findall(r"^FAILED (\S+)", out, flags=re.M)
     return {
         "command": "HYPOTHESIS_PROFILE=slow " + " ".join(["pytest", *cmd[3:]]),

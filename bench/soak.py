@@ -144,6 +144,7 @@ def _client(index: int, info: dict[str, Any], seconds: float, out: Any) -> None:
         where, fn = ops[name]
         conn = portal if where == "portal" else nodes[i % len(nodes)]
         t0 = time.perf_counter()
+        status: int | str = 0
         try:
             if name == "register-delete":
                 body = json.dumps(
@@ -161,8 +162,9 @@ def _client(index: int, info: dict[str, Any], seconds: float, out: Any) -> None:
                 )
                 ok = status == 201 and status2 == 204
             else:
-                status = fn(conn, i)
-                ok = status < 500 and status not in (401, 403)
+                code: int = fn(conn, i)
+                status = code
+                ok = code < 500 and code not in (401, 403)
         except (OSError, http.client.HTTPException) as e:
             ok, status = False, type(e).__name__
         lat[name].append((time.perf_counter() - t0) * 1000)

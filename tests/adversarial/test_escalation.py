@@ -196,7 +196,7 @@ PORTAL_EXPECT: dict[str, tuple[dict[str, str], int | None]] = {
 def portal_routes() -> list[tuple[str, str]]:
     """(method, concrete path) for every route of the portal's router, derived from the app itself."""
     app = build_portal_app(CloudState(account=Account("x", set(), b"k" * 32)))
-    out = []
+    out: list[tuple[str, str]] = []
     for res in app.router.resources():
         canonical = res.canonical
         path = (

@@ -208,13 +208,16 @@ def run(seconds: float = 120.0, clients: int = 4, sample_every: float | None = N
         procs = [ctx.Process(target=_client, args=(n, info, seconds, q)) for n in range(clients)]
         for p in procs:
             p.start()
-        results = [q.get(timeout=seconds + 120) for _ in procs]
+        # Sample only while the load runs: the results the clients send back afterwards (every latency)
+        # live in this process too and would read as growth of the mock.
+        time.sleep(seconds)
+        stop.set()
+        sampler.join()
+        samples.append({"t": round(time.monotonic() - t_start, 2), "rss_kib": rss_kib(), "fds": fd_count()})
+        results = [q.get(timeout=120) for _ in procs]
         for p in procs:
             p.join(timeout=30)
         elapsed = time.monotonic() - t_start
-        stop.set()
-        sampler.join()
-        samples.append({"t": round(elapsed, 2), "rss_kib": rss_kib(), "fds": fd_count()})
     return summarise(results, samples, seconds, clients, elapsed)
 
 

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, LoadingIndicator
+from textual.widgets import LoadingIndicator
 
 from core.errors import RavensecError
 from core.models import CertificateDefinition, Product
 from tui.messages import DataChanged, ProductChosen
 from tui.modals.info import InfoModal, error_details, help_text
 from tui.widgets.badge import HeaderBadge, badge_text
+from tui.widgets.footer import KeysFooter
 from tui.widgets.palette import RavensecCommands
 from tui.widgets.policy import READ_ONLY_REASON, WRITE_ACTIONS
 
@@ -59,7 +59,7 @@ class RavensecApp(App[int]):
         now: Callable[[], datetime] | None = None,
         keymap: Mapping[str, str] | None = None,
         opener: WorkspaceOpener | None = None,
-        pending_demo: Future[Demo] | None = None,
+        demo_world: str | None = None,
     ) -> None:
         super().__init__()
         self.profile = profile
@@ -74,21 +74,23 @@ class RavensecApp(App[int]):
         self.errors: list[tuple[str, BaseException]] = []
         self.demo_handle: Demo | None = None
         self.fatal: str | None = None  # printed by run_tui after the terminal is restored
-        # --demo: the mock starts in a thread while Textual starts (start-up time); see _await_demo.
-        self._pending_demo = pending_demo
+        # --demo: the mock starts once the first frame is on screen (see on_mount); None = no demo to start.
+        self._demo_world = demo_world
 
     # ------------------------------------------------------------------ start-up
     def compose(self) -> ComposeResult:
         yield HeaderBadge(id="badge")
         yield LoadingIndicator()
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         if self._keymap:
             self.set_keymap(self._keymap)
         self.refresh_badge()
-        if self._pending_demo is not None:
-            self._await_demo(self._pending_demo)
+        if self._demo_world is not None:
+            # After the first frame: the mock's imports and start would otherwise hold the GIL while Textual
+            # starts, and the user would look at a blank terminal instead of the header and a spinner.
+            self.call_after_refresh(self._start_demo, self._demo_world, True)
         elif self.profile is None:
             from tui.screens.firstrun import FirstRunScreen
 
@@ -128,24 +130,25 @@ class RavensecApp(App[int]):
 
     def start_demo(self, world: str | None = None) -> None:
         """From the first-run screen: start the embedded mock, then open it like any profile."""
-        self._start_demo(world)
+        self._start_demo(world, False)
 
     @work(thread=True, exclusive=True, exit_on_error=False, name="start demo")
-    def _start_demo(self, world: str | None) -> None:
+    def _start_demo(self, world: str | None, fatal: bool) -> None:
+        """``fatal``: started by ``--demo``, so without the mock there is nothing to show; else a toast."""
         from tui.demo import start_demo
 
-        demo = start_demo(world)
-        self.call_from_thread(self._demo_started, demo)
-
-    @work(thread=True, exit_on_error=False, name="start demo")
-    def _await_demo(self, pending: Future[Demo]) -> None:
         try:
-            demo = pending.result()
-        except Exception as e:  # the embedded mock could not start: nothing to show
+            demo = start_demo(world)
+        except Exception as e:
+            if not fatal:
+                raise
             log.exception("the demo mock did not start")
             self.call_from_thread(self._fail, f"ravensec: the demo could not start: {e}")
             return
-        self.call_from_thread(self._demo_started, demo)
+        try:
+            self.call_from_thread(self._demo_started, demo)
+        except RuntimeError:  # the user quit while the mock was starting: nobody else will stop it
+            demo.stop()
 
     def _fail(self, message: str) -> None:
         self.fatal = message

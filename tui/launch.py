@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import sys
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,7 +11,6 @@ from core.errors import RavensecError, UsageError
 
 if TYPE_CHECKING:
     from tui.app import RavensecApp
-    from tui.demo import Demo
 
 
 def _setup_logging(log_level: str) -> Path | None:
@@ -35,7 +32,6 @@ def _setup_logging(log_level: str) -> Path | None:
 
 def run_tui(*, profile: str | None, demo: bool, world: str | None, read_only: bool, log_level: str) -> int:
     """Run the TUI until the user quits. Start-up errors print one clear line (no traceback) and return non-zero."""
-    pending: Future[Demo] | None = None
     app: RavensecApp | None = None
     try:
         _setup_logging(log_level)
@@ -43,14 +39,7 @@ def run_tui(*, profile: str | None, demo: bool, world: str | None, read_only: bo
 
         cfg = load_config()
         chosen = None
-        if demo:
-            from tui.demo import start_demo
-
-            # Started beside Textual's own start-up; the app waits for it (time to first paint).
-            pool = ThreadPoolExecutor(1, thread_name_prefix="demo")
-            pending = pool.submit(start_demo, world)
-            pool.shutdown(wait=False)
-        else:
+        if not demo:
             name = profile or cfg.current or (next(iter(cfg.profiles)) if len(cfg.profiles) == 1 else None)
             if name is not None:
                 if name not in cfg.profiles:
@@ -60,7 +49,8 @@ def run_tui(*, profile: str | None, demo: bool, world: str | None, read_only: bo
                 chosen = cfg.profiles[name]
         from tui.app import RavensecApp
 
-        app = RavensecApp(chosen, demo=demo, read_only=read_only, keymap=cfg.keymap, pending_demo=pending)
+        app = RavensecApp(chosen, demo=demo, read_only=read_only, keymap=cfg.keymap,
+                          demo_world=(world or "demo") if demo else None)
         app.run()
     except RavensecError as e:
         print(f"ravensec: {e}", file=sys.stderr)
@@ -68,12 +58,6 @@ def run_tui(*, profile: str | None, demo: bool, world: str | None, read_only: bo
     except OSError as e:
         print(f"ravensec: {e}", file=sys.stderr)
         return 1
-    finally:
-        # Quit before the demo finished starting: the app never took it over, so stop it here.
-        if pending is not None and (app is None or app.demo_handle is None):
-            # A failed start raises here; the app already said why.
-            with contextlib.suppress(Exception):
-                pending.result(timeout=30).stop()
     assert app is not None
     if app.fatal:
         print(app.fatal, file=sys.stderr)

@@ -84,3 +84,31 @@ async def test_first_run_creates_a_direct_profile(cloud: object, product: object
         assert app.caller("direct") is not None  # whoami over mTLS with the chosen certificate
     cfg = load_config()
     assert cfg.current == "lab" and cfg.profiles["lab"].kind == "direct"
+
+
+async def test_demo_world_starts_after_the_first_frame_and_opens_products() -> None:
+    from tui.screens.products import ProductsScreen
+
+    app = RavensecApp(None, demo=True, demo_world="demo")
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert app.demo_handle is None  # nothing started before the first frame
+        for _ in range(100):
+            await settle(pilot)
+            if isinstance(app.screen, ProductsScreen) and app.screen.products:
+                break
+            await pilot.pause(0.1)
+        assert isinstance(app.screen, ProductsScreen) and app.screen.products
+        assert app.demo_handle is not None
+    assert app.return_code in (None, 0)
+
+
+async def test_unknown_demo_world_is_fatal_with_one_clear_line() -> None:
+    app = RavensecApp(None, demo=True, demo_world="no-such-world")
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(100):
+            await pilot.pause(0.1)
+            if app.fatal:
+                break
+    assert app.fatal and "demo could not start" in app.fatal and "no-such-world" in app.fatal
+    assert "Traceback" not in app.fatal
+    assert app.return_code == 1

@@ -5,13 +5,14 @@ from __future__ import annotations
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from core.errors import ValidationError
 from core.models import Backup, Product
 from tui.modals.forms import FormModal
 from tui.screens.base import BaseScreen
 from tui.widgets.badge import HeaderBadge
+from tui.widgets.footer import KeysFooter
 from tui.widgets.format import fmt_time, human_size
 from tui.widgets.grid import Grid, GridRow
 
@@ -67,7 +68,7 @@ class BackupsScreen(BaseScreen):
         yield Static(f"Backups of {self.product.display_name}", classes="screen-title")
         yield Static("", id="summary", classes="notice")
         yield Grid(COLUMNS, id="backups")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.rapp.refresh_badge()

@@ -7,7 +7,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from core.models import CertificateDefinition, Product, SecurityClearance
 from tui.messages import DataChanged
@@ -15,6 +15,7 @@ from tui.modals.cert_forms import CertFormModal, Mode
 from tui.modals.confirm import ConfirmModal
 from tui.screens.base import TableScreen
 from tui.widgets.badge import HeaderBadge
+from tui.widgets.footer import KeysFooter
 from tui.widgets.format import expiry_cell, expiry_state, fmt_date, fmt_permissions, short_thumb
 from tui.widgets.grid import Grid, GridRow
 from tui.widgets.policy import cert_action_refusal, grantable
@@ -72,7 +73,7 @@ class CertificatesScreen(TableScreen):
             yield Grid(COLUMNS, id="certs")
             yield Static("", id="detail", classes="detail")
         yield Static("", id="reason", classes="reason")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.rapp.refresh_badge()

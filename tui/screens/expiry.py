@@ -5,10 +5,11 @@ from __future__ import annotations
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tui.screens.base import BaseScreen
 from tui.widgets.badge import HeaderBadge
+from tui.widgets.footer import KeysFooter
 from tui.widgets.format import days_left, expiry_cell
 from tui.widgets.grid import Grid, GridRow
 
@@ -31,7 +32,7 @@ class ExpiryScreen(BaseScreen):
         yield Static(f"Certificates expiring within {WITHIN_DAYS} days or expired", classes="screen-title")
         yield Static("", id="summary", classes="notice")
         yield Grid(COLUMNS, id="expiry")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.rapp.refresh_badge()

@@ -8,12 +8,13 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Button, Footer, Input, Label, Static, TabbedContent, TabPane
+from textual.widgets import Button, Input, Label, Static, TabbedContent, TabPane
 
 from core.errors import ValidationError
 from core.profile import Profile
 from tui.screens.base import BaseScreen
 from tui.widgets.badge import HeaderBadge
+from tui.widgets.footer import KeysFooter
 
 WELCOME = (
     "Welcome to ravensec. No profile is configured yet. Create one: a RavenDB Cloud API key, "
@@ -54,7 +55,7 @@ class FirstRunScreen(BaseScreen):
                 yield Static("Starts a local mock of RavenDB Cloud on loopback ports; nothing is saved.")
                 yield Button("Start the demo", id="start-demo", variant="primary")
         yield Static("", id="form-error", classes="form-error")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.rapp.refresh_badge()

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from core.models import IpRule, Product
 from tui.messages import DataChanged
@@ -16,6 +16,7 @@ from tui.modals.confirm import ConfirmModal
 from tui.modals.iprule import IpRuleModal
 from tui.screens.base import BaseScreen
 from tui.widgets.badge import HeaderBadge
+from tui.widgets.footer import KeysFooter
 from tui.widgets.grid import Grid, GridRow
 
 COLUMNS = ("Address", "Alias", "Note")
@@ -57,7 +58,7 @@ class IpRulesScreen(BaseScreen):
         yield Static("", id="notice", classes="notice")
         yield Grid(COLUMNS, id="rules")
         yield Static("", id="problems", classes="reason")
-        yield Footer()
+        yield KeysFooter()
 
     @property
     def supported(self) -> bool:

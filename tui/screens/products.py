@@ -9,7 +9,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from core.models import Backup, Product, ProductStatus
 from tui.messages import ProductChosen
@@ -17,6 +17,7 @@ from tui.modals.forms import FolderModal
 from tui.modals.info import InfoModal
 from tui.screens.base import TableScreen
 from tui.widgets.badge import HeaderBadge
+from tui.widgets.footer import KeysFooter
 from tui.widgets.format import expiry_cell, fmt_time, human_size
 from tui.widgets.grid import Grid, GridRow
 
@@ -65,7 +66,7 @@ class ProductsScreen(TableScreen):
         with Horizontal(classes="main"):
             yield Grid(COLUMNS, id="products")
             yield Static("", id="detail", classes="detail")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.rapp.refresh_badge()
@@ -92,9 +93,13 @@ class ProductsScreen(TableScreen):
             grid.loading = False
         self.products = {p.id: p for p in products}
         self._show_rows()
-        for p in products:
-            if p.id not in self.rapp.callers:
-                self.rapp.load_caller(p.id)
+        # The table first: whoami per product and the backups summary start once the rows are on screen.
+        self.call_after_refresh(self._load_extras)
+
+    def _load_extras(self) -> None:
+        for product_id in self.products:
+            if product_id not in self.rapp.callers:
+                self.rapp.load_caller(product_id)
         self._selection_changed()
 
     def _poll(self) -> None:

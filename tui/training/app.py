@@ -64,6 +64,12 @@ class TrainingApp(RavensecApp):
             for panel in screen.query(TaskPanel):
                 panel.show(self.results, self.progress)
 
+    def push_screen(self, *args: Any, **kwargs: Any) -> Any:
+        # Every new screen gets the panel as soon as it is composed, not at the next poll.
+        result = super().push_screen(*args, **kwargs)
+        self.call_after_refresh(self._ensure_panel)
+        return result
+
     def _ensure_panel(self) -> None:
         screen = self.screen
         if isinstance(screen, ModalScreen) or screen.query(TaskPanel):

@@ -1,0 +1,63 @@
+"""The footer every screen shows: Textual's Footer that rebuilds only when the keys it shows change."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
+
+Shown = tuple[tuple[str, str, str, str], ...]  # key, action, description, tooltip per drawn key
+
+
+def shown_keys(screen: Screen[object]) -> tuple[Shown, dict[str, bool]]:
+    """What the footer draws for ``screen``: one key per action (the first bound, as Footer does), and
+    whether each action is enabled. ``c,enter`` comes and goes with focus (a table takes enter) but draws
+    the same ``c``; comparing per action keeps that from rebuilding the footer."""
+    shown: dict[str, tuple[str, str, str, str]] = {}
+    enabled: dict[str, bool] = {}
+    for _node, binding, is_enabled, tooltip in screen.active_bindings.values():
+        if binding.show and binding.action not in shown:
+            shown[binding.action] = (binding.key, binding.action, binding.description, tooltip)
+            enabled[binding.action] = is_enabled
+    return tuple(shown.values()), enabled
+
+
+class KeysFooter(Footer):
+    """Textual's Footer recomposes (a dozen widgets, each restyled) on every ``refresh_bindings``; the screens
+    call that after each selection move and each answer from a node, and most of those calls only flip a key
+    between enabled and disabled. Recomposing each time cost the first screen ~100 ms before it painted.
+    This one recomposes when the set of keys changes and otherwise dims or undims the keys in place."""
+
+    _drawn: Shown | None = None
+    _sync_pending = False
+
+    def bindings_changed(self, screen: Screen[object]) -> None:
+        if not (screen.app.app_focus and self.is_attached and screen is self.screen):
+            self._drawn = None  # Footer draws nothing now; the next call must recompose
+            super().bindings_changed(screen)
+            return
+        # Like Footer, look at the bindings after the refresh: the screen may still be composing.
+        if not self._sync_pending:
+            self._sync_pending = True
+            self.call_after_refresh(self._sync)
+
+    async def _sync(self) -> None:
+        self._sync_pending = False
+        if not self.is_attached:
+            return
+        shown, enabled = shown_keys(self.screen)
+        if shown != self._drawn or not self._bindings_ready:
+            self._drawn = shown
+            self._bindings_ready = True
+            await self.recompose()
+            return
+        for key in self.query(FooterKey):
+            is_enabled = enabled.get(key.action)
+            if is_enabled is not None and key._disabled == is_enabled:
+                # FooterKey reads _disabled on click (bell instead of the key) and styles by the class.
+                key._disabled = not is_enabled
+                key.set_class(not is_enabled, "-disabled")

@@ -6,25 +6,59 @@ The names below are re-exported for convenience; the submodules are the referenc
 ``packages`` (ZIP packages and PFX export), ``bundle`` (the in-memory :class:`CertBundle`).
 """
 
-from .bundle import CertBundle
-from .generate import (
-    KeyType,
-    PrivateKey,
-    generate_key,
-    make_ca,
-    make_client_certificate,
-    make_server_certificate,
-)
-from .identity import ExpiryState, days_left, expiry_state, pinning_hash, subject_name, thumbprint
-from .load import load_bundle, load_bundle_file, load_certificate, load_certificates_any
-from .packages import (
-    CertPackage,
-    build_cloud_package,
-    build_server_package,
-    export_pfx,
-    extract_package,
-    read_package,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Lazily re-exported: importing ``core.certs.bundle`` (as the HTTP layer does) runs this file first, and
+# eager imports here would load all of ``cryptography`` (~40 ms) before the first screen can paint.
+_HOMES = {
+    "CertBundle": "bundle",
+    "KeyType": "generate",
+    "PrivateKey": "generate",
+    "generate_key": "generate",
+    "make_ca": "generate",
+    "make_client_certificate": "generate",
+    "make_server_certificate": "generate",
+    "ExpiryState": "identity",
+    "days_left": "identity",
+    "expiry_state": "identity",
+    "pinning_hash": "identity",
+    "subject_name": "identity",
+    "thumbprint": "identity",
+    "load_bundle": "load",
+    "load_bundle_file": "load",
+    "load_certificate": "load",
+    "load_certificates_any": "load",
+    "CertPackage": "packages",
+    "build_cloud_package": "packages",
+    "build_server_package": "packages",
+    "export_pfx": "packages",
+    "extract_package": "packages",
+    "read_package": "packages",
+}
+
+if TYPE_CHECKING:
+    from .bundle import CertBundle
+    from .generate import (
+        KeyType,
+        PrivateKey,
+        generate_key,
+        make_ca,
+        make_client_certificate,
+        make_server_certificate,
+    )
+    from .identity import ExpiryState, days_left, expiry_state, pinning_hash, subject_name, thumbprint
+    from .load import load_bundle, load_bundle_file, load_certificate, load_certificates_any
+    from .packages import (
+        CertPackage,
+        build_cloud_package,
+        build_server_package,
+        export_pfx,
+        extract_package,
+        read_package,
+    )
 
 __all__ = [
     "CertBundle",
@@ -51,3 +85,10 @@ __all__ = [
     "subject_name",
     "thumbprint",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{home}"), name)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+if TYPE_CHECKING:  # cryptography loads on first use: the start-up path only carries bundles around
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 
 @dataclass(frozen=True)
@@ -16,13 +17,19 @@ class CertBundle:
     chain: tuple[x509.Certificate, ...] = ()
 
     def cert_pem(self) -> bytes:
+        from cryptography.hazmat.primitives import serialization
+
         return self.certificate.public_bytes(serialization.Encoding.PEM)
 
     def cert_der(self) -> bytes:
+        from cryptography.hazmat.primitives import serialization
+
         return self.certificate.public_bytes(serialization.Encoding.DER)
 
     def key_pem(self, password: str | None = None) -> bytes:
         """PKCS#8 PEM of the private key, encrypted when a password is given."""
+        from cryptography.hazmat.primitives import serialization
+
         if self.private_key is None:
             raise ValueError("this bundle has no private key")
         enc: serialization.KeySerializationEncryption = (

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from cryptography.hazmat.primitives import serialization
 
 from .. import wiredates
 from ..certs.bundle import CertBundle
@@ -307,6 +306,8 @@ def public_certificate_b64(certificate: bytes | str | CertBundle, password: str 
 
     One certificate -> base64 DER; several leaves (a primary with secondaries) -> base64 of their PEMs.
     """
+    from cryptography.hazmat.primitives import serialization
+
     if isinstance(certificate, CertBundle):
         certs = [certificate.certificate]
     else:

@@ -15,8 +15,6 @@ import ssl
 import tempfile
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
-
 from ..certs.bundle import CertBundle
 from ..errors import CertificateError, TlsError
 
@@ -69,6 +67,8 @@ def _load_identity(ctx: ssl.SSLContext, bundle: CertBundle) -> None:
             hint="Use the PEM with both certificate and key, or the PFX, of the product's package.",
         )
     # The key is written encrypted with a one-time passphrase so even the short-lived file is useless alone.
+    from cryptography.hazmat.primitives import serialization
+
     one_time = secrets.token_urlsafe(24)
     pem = bundle.certificate.public_bytes(serialization.Encoding.PEM)
     pem += b"".join(c.public_bytes(serialization.Encoding.PEM) for c in bundle.chain)

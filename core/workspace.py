@@ -17,9 +17,10 @@ from typing import Any
 
 from .certs.bundle import CertBundle
 from .errors import ConfigError, NotFound, NotSupported, RavensecError, ReadOnlyError, UsageError
-from .http._targets import MockConnection, client_bundle_for, safe_file_name
+from .http._targets import MockConnection, client_cert_for, safe_file_name
 from .http.cloud_api import CloudApi
 from .http.instance import InstanceClient, Permissions
+from .http.tls import ClientCert
 from .models import Backup, CertificateDefinition, IpRule, Node, Product, SecurityClearance
 from .profile import Profile
 
@@ -163,8 +164,8 @@ class Workspace:
             client = self._clients.get(product_id)
             if client is None:
                 urls = await self._node_urls(product_id)
-                bundle = await self._client_bundle(product_id)
-                client = InstanceClient(urls, bundle, ca_file=self._ca_file, timeout=self.profile.timeout)
+                identity = await self._client_cert(product_id)
+                client = InstanceClient(urls, identity, ca_file=self._ca_file, timeout=self.profile.timeout)
                 self._clients[product_id] = client
             return client
 
@@ -176,8 +177,8 @@ class Workspace:
             raise NotFound(f"Product {product_id} has no nodes yet (status {product.status.value}).")
         return product.node_urls
 
-    async def _client_bundle(self, product_id: str) -> CertBundle:
-        return await client_bundle_for(self.profile, product_id, self._api)
+    async def _client_cert(self, product_id: str) -> ClientCert:
+        return await client_cert_for(self.profile, product_id, self._api)
 
     # ------------------------------------------------------------------------------------------ certificates
 

@@ -12,9 +12,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ..certs.bundle import CertBundle
+from ..certs.pemfile import pem_file_identity
 from ..errors import ConfigError
 from ..profile import Profile
 from .cloud_api import CloudApi
+from .tls import ClientCert
 
 
 @dataclass(frozen=True)
@@ -57,12 +59,18 @@ def safe_file_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "certificate"
 
 
-async def client_bundle_for(profile: Profile, product_id: str, api: CloudApi | None) -> CertBundle:
-    """``profile.certificates[product_id]``, else ``profile.client_cert``, else the downloaded package."""
-    from ..certs.load import load_bundle_file
+async def client_cert_for(profile: Profile, product_id: str, api: CloudApi | None) -> ClientCert:
+    """``profile.certificates[product_id]``, else ``profile.client_cert``, else the downloaded package.
 
+    A plain PEM file (certificate and key) is handed to ``ssl`` as it is; anything else is read here.
+    """
     path = profile.certificates.get(product_id) or profile.client_cert
     if path is not None:
+        pem = pem_file_identity(Path(path), profile.client_cert_password)
+        if pem is not None:
+            return pem
+        from ..certs.load import load_bundle_file
+
         return load_bundle_file(Path(path), profile.client_cert_password)
     if api is None:
         raise ConfigError(

@@ -45,7 +45,7 @@ from ._transport import (
     is_tls_failure,
     read_answer,
 )
-from .tls import ALLOW_LIST_HINT, client_ssl_context, is_handshake_alert, tls_error
+from .tls import ALLOW_LIST_HINT, ClientCert, client_ssl_context, is_handshake_alert, tls_error
 
 __all__ = ["InstanceClient"]
 
@@ -71,7 +71,7 @@ class InstanceClient(SessionOwner):
     def __init__(
         self,
         node_urls: Mapping[str, str] | Sequence[str],
-        client_cert: CertBundle | None,
+        client_cert: ClientCert | None,
         ca_file: Path | str | None = None,
         timeout: float = 30.0,
         *,

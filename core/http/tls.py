@@ -1,9 +1,10 @@
 """Client-side TLS: which servers we trust, which certificate we present, and what a failure means.
 
 Trust is the system store by default, or exactly one CA file (the mock's) and then nothing else, so a
-mock profile can never silently reach a real server. The client identity comes from a
-:class:`~core.certs.bundle.CertBundle`; :mod:`ssl` only loads keys from files, so the chain is written to
-a private temporary file for the duration of one ``load_cert_chain`` call (see :func:`_load_identity`).
+mock profile can never silently reach a real server. The client identity is a plain PEM file, which
+:mod:`ssl` loads as it is (:class:`~core.certs.pemfile.PemFile`), or a :class:`~core.certs.bundle.CertBundle`;
+:mod:`ssl` only loads keys from files, so a bundle's chain is written to a private temporary file for the
+duration of one ``load_cert_chain`` call (see :func:`_load_bundle`).
 """
 
 from __future__ import annotations
@@ -16,9 +17,13 @@ import tempfile
 from pathlib import Path
 
 from ..certs.bundle import CertBundle
+from ..certs.pemfile import PemFile
 from ..errors import CertificateError, TlsError
 
-__all__ = ["client_ssl_context", "is_handshake_alert", "tls_error"]
+__all__ = ["ClientCert", "client_ssl_context", "is_handshake_alert", "tls_error"]
+
+ClientCert = CertBundle | PemFile
+"""A client identity: parsed (:class:`CertBundle`) or a plain PEM file ``ssl`` loads itself (:class:`PemFile`)."""
 
 _UNTRUSTED_HINT = (
     "The server's certificate is not trusted: pass the mock's CA (ca_file / --ca) or check the URL."
@@ -34,7 +39,7 @@ _ALLOW_LIST_HINT = (
 
 
 def client_ssl_context(
-    *, ca_file: Path | str | None = None, client_cert: CertBundle | None = None
+    *, ca_file: Path | str | None = None, client_cert: ClientCert | None = None
 ) -> ssl.SSLContext:
     """An SSLContext that verifies servers (system store, or only ``ca_file``) and presents ``client_cert``."""
     if ca_file is None:
@@ -60,7 +65,17 @@ def client_ssl_context(
     return ctx
 
 
-def _load_identity(ctx: ssl.SSLContext, bundle: CertBundle) -> None:
+def _load_identity(ctx: ssl.SSLContext, identity: ClientCert) -> None:
+    if isinstance(identity, PemFile):
+        if identity.load_into(ctx):
+            return
+        from ..certs.load import load_bundle_file  # ssl refused it after all (changed since?): the long way
+
+        identity = load_bundle_file(identity.path, identity.password)
+    _load_bundle(ctx, identity)
+
+
+def _load_bundle(ctx: ssl.SSLContext, bundle: CertBundle) -> None:
     if bundle.private_key is None:
         raise CertificateError(
             "This client certificate has no private key, so it cannot be used to connect.",

@@ -50,3 +50,34 @@ async def test_listing_products_does_not_import_cryptography_and_a_node_call_doe
     first, second = out.decode().splitlines()
     assert first == f"{','.join(sorted(p.name for p in cloud.products.values()))} False"
     assert second == "True True"
+
+
+PEM_CLIENT = """
+import asyncio, json, sys
+from pathlib import Path
+from core.profile import Profile
+from core.workspace import Workspace
+
+async def main():
+    state = Path(sys.argv[1])
+    info = json.loads((state / "connection.json").read_text())
+    pems = {pid: Path(p["operator_pem"]) for pid, p in info["products"].items()}  # certificate + key, PEM
+    profile = Profile(name="m", kind="mock", state_dir=state, certificates=pems)
+    async with await Workspace.open(profile) as ws:
+        product = next(p for p in await ws.list_products() if p.nodes)
+        me = await ws.whoami(product.id)
+        certs = await ws.list_certificates(product.id)
+    print(me is not None, len(certs) > 0, "cryptography" in sys.modules)
+
+asyncio.run(main())
+"""
+
+
+async def test_a_pem_client_certificate_needs_no_cryptography_for_node_calls(cloud: MockCloud) -> None:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", PEM_CLIENT, str(cloud.state_dir), cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 0, err.decode()[-2000:]
+    assert out.decode().split() == ["True", "True", "False"]

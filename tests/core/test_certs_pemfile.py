@@ -1,0 +1,108 @@
+"""core.certs.pemfile: a plain PEM goes to ssl as is; every other shape takes the long way, with its old errors."""
+
+from __future__ import annotations
+
+import ssl
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from core.certs.bundle import CertBundle
+from core.certs.pemfile import PemFile, pem_file_identity
+from core.errors import CertificateError
+from core.http._targets import client_cert_for
+from core.http.instance import InstanceClient
+from core.http.tls import client_ssl_context
+from core.profile import Profile
+from tests.core.localserver import Pki, json_response, peer_thumbprint, serve
+
+
+def _write(path: Path, *parts: bytes) -> Path:
+    path.write_bytes(b"".join(parts))
+    return path
+
+
+def _combined(pki: Pki, tmp_path: Path, name: str = "alice") -> tuple[CertBundle, Path]:
+    bundle = pki.client(name)
+    return bundle, _write(tmp_path / f"{name}.pem", bundle.cert_pem(), bundle.key_pem())
+
+
+def test_plain_pem_is_handed_to_ssl(pki: Pki, tmp_path: Path) -> None:
+    _, path = _combined(pki, tmp_path)
+    assert pem_file_identity(path) == PemFile(path)
+    # Key first, then the certificate: still one certificate and its key.
+    bundle = pki.client("bob")
+    swapped = _write(tmp_path / "bob.pem", bundle.key_pem(), bundle.cert_pem())
+    assert pem_file_identity(swapped) == PemFile(swapped)
+
+
+def test_encrypted_key_with_its_passphrase_is_handed_to_ssl(pki: Pki, tmp_path: Path) -> None:
+    bundle = pki.client()
+    path = _write(tmp_path / "enc.pem", bundle.cert_pem(), bundle.key_pem("s3cret"))
+    assert pem_file_identity(path, "s3cret") == PemFile(path, "s3cret")
+    assert pem_file_identity(path) is None  # no passphrase: the long way says so (never a terminal prompt)
+    assert pem_file_identity(path, "wrong") is None
+
+
+def test_other_shapes_take_the_long_way(pki: Pki, tmp_path: Path) -> None:
+    alice, bob = pki.client("alice"), pki.client("bob")
+    cert_only = _write(tmp_path / "c.crt", alice.cert_pem())
+    wrong_key = _write(tmp_path / "w.pem", alice.cert_pem(), bob.key_pem())
+    later_leaf = _write(tmp_path / "l.pem", bob.cert_pem(), alice.cert_pem(), alice.key_pem())
+    truncated = _write(tmp_path / "t.pem", alice.cert_pem(), alice.key_pem()[:60])
+    der = _write(tmp_path / "d.der", alice.cert_der())
+    for path in (cert_only, wrong_key, later_leaf, truncated, der, tmp_path / "missing.pem"):
+        assert pem_file_identity(path) is None, path
+
+
+async def test_client_cert_for_keeps_the_old_answers(pki: Pki, tmp_path: Path) -> None:
+    alice, bob = pki.client("alice"), pki.client("bob")
+    _, plain = _combined(pki, tmp_path, "carol")
+    later_leaf = _write(tmp_path / "l.pem", bob.cert_pem(), alice.cert_pem(), alice.key_pem())
+    wrong_key = _write(tmp_path / "w.pem", alice.cert_pem(), bob.key_pem())
+    encrypted = _write(tmp_path / "e.pem", alice.cert_pem(), alice.key_pem("pw"))
+
+    def profile(path: Path, password: str | None = None) -> Profile:
+        return Profile(name="p", kind="direct", nodes=("https://127.0.0.1:1",), client_cert=path,
+                       client_cert_password=password)
+
+    assert await client_cert_for(profile(plain), "direct", None) == PemFile(plain)
+    reordered = await client_cert_for(profile(later_leaf), "direct", None)
+    assert isinstance(reordered, CertBundle) and reordered.certificate == alice.certificate
+    with pytest.raises(CertificateError, match="does not belong"):
+        await client_cert_for(profile(wrong_key), "direct", None)
+    with pytest.raises(CertificateError, match="protected by a passphrase"):
+        await client_cert_for(profile(encrypted), "direct", None)
+    with pytest.raises(CertificateError, match="does not exist"):
+        await client_cert_for(profile(tmp_path / "nope.pem"), "direct", None)
+
+
+async def test_pem_file_identity_reaches_the_server(pki: Pki, tmp_path: Path) -> None:
+    bundle, path = _combined(pki, tmp_path)
+
+    async def echo(request: web.Request) -> web.Response:
+        return json_response(200, {"Name": "x", "tp": peer_thumbprint(request)})
+
+    identity = pem_file_identity(path)
+    assert identity is not None
+    async with (
+        serve(pki, {("GET", "/certificates/whoami"): echo}) as url,
+        InstanceClient([url], identity, ca_file=pki.ca_file, learn_topology=False) as nodes,
+    ):
+        ans = await nodes._call("GET", "/certificates/whoami")
+    from core.certs.identity import thumbprint
+
+    assert (ans.json() or {})["tp"] == thumbprint(bundle.certificate)
+
+
+def test_a_file_changed_after_the_check_is_read_the_long_way(pki: Pki, tmp_path: Path) -> None:
+    alice, bob = pki.client("alice"), pki.client("bob")
+    _, path = _combined(pki, tmp_path)
+    identity = pem_file_identity(path)
+    assert identity is not None
+    _write(path, alice.cert_pem(), bob.key_pem())
+    with pytest.raises(CertificateError, match="does not belong"):
+        client_ssl_context(client_cert=identity)
+    _write(path, bob.cert_pem(), alice.cert_pem(), alice.key_pem())  # reordered: works the long way
+    assert isinstance(client_ssl_context(client_cert=identity), ssl.SSLContext)

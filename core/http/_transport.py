@@ -10,8 +10,7 @@ import asyncio
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
-from importlib import metadata
+from functools import cache
 from types import TracebackType
 from typing import Any, Self
 
@@ -21,14 +20,15 @@ from ..errors import Unavailable
 from .tls import tls_error
 
 
-def _version() -> str:
+@cache
+def user_agent() -> str:
+    """``ravensec/<version>``; importlib.metadata (~5 ms) loads when the first session opens, not at import."""
+    from importlib import metadata
+
     try:
-        return metadata.version("ravensec")
+        return f"ravensec/{metadata.version('ravensec')}"
     except metadata.PackageNotFoundError:
-        return "0.0.0"
-
-
-USER_AGENT = f"ravensec/{_version()}"
+        return "ravensec/0.0.0"
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,8 @@ def retry_after_seconds(value: str, default: float = 1.0) -> float:
         return max(0.0, float(value))
     except ValueError:
         pass
+    from email.utils import parsedate_to_datetime
+
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):

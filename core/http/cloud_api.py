@@ -30,13 +30,13 @@ from ..errors import (
 from ..models import AccountInfo, Backup, IpRule, Product, ProductSummary
 from ..profile import REAL_PORTAL_URL
 from ._transport import (
-    USER_AGENT,
     Answer,
     SessionOwner,
     classify_failure,
     is_tls_failure,
     network_error,
     read_answer,
+    user_agent,
 )
 from ._transport import retry_after_seconds as _retry_after
 from .tls import client_ssl_context
@@ -127,7 +127,7 @@ class CloudApi(SessionOwner):
         return aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(ssl=ctx),
             timeout=self._timeout,
-            headers={"X-Api-Key": self._api_key, "User-Agent": USER_AGENT},
+            headers={"X-Api-Key": self._api_key, "User-Agent": user_agent()},
             trust_env=False,
         )
 

@@ -37,13 +37,13 @@ from ..models import (
 from ._server_errors import map_server_error
 from ._transport import (
     MAYBE_SENT,
-    USER_AGENT,
     Answer,
     SessionOwner,
     classify_failure,
     describe_failure,
     is_tls_failure,
     read_answer,
+    user_agent,
 )
 from .tls import ALLOW_LIST_HINT, ClientCert, client_ssl_context, is_handshake_alert, tls_error
 
@@ -99,7 +99,7 @@ class InstanceClient(SessionOwner):
         return aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(ssl=ctx, limit_per_host=8),
             timeout=self._timeout,
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            headers={"User-Agent": user_agent(), "Accept": "application/json"},
             trust_env=False,
         )
 

@@ -18,6 +18,7 @@ from typing import Any
 import platformdirs
 import tomli_w
 
+from .config_lines import ConfigTable, line_of
 from .errors import ConfigError
 from .profile import REAL_API_URL, REAL_PORTAL_URL, Profile, ProfileKind
 
@@ -71,76 +72,6 @@ class Config:
     path: Path = field(default_factory=config_path)
 
 
-def _header(table: str) -> re.Pattern[str]:
-    parts = [r"\s*[\"']?" + re.escape(part) + r"[\"']?\s*" for part in table.split(".")]
-    return re.compile(r"^\s*\[" + r"\.".join(parts) + r"\]")
-
-
-def _line_of(text: str, key: str, table: str = "") -> int | None:
-    """Best-effort line number of ``key`` inside ``[table]`` (top level when empty), for error messages.
-
-    tomllib keeps no positions, so we look the key up in the text; when the key itself is absent we point
-    at the table's header, which is where it would have to be added.
-    """
-    lines = text.splitlines()
-    if table and "." in key:
-        sub, last = key.rsplit(".", 1)
-        found = _line_of(text, last, f"{table}.{sub}")
-        if found is not None:
-            return found
-    start, header_line = 0, None
-    if table:
-        pattern = _header(table)
-        for i, line in enumerate(lines):
-            if pattern.match(line):
-                start, header_line = i + 1, i + 1
-                break
-        else:
-            return None
-    if not key:
-        return header_line
-    assignment = re.compile(r"^\s*[\"']?" + re.escape(key) + r"[\"']?\s*=")
-    for i in range(start, len(lines)):
-        if lines[i].lstrip().startswith("["):
-            break  # the next table begins: the key is not in this one
-        if assignment.match(lines[i]):
-            return i + 1
-    if not table:
-        for i, line in enumerate(lines):
-            if _header(key).match(line):
-                return i + 1
-    return header_line
-
-
-class _Table:
-    """One ``[profiles.NAME]`` table being read: every error names the file, the key's line and the key."""
-
-    def __init__(self, path: Path, text: str, table: str) -> None:
-        self.path, self.text, self.table = path, text, table
-
-    def fail(self, key: str, message: str, hint: str = "") -> ConfigError:
-        line = _line_of(self.text, key, self.table) if key else _line_of(self.text, "", self.table)
-        full = f"{self.table}.{key}" if key else self.table
-        return ConfigError(message, path=str(self.path), line=line, key=full, hint=hint)
-
-    def secret_ref(self, key: str, value: Any) -> str:
-        if not isinstance(value, str) or not value.startswith(("env:", "secret:")) or value.endswith(":"):
-            literal = isinstance(value, str) and bool(value) and not value.startswith(("env:", "secret:"))
-            raise self.fail(
-                key,
-                "holds a literal secret; secrets never go in the config file"
-                if literal
-                else 'must be a reference, "env:VARIABLE" or "secret:NAME"',
-                hint='Store the value with `ravensec profile set-key` or use "env:VARIABLE" / "secret:NAME".',
-            )
-        return value
-
-    def path_value(self, key: str, value: Any) -> Path:
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(key, "must be a file path string", hint='e.g. "~/certs/client.pem".')
-        return Path(value).expanduser()
-
-
 def _load_secrets() -> dict[str, str]:
     path = secrets_path()
     if not path.exists():
@@ -185,7 +116,7 @@ def store_secret(name: str, value: str) -> str:
 
 
 def _profile(name: str, raw: Any, *, path: Path, text: str) -> Profile:
-    t = _Table(path, text, f"profiles.{name}")
+    t = ConfigTable(path, text, f"profiles.{name}")
     if not isinstance(raw, dict):
         raise t.fail("", "must be a table", hint=f"Write it as [profiles.{name}] with kind = ... below it.")
     unknown = sorted(set(raw) - _PROFILE_KEYS)
@@ -252,7 +183,7 @@ def _keymap(raw: Any, *, path: Path, text: str) -> dict[str, str]:
         raise ConfigError(
             "must be a table of binding ids",
             path=str(path),
-            line=_line_of(text, "keymap"),
+            line=line_of(text, "keymap"),
             key="keymap",
             hint=example,
         )
@@ -266,7 +197,7 @@ def _keymap(raw: Any, *, path: Path, text: str) -> dict[str, str]:
             raise ConfigError(
                 "must name one key or a list of keys",
                 path=str(path),
-                line=_line_of(text, str(binding), "keymap"),
+                line=line_of(text, str(binding), "keymap"),
                 key=f"keymap.{binding}",
                 hint=example,
             )
@@ -296,7 +227,7 @@ def load_config(path: Path | None = None) -> Config:
         raise ConfigError(
             f"unknown key {unknown[0]!r}",
             path=str(path),
-            line=_line_of(text, unknown[0]),
+            line=line_of(text, unknown[0]),
             key=unknown[0],
             hint="Top-level keys are: current, keymap, [profiles.NAME].",
         )
@@ -309,7 +240,7 @@ def load_config(path: Path | None = None) -> Config:
         raise ConfigError(
             f"names no profile ({current!r})",
             path=str(path),
-            line=_line_of(text, "current"),
+            line=line_of(text, "current"),
             key="current",
             hint=f"Known profiles: {', '.join(sorted(profiles)) or 'none'}.",
         )

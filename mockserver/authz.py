@@ -11,14 +11,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from functools import lru_cache
-
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from typing import TYPE_CHECKING
 
 from core.models import DatabaseAccess, SecurityClearance
 from mockserver.routes import Requirement, RouteMatch
 from mockserver.state import CertEntry, Cluster
 from mockserver.tls import thumbprint_of_der
+
+if TYPE_CHECKING:  # cryptography loads with the first client certificate, not with the mock
+    from cryptography import x509
 
 
 class AuthStatus(StrEnum):
@@ -80,6 +81,8 @@ def subject_of(cert: x509.Certificate) -> str:
 @lru_cache(maxsize=512)
 def _parse(der: bytes) -> x509.Certificate:
     # Every request of a keep-alive connection presents the same DER: parse it once.
+    from cryptography import x509
+
     return x509.load_der_x509_certificate(der)
 
 
@@ -89,6 +92,8 @@ def _thumbprint(der: bytes) -> str:
 
 
 def _spki(cert: x509.Certificate) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
     return cert.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )

@@ -8,27 +8,26 @@ callback that accepts everything (``SSL_CTX_set_cert_verify_callback`` through c
 with a real handshake; where it cannot work we fall back to trust anchors plus partial-chain and
 no-time-check flags, which still refuses self-signed certificates of unknown keys (``ACCEPT_ANY_CLIENT_CERT``
 tells which mode is active; a test pins the divergence).
+
+Start-up cost matters (``ravensec --demo`` starts the mock beside its UI, in the same process): cryptography
+loads on the first certificate made, and the hook's self-test runs on the first context that needs it,
+in memory (no socket, no thread), not at import.
 """
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import datetime as dt
+import functools
 import hashlib
 import logging
-import socket
 import ssl
 import sys
 import sysconfig
 import tempfile
 import threading
 from pathlib import Path
-
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from typing import Any
 
 from core.certs.bundle import CertBundle
 
@@ -70,19 +69,24 @@ def _load_libssl() -> ctypes.CDLL | None:
     return None
 
 
-_LIBSSL = _load_libssl()
-if _LIBSSL is not None:
-    _LIBSSL.SSL_CTX_set_cert_verify_callback.argtypes = [ctypes.c_void_p, _VerifyCallback, ctypes.c_void_p]
-    _LIBSSL.SSL_CTX_set_cert_verify_callback.restype = None
-    _LIBSSL.SSL_CTX_get_verify_mode.argtypes = [ctypes.c_void_p]
-    _LIBSSL.SSL_CTX_get_verify_mode.restype = ctypes.c_int
+@functools.cache
+def _libssl() -> ctypes.CDLL | None:
+    """``_load_libssl()`` with the two functions we call typed; looked up once, on the first context."""
+    lib = _load_libssl()
+    if lib is not None:
+        lib.SSL_CTX_set_cert_verify_callback.argtypes = [ctypes.c_void_p, _VerifyCallback, ctypes.c_void_p]
+        lib.SSL_CTX_set_cert_verify_callback.restype = None
+        lib.SSL_CTX_get_verify_mode.argtypes = [ctypes.c_void_p]
+        lib.SSL_CTX_get_verify_mode.restype = ctypes.c_int
+    return lib
 
 
 def _ssl_ctx_pointer(ctx: ssl.SSLContext) -> int | None:
     # CPython 3.11 PySSLContext: PyObject_HEAD (refcount + type, 16 bytes on 64-bit) then ``SSL_CTX *ctx``.
     # Debug and free-threaded builds have a bigger header: do not guess there.
+    lib = _libssl()
     if (
-        _LIBSSL is None
+        lib is None
         or ctypes.sizeof(ctypes.c_void_p) != 8
         or sys.implementation.name != "cpython"
         or hasattr(sys, "gettotalrefcount")
@@ -93,7 +97,7 @@ def _ssl_ctx_pointer(ctx: ssl.SSLContext) -> int | None:
     if not ptr:
         return None
     # Sanity check that the pointer really is this context's SSL_CTX: the verify modes must agree.
-    if _LIBSSL.SSL_CTX_get_verify_mode(ptr) != (1 if ctx.verify_mode == ssl.CERT_OPTIONAL else -1):
+    if lib.SSL_CTX_get_verify_mode(ptr) != (1 if ctx.verify_mode == ssl.CERT_OPTIONAL else -1):
         return None
     return ptr
 
@@ -101,15 +105,48 @@ def _ssl_ctx_pointer(ctx: ssl.SSLContext) -> int | None:
 def _install_accept_any(ctx: ssl.SSLContext) -> bool:
     ctx.verify_mode = ssl.CERT_OPTIONAL
     ptr = _ssl_ctx_pointer(ctx)
-    if ptr is None or _LIBSSL is None:
+    lib = _libssl()
+    if ptr is None or lib is None:
         return False
-    _LIBSSL.SSL_CTX_set_cert_verify_callback(ptr, _accept_any, None)
+    lib.SSL_CTX_set_cert_verify_callback(ptr, _accept_any, None)
     return True
 
 
+def _memory_handshake(server: ssl.SSLContext, client: ssl.SSLContext) -> bytes | None:
+    """A whole handshake between two contexts through memory BIOs; the client certificate the server saw
+    (DER), None when the server refused the handshake."""
+    s_in, s_out, c_in, c_out = ssl.MemoryBIO(), ssl.MemoryBIO(), ssl.MemoryBIO(), ssl.MemoryBIO()
+    srv = server.wrap_bio(s_in, s_out, server_side=True)
+    cli = client.wrap_bio(c_in, c_out, server_side=False)
+    done = {"srv": False, "cli": False}
+    for _ in range(16):  # TLS 1.3 needs 2 round trips, 1.2 needs 3: 16 is plenty
+        for name, end in (("cli", cli), ("srv", srv)):
+            if done[name]:
+                continue
+            try:
+                end.do_handshake()
+                done[name] = True
+            except ssl.SSLWantReadError:
+                pass
+            except ssl.SSLError:
+                if name == "srv":
+                    return None
+                done[name] = True  # the client's view does not matter: it already sent what it had
+        s_in.write(c_out.read())
+        c_in.write(s_out.read())
+        if done["srv"]:
+            return srv.getpeercert(binary_form=True)
+    return None
+
+
 def _self_test() -> bool:
-    """Handshake over a socket pair with an expired self-signed client certificate."""
+    """Handshake (in memory) with an expired self-signed client certificate against a hooked context."""
     try:
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.x509.oid import NameOID
+
         now = dt.datetime.now(dt.UTC)
         key = ec.generate_private_key(ec.SECP256R1())
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ravensec self-test")])
@@ -142,34 +179,24 @@ def _self_test() -> bool:
             cctx.check_hostname = False
             cctx.verify_mode = ssl.CERT_NONE
             cctx.load_cert_chain(cpem)
-        a, b = socket.socketpair()
-        got: list[bytes | None] = []
-
-        def serve() -> None:
-            try:
-                with sctx.wrap_socket(a, server_side=True) as s:
-                    got.append(s.getpeercert(binary_form=True))
-            except (OSError, ssl.SSLError):
-                got.append(None)
-
-        t = threading.Thread(target=serve, daemon=True)
-        t.start()
-        try:
-            with cctx.wrap_socket(b) as c:
-                c.settimeout(2)
-                with contextlib.suppress(OSError, ssl.SSLError):
-                    c.recv(1)
-        except (OSError, ssl.SSLError):
-            pass
-        t.join(2)
-        return bool(got) and got[0] == client_cert.public_bytes(serialization.Encoding.DER)
+        return _memory_handshake(sctx, cctx) == client_cert.public_bytes(serialization.Encoding.DER)
     except Exception:  # any surprise means: do not rely on the hook
         log.debug("accept-any TLS self-test failed", exc_info=True)
         return False
 
 
-# True when every client certificate completes the handshake (the real server's behaviour).
-ACCEPT_ANY_CLIENT_CERT: bool = _self_test()
+@functools.cache
+def accept_any_client_cert() -> bool:
+    """True when every client certificate completes the handshake (the real server's behaviour): the hook
+    works here. Checked once, on first use."""
+    return _self_test()
+
+
+def __getattr__(name: str) -> Any:
+    # ``ACCEPT_ANY_CLIENT_CERT`` stays readable as a module constant, computed on first read.
+    if name == "ACCEPT_ANY_CLIENT_CERT":
+        return accept_any_client_cert()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def accept_any_client_context(
@@ -182,7 +209,7 @@ def accept_any_client_context(
     """
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert_file)
-    if not force_fallback and ACCEPT_ANY_CLIENT_CERT and _install_accept_any(ctx):
+    if not force_fallback and accept_any_client_cert() and _install_accept_any(ctx):
         return ctx
     ctx.verify_mode = ssl.CERT_OPTIONAL
     ctx.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN | _NO_CHECK_TIME

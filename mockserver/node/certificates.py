@@ -12,17 +12,14 @@ import base64
 import binascii
 import hashlib
 import json
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.serialization import pkcs12
 
-from core import wiredates
 from core.certs.bundle import CertBundle
 from core.models import DatabaseAccess, SecurityClearance
+from mockserver.node.cert_definition import ADMINISH, not_after_of, validate_definition
 from mockserver.node.context import Ctx, handles
 from mockserver.node.errors import (
     ARGUMENT,
@@ -37,13 +34,16 @@ from mockserver.node.errors import (
 from mockserver.state import CertEntry
 from mockserver.tls import thumbprint_of_der
 
+if TYPE_CHECKING:  # cryptography loads with the first certificate a request makes or reads
+    from cryptography import x509
+
 ISSUER_KEY: web.AppKey[CertBundle] = web.AppKey("issuer", CertBundle)
 SERVER_BUNDLE_KEY: web.AppKey[CertBundle] = web.AppKey("server_bundle", CertBundle)
 
-_ADMINISH = (SecurityClearance.CLUSTER_ADMIN, SecurityClearance.CLUSTER_NODE)
-
 
 def pinning_hash_of(cert: x509.Certificate) -> str:
+    from cryptography.hazmat.primitives import serialization
+
     spki = cert.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
@@ -58,6 +58,8 @@ def entry_for(
     *,
     generated: bool = False,
 ) -> CertEntry:
+    from cryptography.hazmat.primitives import serialization
+
     der = cert.public_bytes(serialization.Encoding.DER)
     return CertEntry(
         name=name,
@@ -172,63 +174,20 @@ async def list_certificates(ctx: Ctx) -> web.StreamResponse:
     return json_response(body)
 
 
-def _validate_definition(
-    d: Any, *, need_permissions: bool = True
-) -> tuple[str, SecurityClearance, dict[str, DatabaseAccess]]:
-    if not isinstance(d, dict):
-        raise argument_error("Name is a required field in the certificate definition")
-    name = d.get("Name")
-    if not isinstance(name, str) or not name.strip():
-        raise argument_error("Name is a required field in the certificate definition")
-    perms_raw = d.get("Permissions")
-    if perms_raw is None and need_permissions:
-        raise argument_error("Permissions is a required field in the certificate definition")
-    if perms_raw is not None and not isinstance(perms_raw, dict):
-        # [mock choice] wording: the server fails while deserialising; what matters is 500, not a mock crash.
-        raise argument_error(
-            "Error in permissions in the certificate definition, expected an object of database -> access"
-        )
-    perms: dict[str, DatabaseAccess] = {}
-    for db, acc in (perms_raw or {}).items():
-        if not str(db).strip():
-            raise argument_error("Error in permissions in the certificate definition, database name is empty")
-        try:
-            perms[str(db)] = (
-                DatabaseAccess(str(acc)) if str(acc) in {a.value for a in DatabaseAccess} else _access(acc)
-            )
-        except ValueError:
-            raise argument_error(
-                f"Error in permissions in the certificate definition, invalid access {acc} for database {db}"
-            ) from None
-    raw_cl = d.get("SecurityClearance") or "ClusterAdmin"  # the server's default clearance is Cluster Admin
-    try:
-        clearance = next(c for c in SecurityClearance if c.value.lower() == str(raw_cl).lower())
-    except StopIteration:
-        raise argument_error(f"Unknown security clearance '{raw_cl}'") from None
-    return name, clearance, perms
-
-
-def _access(v: Any) -> DatabaseAccess:
-    for a in DatabaseAccess:
-        if a.value.lower() == str(v).lower():
-            return a
-    raise ValueError(v)
-
-
 @handles("POST", "/admin/certificates")
 async def generate(ctx: Ctx) -> web.StreamResponse:
     from core.certs.generate import make_client_certificate
     from core.certs.packages import build_server_package
 
     d = await _generate_body(ctx)
-    name, clearance, perms = _validate_definition(d)
-    if clearance in _ADMINISH and not _is_cluster_admin(ctx):
+    name, clearance, perms = validate_definition(d)
+    if clearance in ADMINISH and not _is_cluster_admin(ctx):
         raise invalid_operation(
             f"Cannot generate the client certificate '{name}' with 'Cluster Admin' security clearance because "
             f"the current client certificate being used has a lower clearance: {_caller(ctx).value}"
         )
     now = ctx.state.clock()
-    not_after = _not_after(d.get("NotAfter"), now)
+    not_after = not_after_of(d.get("NotAfter"), now)
     password = d.get("Password") or None
     bundle = make_client_certificate(
         name,
@@ -263,25 +222,13 @@ async def _generate_body(ctx: Ctx) -> Any:
     return await ctx.body()
 
 
-def _not_after(raw: Any, now: datetime) -> datetime:
-    if not raw:
-        return now.replace(microsecond=0) + timedelta(days=5 * 365)
-    try:
-        value = wiredates.parse(str(raw))
-    except ValueError:
-        raise argument_error(f"Unable to parse NotAfter '{raw}'") from None
-    if value <= now:
-        raise argument_error("The certificate expiration date must be in the future.")
-    return value
-
-
 @handles("PUT", "/admin/certificates")
 async def register(ctx: Ctx) -> web.StreamResponse:
     from core.certs.load import load_certificates_any
 
     d = await ctx.body()
-    name, clearance, perms = _validate_definition(d)
-    if clearance in _ADMINISH and not _is_cluster_admin(ctx):
+    name, clearance, perms = validate_definition(d)
+    if clearance in ADMINISH and not _is_cluster_admin(ctx):
         raise invalid_operation(
             f"Cannot save the certificate '{name}' with '{clearance.value}' security clearance because the "
             f"current client certificate being used has a lower clearance: {_caller(ctx).value}"
@@ -322,7 +269,7 @@ async def register(ctx: Ctx) -> web.StreamResponse:
 @handles("POST", "/admin/certificates/edit")
 async def edit(ctx: Ctx) -> web.StreamResponse:
     d = await ctx.body()
-    name, clearance, perms = _validate_definition(d)  # first: it refuses a body that is not an object
+    name, clearance, perms = validate_definition(d)  # first: it refuses a body that is not an object
     tp = str(d.get("Thumbprint") or "").upper()
     caller = _caller(ctx).value
     with ctx.state.lock:
@@ -331,12 +278,12 @@ async def edit(ctx: Ctx) -> web.StreamResponse:
             raise invalid_operation(
                 f"Cannot edit permissions for certificate with thumbprint '{tp}'. It doesn't exist in the cluster."
             )
-        if entry.clearance in _ADMINISH and not _is_cluster_admin(ctx):
+        if entry.clearance in ADMINISH and not _is_cluster_admin(ctx):
             raise invalid_operation(
                 f"Cannot edit the certificate '{entry.name}'. It has '{entry.clearance.value}' security clearance "
                 f"while the current client certificate being used has a lower clearance: {caller}"
             )
-        if clearance in _ADMINISH and not _is_cluster_admin(ctx):
+        if clearance in ADMINISH and not _is_cluster_admin(ctx):
             raise invalid_operation(
                 f"Cannot edit security clearance to '{clearance.value}' for certificate '{entry.name}'. Only a "
                 f"'Cluster Admin' can do that and your current client certificate has a lower clearance: {caller}"
@@ -368,7 +315,7 @@ async def delete(ctx: Ctx) -> web.StreamResponse:
             raise invalid_operation(
                 f"Cannot delete {entry.name} because it's the current client certificate being used"
             )
-        if entry.clearance in _ADMINISH and not _is_cluster_admin(ctx):
+        if entry.clearance in ADMINISH and not _is_cluster_admin(ctx):
             raise invalid_operation(
                 f"Cannot delete the certificate '{entry.name}' with '{entry.clearance.value}' security clearance "
                 f"because the current client certificate being used has a lower clearance: {_caller(ctx).value}"
@@ -392,6 +339,9 @@ async def purge(ctx: Ctx) -> web.StreamResponse:
 
 @handles("GET", "/admin/certificates/export")
 async def export(ctx: Ctx) -> web.StreamResponse:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
     bundle = ctx.request.app[SERVER_BUNDLE_KEY]
     data = pkcs12.serialize_key_and_certificates(
         None, None, None, [bundle.certificate], serialization.NoEncryption()

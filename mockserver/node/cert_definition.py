@@ -1,0 +1,71 @@
+"""The certificate definition a client sends to ``/admin/certificates`` (generate, register, edit): its
+name, clearance and permissions, and the requested ``NotAfter``, checked with the server's messages. The
+server refuses a bad definition with 500 (an ArgumentException from inside the handler), not 400.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from core import wiredates
+from core.models import DatabaseAccess, SecurityClearance
+from mockserver.node.errors import argument_error
+
+# Clearances only a Cluster Admin may grant, change or take away.
+ADMINISH = (SecurityClearance.CLUSTER_ADMIN, SecurityClearance.CLUSTER_NODE)
+
+
+def validate_definition(
+    d: Any, *, need_permissions: bool = True
+) -> tuple[str, SecurityClearance, dict[str, DatabaseAccess]]:
+    if not isinstance(d, dict):
+        raise argument_error("Name is a required field in the certificate definition")
+    name = d.get("Name")
+    if not isinstance(name, str) or not name.strip():
+        raise argument_error("Name is a required field in the certificate definition")
+    perms_raw = d.get("Permissions")
+    if perms_raw is None and need_permissions:
+        raise argument_error("Permissions is a required field in the certificate definition")
+    if perms_raw is not None and not isinstance(perms_raw, dict):
+        # [mock choice] wording: the server fails while deserialising; what matters is 500, not a mock crash.
+        raise argument_error(
+            "Error in permissions in the certificate definition, expected an object of database -> access"
+        )
+    perms: dict[str, DatabaseAccess] = {}
+    for db, acc in (perms_raw or {}).items():
+        if not str(db).strip():
+            raise argument_error("Error in permissions in the certificate definition, database name is empty")
+        try:
+            perms[str(db)] = (
+                DatabaseAccess(str(acc)) if str(acc) in {a.value for a in DatabaseAccess} else _access(acc)
+            )
+        except ValueError:
+            raise argument_error(
+                f"Error in permissions in the certificate definition, invalid access {acc} for database {db}"
+            ) from None
+    raw_cl = d.get("SecurityClearance") or "ClusterAdmin"  # the server's default clearance is Cluster Admin
+    try:
+        clearance = next(c for c in SecurityClearance if c.value.lower() == str(raw_cl).lower())
+    except StopIteration:
+        raise argument_error(f"Unknown security clearance '{raw_cl}'") from None
+    return name, clearance, perms
+
+
+def _access(v: Any) -> DatabaseAccess:
+    for a in DatabaseAccess:
+        if a.value.lower() == str(v).lower():
+            return a
+    raise ValueError(v)
+
+
+def not_after_of(raw: Any, now: datetime) -> datetime:
+    if not raw:
+        return now.replace(microsecond=0) + timedelta(days=5 * 365)
+    try:
+        value = wiredates.parse(str(raw))
+    except ValueError:
+        raise argument_error(f"Unable to parse NotAfter '{raw}'") from None
+    if value <= now:
+        raise argument_error("The certificate expiration date must be in the future.")
+    return value

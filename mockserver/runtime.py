@@ -235,7 +235,7 @@ class MockCloud:
         self._loop = asyncio.get_running_loop()
         self._sync_lock = asyncio.Lock()
         self._files_dir()
-        write_private(self.ca_path, self.pki.ca_pem, 0o644)
+        write_private(self.ca_path, self.pki.ca_pem, 0o644, durable=not self._own_dir)
         self.faults.set_down_hook(self._down_hook)
         portal_bundle = self.pki.server_bundle(HOSTS, label="portal")
         self._portal = Listener(
@@ -351,12 +351,13 @@ class MockCloud:
                     n.port, n.url = lst.port, lst.url
 
     def _write_files(self, products: list[ProductState]) -> None:
+        durable = not self._own_dir
         for p in products:
             mp = self._mock_product(p)
             if not mp.operator_pem.exists():
-                write_private(mp.operator_pem, p.operator_cert.combined_pem())
+                write_private(mp.operator_pem, p.operator_cert.combined_pem(), durable=durable)
             if not mp.cluster_admin_pem.exists():
-                write_private(mp.cluster_admin_pem, p.cluster_admin_cert.combined_pem())
+                write_private(mp.cluster_admin_pem, p.cluster_admin_cert.combined_pem(), durable=durable)
         if self.state_dir is not None and self._portal is not None:
             write_private(
                 self.state_dir / "connection.json", json.dumps(self.connection_info(), indent=2).encode()

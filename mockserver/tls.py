@@ -90,7 +90,8 @@ def _ssl_ctx_pointer(ctx: ssl.SSLContext) -> int | None:
         or ctypes.sizeof(ctypes.c_void_p) != 8
         or sys.implementation.name != "cpython"
         or hasattr(sys, "gettotalrefcount")
-        or sysconfig.get_config_var("Py_GIL_DISABLED")
+        # Free-threaded builds exist from 3.13 on; asking sysconfig costs ~3 ms of loading its data first.
+        or (sys.version_info >= (3, 13) and sysconfig.get_config_var("Py_GIL_DISABLED"))
     ):
         return None
     ptr = ctypes.c_void_p.from_address(id(ctx) + 16).value

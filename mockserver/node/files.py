@@ -7,8 +7,12 @@ import tempfile
 from pathlib import Path
 
 
-def write_private(path: Path, data: bytes, mode: int = 0o600) -> None:
-    # Atomic and never world-readable, even for an instant: key material lives here.
+def write_private(path: Path, data: bytes, mode: int = 0o600, *, durable: bool = True) -> None:
+    """Atomic and never world-readable, even for an instant: key material lives here.
+
+    ``durable=False`` skips the fsync, for files in the mock's own temporary directory: they are deleted when
+    it stops and need not survive a crash, and seven fsyncs were the largest part of the mock's start.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
@@ -16,7 +20,8 @@ def write_private(path: Path, data: bytes, mode: int = 0o600) -> None:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -11,7 +11,6 @@ from typing import Any
 from aiohttp import web
 
 from mockserver.journal import Journal
-from mockserver.training.snapshot import snapshot
 
 from .errors import STATE_KEY
 
@@ -31,5 +30,8 @@ def _journal(app: web.Application) -> Journal | None:
 
 
 async def get_state(request: web.Request) -> web.StreamResponse:
+    # Imported here: training is only for `ravensec train --check`, never on the mock's start-up path.
+    from mockserver.training.snapshot import snapshot
+
     journal = _journal(request.app)
     return web.json_response(snapshot(request.app[STATE_KEY], journal.snapshot() if journal else ()))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from core.errors import NotFound, ReadOnlyError
+from core.errors import NotFound
 from core.models import (
     Backup,
     BackupKind,
@@ -21,6 +22,7 @@ from core.models import (
     Tier,
 )
 from core.profile import Profile
+from tests.fakes_common import FakeCapabilities, FakeWorkspaceBase, fake_cert
 from tui.cli.context import Context
 from tui.cli.output import Output
 from tui.cli.parser import parse_args
@@ -29,18 +31,9 @@ from tui.cli.run import run
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 
-@dataclass
-class FakeCaps:
-    edit_ip_rules: bool = True
-    backups: bool = True
-    regenerate_certificate: bool = True
-    portal_url: str = "https://portal.invalid"
-
-
 def make_cert(name: str, tp: str, days: int, clearance: SecurityClearance = SecurityClearance.OPERATOR,
               perms: dict[str, DatabaseAccess] | None = None) -> CertificateDefinition:
-    return CertificateDefinition(name=name, thumbprint=tp, security_clearance=clearance, permissions=perms or {},
-                                 not_before=NOW - timedelta(days=30), not_after=NOW + timedelta(days=days))
+    return fake_cert(name, tp, clearance, now=NOW, days=days, issued_days_ago=30, permissions=perms)
 
 
 def make_product(pid: str, name: str) -> Product:
@@ -53,7 +46,7 @@ def make_product(pid: str, name: str) -> Product:
 
 
 @dataclass
-class FakeWorkspace:
+class FakeWorkspace(FakeWorkspaceBase):
     products: list[Product] = field(default_factory=lambda: [make_product("p1", "Orders"),
                                                              make_product("p2", "Billing")])
     certs: dict[str, list[CertificateDefinition]] = field(default_factory=dict)
@@ -61,9 +54,10 @@ class FakeWorkspace:
     read_only: bool = False
     fail_with: Exception | None = None
     calls: list[tuple[Any, ...]] = field(default_factory=list)
-    capabilities: FakeCaps = field(default_factory=FakeCaps)
+    capabilities: FakeCapabilities = field(default_factory=FakeCapabilities)
     skipped: dict[str, str] = field(default_factory=dict)
     profile: Profile = field(default_factory=lambda: Profile(name="fake", kind="mock"))
+    now: Callable[[], datetime] = lambda: NOW
 
     def __post_init__(self) -> None:
         for p in self.products:
@@ -72,10 +66,6 @@ class FakeWorkspace:
                                          make_cert("soon", "EF" * 20, 20, SecurityClearance.VALID_USER,
                                                    {"orders": DatabaseAccess.READ})])
             self.rules.setdefault(p.id, list(p.allowed_ips))
-
-    def _w(self, what: str) -> None:
-        if self.read_only:
-            raise ReadOnlyError(what)
 
     async def close(self) -> None:
         self.calls.append(("close",))
@@ -98,25 +88,25 @@ class FakeWorkspace:
         return self.certs[pid][0]
 
     async def edit_certificate(self, pid: str, tp: str, **kw: Any) -> None:
-        self._w("Editing a certificate")
+        self._write("Editing a certificate")
         self.calls.append(("edit", pid, tp, kw))
         self.certs[pid] = [replace(c, disabled=kw["disabled"]) if c.thumbprint == tp and kw.get("disabled")
                            is not None else c for c in self.certs[pid]]
 
     async def delete_certificate(self, pid: str, tp: str) -> None:
-        self._w("Deleting a certificate")
+        self._write("Deleting a certificate")
         self.calls.append(("delete", pid, tp))
         self.certs[pid] = [c for c in self.certs[pid] if c.thumbprint != tp]
 
     async def purge_expired(self, pid: str) -> None:
-        self._w("Purging expired certificates")
+        self._write("Purging expired certificates")
         self.calls.append(("purge", pid))
 
     async def get_ip_rules(self, pid: str) -> list[IpRule]:
         return list(self.rules[pid])
 
     async def set_ip_rules(self, pid: str, rules: list[IpRule]) -> list[IpRule]:
-        self._w("Changing allowed IPs")
+        self._write("Changing allowed IPs")
         self.calls.append(("set_ips", pid, [r.cidr for r in rules]))
         self.rules[pid] = list(rules)
         return list(rules)
@@ -124,10 +114,8 @@ class FakeWorkspace:
     async def list_backups(self, pid: str) -> list[Backup]:
         return [Backup(pid, "orders", "orders-1.rvnbkp", NOW, BackupKind.FULL, 2048)]
 
-    async def expiring(self, within_days: int = 60) -> list[tuple[Product, CertificateDefinition]]:
-        limit = NOW + timedelta(days=within_days)
-        return sorted(((p, c) for p in self.products for c in self.certs[p.id] if c.not_after <= limit),
-                      key=lambda pc: pc[1].not_after)
+    def _all_certificates(self) -> list[tuple[Product, CertificateDefinition]]:
+        return [(p, c) for p in self.products for c in self.certs[p.id]]
 
 
 def run_cli(argv: list[str], ws: FakeWorkspace) -> tuple[int, str, str]:

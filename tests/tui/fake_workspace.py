@@ -6,10 +6,10 @@ that filtering/sorting/refusal logic can be exercised without sockets.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, datetime
 
-from core.errors import NotFound, ReadOnlyError
+from core.errors import NotFound
 from core.models import (
     CertificateDefinition,
     DatabaseAccess,
@@ -20,33 +20,21 @@ from core.models import (
     SecurityClearance,
     Tier,
 )
+from tests.fakes_common import FakeCapabilities, FakeWorkspaceBase, fake_cert
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 
 
-@dataclass(frozen=True)
-class FakeCapabilities:
-    edit_ip_rules: bool = True
-    backups: bool = True
-    regenerate_certificate: bool = True
-    portal_url: str = "https://portal.invalid"
-
-
 def cert(name: str, clearance: SecurityClearance, days: int, n: int) -> CertificateDefinition:
-    return CertificateDefinition(
-        name=name,
-        thumbprint=f"{n:040X}",
-        security_clearance=clearance,
-        permissions={"orders": DatabaseAccess.READ_WRITE} if clearance is SecurityClearance.VALID_USER else {},
-        not_before=NOW - timedelta(days=365),
-        not_after=NOW + timedelta(days=days),
-    )
+    perms = {"orders": DatabaseAccess.READ_WRITE} if clearance is SecurityClearance.VALID_USER else {}
+    return fake_cert(name, f"{n:040X}", clearance, now=NOW, days=days, issued_days_ago=365, permissions=perms)
 
 
-class FakeWorkspace:
+class FakeWorkspace(FakeWorkspaceBase):
     def __init__(self, *, caller: SecurityClearance = SecurityClearance.OPERATOR, read_only: bool = False,
                  n_certs: int = 0) -> None:
         self.read_only = read_only
+        self.now = lambda: NOW
         self.capabilities = FakeCapabilities()
         self.products = [
             Product("p1", "orders-prod", ProductStatus.ACTIVE, Tier.PRODUCTION, "AWS", "eu-west-1",
@@ -83,15 +71,14 @@ class FakeWorkspace:
     async def list_backups(self, product_id: str) -> list[object]:
         return []
 
-    async def expiring(self, within_days: int = 60) -> list[tuple[Product, CertificateDefinition]]:
-        return [(self.products[0], c) for c in self.certs if c.not_after <= NOW + timedelta(days=within_days)]
+    def _all_certificates(self) -> list[tuple[Product, CertificateDefinition]]:
+        return [(self.products[0], c) for c in self.certs]
 
     async def get_ip_rules(self, product_id: str) -> list[IpRule]:
         return list(self.products[0].allowed_ips)
 
     async def delete_certificate(self, product_id: str, thumbprint: str) -> None:
-        if self.read_only:
-            raise ReadOnlyError("Deleting a certificate")
+        self._write("Deleting a certificate")
         self.calls.append(f"delete {thumbprint}")
         before = len(self.certs)
         self.certs = [c for c in self.certs if c.thumbprint != thumbprint]

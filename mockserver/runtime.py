@@ -25,6 +25,7 @@ from aiohttp import web
 from core.profile import Profile
 from mockserver.faults import Fault, Faults, faults_middleware
 from mockserver.journal import Journal, journal_middleware
+from mockserver.loop_thread import call_in_loop, start_loop_thread, stop_loop_thread
 from mockserver.node.app import build_node_app
 from mockserver.node.certificates import ISSUER_KEY, SERVER_BUNDLE_KEY
 from mockserver.node.files import write_private
@@ -176,7 +177,7 @@ class MockCloud:
         self.faults.clear()
         loop = self._loop
         if loop is not None and loop.is_running():
-            self._call_in_loop(lambda: loop.create_task(self._sync_nodes()))
+            call_in_loop(self._loop, lambda: loop.create_task(self._sync_nodes()))
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -196,39 +197,13 @@ class MockCloud:
 
     def start(self) -> None:
         """Serve from a daemon thread with its own loop; returns once every listener accepts."""
-        ready = threading.Event()
-        failure: list[BaseException] = []
-        loop = asyncio.new_event_loop()
-
-        def run() -> None:
-            asyncio.set_event_loop(loop)
-            try:
-                loop.run_until_complete(self.astart())
-            except BaseException as e:
-                failure.append(e)
-                ready.set()
-                loop.close()
-                return
-            ready.set()
-            loop.run_forever()
-            loop.run_until_complete(self.astop())
-            loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.close()
-
-        self._thread = threading.Thread(target=run, name="ravensec-mock", daemon=True)
-        self._thread.start()
-        ready.wait()
-        if failure:
-            self._thread.join()
-            self._thread = None
-            raise failure[0]
+        self._thread = start_loop_thread(self.astart, self.astop, name="ravensec-mock")
 
     def stop(self) -> None:
         loop, thread = self._loop, self._thread
         if loop is None or thread is None:
             return
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(10)
+        stop_loop_thread(loop, thread)
         self._thread = None
 
     async def astart(self) -> None:
@@ -363,29 +338,6 @@ class MockCloud:
                 self.state_dir / "connection.json", json.dumps(self.connection_info(), indent=2).encode()
             )
 
-    def _call_in_loop(self, fn: Callable[[], object]) -> None:
-        """Run ``fn`` on the server loop; from another thread, wait until it has run."""
-        loop = self._loop
-        if loop is None:
-            return
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is loop:
-            fn()
-            return
-        done = threading.Event()
-
-        def wrapped() -> None:
-            try:
-                fn()
-            finally:
-                done.set()
-
-        loop.call_soon_threadsafe(wrapped)
-        done.wait(5)
-
     def _down_hook(self, fault: Fault, down: bool) -> None:
         def apply() -> None:
             if self._portal is not None and fault.matches_node("portal") and fault.node == "portal":
@@ -414,4 +366,4 @@ class MockCloud:
                     float(fault.value), self.faults.remove, fault
                 )
 
-        self._call_in_loop(apply)
+        call_in_loop(self._loop, apply)

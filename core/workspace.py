@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,6 +27,11 @@ from .profile import Profile
 __all__ = ["DIRECT_PRODUCT_ID", "Capabilities", "Workspace"]
 
 DIRECT_PRODUCT_ID = "direct"
+
+
+def utc_now() -> datetime:
+    """The real clock, in UTC: what a Workspace uses unless given another ``now``."""
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -49,8 +54,10 @@ class Workspace:
         capabilities: Capabilities,
         ca_file: Path | None,
         connection: MockConnection | None = None,
+        now: Callable[[], datetime] = utc_now,
     ) -> None:
         self.profile = profile
+        self.now = now  # a fixed-clock world (the mock's demo-fixed) passes its own, for consistent answers
         self.read_only = read_only
         self.capabilities = capabilities
         self.skipped: dict[str, str] = {}  # product id -> why `expiring()` could not read it
@@ -64,13 +71,15 @@ class Workspace:
     # ------------------------------------------------------------------------------------------ lifecycle
 
     @classmethod
-    async def open(cls, profile: Profile, *, read_only: bool | None = None) -> Workspace:
+    async def open(
+        cls, profile: Profile, *, read_only: bool | None = None, now: Callable[[], datetime] = utc_now
+    ) -> Workspace:
         ro = profile.read_only if read_only is None else read_only
         if profile.kind == "direct":
             if not profile.nodes:
                 raise ConfigError("a direct profile needs at least one node URL", key=f"{profile.name}.nodes")
             caps = Capabilities(False, False, False, profile.portal_url)
-            return cls(profile, read_only=ro, api=None, capabilities=caps, ca_file=profile.ca_file)
+            return cls(profile, read_only=ro, api=None, capabilities=caps, ca_file=profile.ca_file, now=now)
         conn = None
         # A mock profile that already carries the API key (MockCloud.profile()) works without the file.
         if (
@@ -96,7 +105,7 @@ class Workspace:
             await api.close()
             raise
         caps = Capabilities(ext.allowed_ips_edit, ext.backups, ext.regenerate_certificate, portal)
-        return cls(profile, read_only=ro, api=api, capabilities=caps, ca_file=ca_file, connection=conn)
+        return cls(profile, read_only=ro, api=api, capabilities=caps, ca_file=ca_file, connection=conn, now=now)
 
     async def __aenter__(self) -> Workspace:
         return self
@@ -303,10 +312,11 @@ class Workspace:
     async def expiring(self, within_days: int = 60) -> list[tuple[Product, CertificateDefinition]]:
         """Certificates of every product expiring within ``within_days`` (or expired), soonest first.
 
-        Products that cannot be read are skipped; why is kept in ``self.skipped``.
+        "Now" is ``self.now()``: the real UTC clock unless the workspace was opened with another. Products
+        that cannot be read are skipped; why is kept in ``self.skipped``.
         """
         products = await self.list_products()
-        limit = datetime.now(UTC) + timedelta(days=within_days)
+        limit = self.now() + timedelta(days=within_days)
         results = await asyncio.gather(
             *(self.list_certificates(p.id) for p in products if p.nodes), return_exceptions=True
         )

@@ -108,3 +108,27 @@ async def test_expiring_databases_and_backups(cloud: MockCloud) -> None:
         await ws.purge_expired(pid)
         now = datetime.now(UTC)
         assert all(c.not_after > now for c in await ws.list_certificates(pid))
+
+
+async def test_expiring_follows_the_workspace_clock_in_a_fixed_clock_world(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from core.workspace import utc_now
+
+    async with MockCloud("demo-fixed", state_dir=tmp_path / "fixed") as cloud:
+        world_now = cloud.state.clock
+        async with await Workspace.open(cloud.profile(), now=world_now) as ws:
+            assert ws.now is world_now
+            everything = [
+                (p.id, c.thumbprint, c.not_after)
+                for p in await ws.list_products() if p.nodes
+                for c in await ws.list_certificates(p.id)
+            ]
+            for days in (0, 30, 60, 365):
+                limit = world_now() + timedelta(days=days)
+                want = sorted((when, pid, tp) for pid, tp, when in everything if when <= limit)
+                got = sorted((c.not_after, p.id, c.thumbprint) for p, c in await ws.expiring(days))
+                assert got == want, days
+            assert 0 < len(await ws.expiring(60)) < len(everything)  # the world is built around its clock
+        async with await Workspace.open(cloud.profile()) as ws:
+            assert ws.now is utc_now and abs((ws.now() - datetime.now(UTC)).total_seconds()) < 5

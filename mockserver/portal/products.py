@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from aiohttp import web
@@ -68,7 +70,7 @@ async def body_json(request: web.Request) -> dict[str, Any]:
     return data
 
 
-def _require_changeable(p: ProductState) -> None:
+def require_changeable(p: ProductState) -> None:
     if p.status in (ProductStatus.TERMINATING, ProductStatus.TERMINATED):
         raise message(409, f"Product '{p.id}' is {p.status.value.lower()}; it cannot be changed.")
     if p.status in (ProductStatus.CREATING, ProductStatus.DEPLOYING_CHANGES):
@@ -219,28 +221,36 @@ def _product_from_body(state: CloudState, b: dict[str, Any]) -> ProductState:
     return get_product(state, pid)
 
 
-async def change_instance_type(request: web.Request) -> web.StreamResponse:
+@asynccontextmanager
+async def product_change(
+    request: web.Request, *, deploys: bool = True
+) -> AsyncIterator[tuple[ProductState, dict[str, Any]]]:
+    """What every ``POST /products/...`` change shares: the JSON body, the state lock (held for the whole
+    block), the body's ``productId`` (404 when unknown), 409 unless the product can be changed, and, when the
+    block ends without an error and ``deploys``, DeployingChanges until the change lands (then Active)."""
     state = request.app[STATE_KEY]
     b = await body_json(request)
     with state.lock:
         p = _product_from_body(state, b)
-        _require_changeable(p)
+        require_changeable(p)
+        yield p, b
+        if deploys:
+            state.schedule(p, ProductStatus.DEPLOYING_CHANGES, ProductStatus.ACTIVE)
+
+
+async def change_instance_type(request: web.Request) -> web.StreamResponse:
+    async with product_change(request) as (p, b):
         it = metadata.instance_type(str(b.get("instanceType") or ""))
         if it is None:
             raise field_errors({"instanceType": ["Unknown instance type."]})
         if it["tier"] != p.tier.value:
             raise field_errors({"instanceType": [f"Instance type {it['name']} is not a {p.tier.value} type."]})
         p.instance_type = it["name"]
-        state.schedule(p, ProductStatus.DEPLOYING_CHANGES, ProductStatus.ACTIVE)
     return web.json_response({}, status=202)
 
 
 async def change_storage(request: web.Request) -> web.StreamResponse:
-    state = request.app[STATE_KEY]
-    b = await body_json(request)
-    with state.lock:
-        p = _product_from_body(state, b)
-        _require_changeable(p)
+    async with product_change(request) as (p, b):
         size: Any = b.get("size")
         stype = b.get("storageType", p.storage_type)
         errs: dict[str, list[str]] = {}
@@ -253,23 +263,17 @@ async def change_storage(request: web.Request) -> web.StreamResponse:
         if errs:
             raise field_errors(errs)
         p.storage_size, p.storage_type = size, stype
-        state.schedule(p, ProductStatus.DEPLOYING_CHANGES, ProductStatus.ACTIVE)
     return web.json_response({}, status=202)
 
 
 async def add_node(request: web.Request) -> web.StreamResponse:
-    state = request.app[STATE_KEY]
-    b = await body_json(request)
-    with state.lock:
-        p = _product_from_body(state, b)
-        _require_changeable(p)
+    async with product_change(request) as (p, _body):
         if p.tier != Tier.PRODUCTION:
             raise message(400, "Only Production products can have additional nodes.")
         free = [t for t in EXTRA_TAGS if t not in {n.tag for n in p.nodes}]
         if not free:
             raise message(400, "A product has at most 3 additional nodes (D, E, F).")
         p.nodes.append(MockNode(free[0]))
-        state.schedule(p, ProductStatus.DEPLOYING_CHANGES, ProductStatus.ACTIVE)
     return web.json_response({"nodeTag": free[0]}, status=202)
 
 
@@ -282,25 +286,16 @@ def _existing_node_tag(p: ProductState, b: dict[str, Any]) -> str:
 
 
 async def remove_node(request: web.Request) -> web.StreamResponse:
-    state = request.app[STATE_KEY]
-    b = await body_json(request)
-    with state.lock:
-        p = _product_from_body(state, b)
-        _require_changeable(p)
+    async with product_change(request) as (p, b):
         tag = _existing_node_tag(p, b)
         if tag not in EXTRA_TAGS:
             raise field_errors({"nodeTag": ["Nodes A, B and C cannot be removed."]})
         p.nodes = [n for n in p.nodes if n.tag != tag]
-        state.schedule(p, ProductStatus.DEPLOYING_CHANGES, ProductStatus.ACTIVE)
     return web.json_response({}, status=202)
 
 
 async def restart_node(request: web.Request) -> web.StreamResponse:
-    state = request.app[STATE_KEY]
-    b = await body_json(request)
-    with state.lock:
-        p = _product_from_body(state, b)
-        _require_changeable(p)
+    async with product_change(request, deploys=False) as (p, b):
         _existing_node_tag(p, b)  # validation only: restarting is instant in the mock
     # The mock's nodes restart instantly: nothing is lost, nothing to wait for.
     return web.json_response({}, status=202)

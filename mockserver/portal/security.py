@@ -12,7 +12,7 @@ from core.errors import ValidationError
 from core.models import IpRule
 
 from .errors import STATE_KEY, PortalError, field_errors
-from .products import _require_changeable, body_json, get_product
+from .products import body_json, get_product, require_changeable
 
 
 def parse_rules(raw: list[Any], *, provider: str = "") -> list[IpRule]:
@@ -62,7 +62,7 @@ async def put_allowed_ips(request: web.Request) -> web.StreamResponse:
         raise field_errors({"allowedIps": ["Expected a list of {ip, alias} entries."]})
     with state.lock:
         p = get_product(state, request.match_info["id"])
-        _require_changeable(p)
+        require_changeable(p)
         p.allowed_ips = parse_rules(raw, provider=p.cloud_provider)
         return web.json_response({"allowedIps": [r.to_api() for r in p.allowed_ips]})
 
@@ -73,7 +73,7 @@ async def regenerate_certificate(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE_KEY]
     with state.lock:
         p = get_product(state, request.match_info["id"])
-        _require_changeable(p)
+        require_changeable(p)
         generation = len(p.cluster.certificates)
     bundle = regenerate_operator(state, p, generation)  # key generation outside the lock
     entry = operator_entry(bundle)

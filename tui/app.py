@@ -102,6 +102,8 @@ class RavensecApp(App[int]):
     async def open_profile(self, profile: Profile) -> None:
         try:
             ws = await self._opener(profile, True if self.force_read_only else None)
+            # One clock for the app and the core (the demo-fixed world's, in a demo): expiry agrees everywhere.
+            ws.now = self.now
         except RavensecError as e:
             log.error("could not open profile %s: %s", profile.name, e)
             self.fatal = f"ravensec: cannot open profile {profile.name!r}: {e}"

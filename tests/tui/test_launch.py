@@ -89,7 +89,7 @@ async def test_first_run_creates_a_direct_profile(cloud: object, product: object
 async def test_demo_world_starts_after_the_first_frame_and_opens_products() -> None:
     from tui.screens.products import ProductsScreen
 
-    app = RavensecApp(None, demo=True, demo_world="demo")
+    app = RavensecApp(None, demo=True, demo_world="demo-fixed")
     async with app.run_test(size=(120, 40)) as pilot:
         assert app.demo_handle is None  # nothing started before the first frame
         for _ in range(100):
@@ -99,6 +99,7 @@ async def test_demo_world_starts_after_the_first_frame_and_opens_products() -> N
             await pilot.pause(0.1)
         assert isinstance(app.screen, ProductsScreen) and app.screen.products
         assert app.demo_handle is not None
+        assert app.workspace is not None and app.workspace.now is app.now  # expiring() on the world's clock
     assert app.return_code in (None, 0)
 
 

@@ -10,7 +10,6 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
-from core.backups import encrypt_backup
 from core.models import BackupKeySource, BackupKind
 from mockserver.state import BackupEntry
 
@@ -46,6 +45,9 @@ def make_backup(
     key_source: BackupKeySource,
     index: int = 0,
 ) -> BackupEntry:
+    # Imported here: it loads cryptography's ciphers, which a start from the material cache never needs.
+    from core.backups import encrypt_backup
+
     name = backup_file_name(created_at, kind)
     nonce = hashlib.sha256(f"{seed}:{database}:{name}".encode()).digest()[:12]
     blob = encrypt_backup(

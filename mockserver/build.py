@@ -3,7 +3,8 @@
 The first build of a world generates its key material (deterministically from the world's seed) and its
 encrypted backup files; both are cached per (world file, anchor, CA), so later builds -- every
 ``MockCloud.reset()`` -- only rebuild the mutable containers around the same immutable certificates and
-blobs, which takes a fraction of a millisecond for the demo world.
+blobs, which takes a fraction of a millisecond for the demo world. Given a ``MaterialCache``, the material
+is also kept between runs (``mockserver.material_cache``): a start that finds it there makes no certificate.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from mockserver.worlds import DatabaseSpec, ProductSpec, WorldSpec
 
 if TYPE_CHECKING:
     from core.certs.generate import KeyType
+    from mockserver.material_cache import MaterialCache
     from mockserver.tls import MockPki
 
 INITIAL_CERT_YEARS = 5
@@ -130,6 +132,42 @@ _cache: dict[tuple[str, bytes], _Material] = {}
 _cache_lock = threading.Lock()
 
 
+def _material_to_json(m: _Material) -> dict[str, Any]:
+    from mockserver import material_cache as mc
+
+    return {
+        "account_key": m.account_key.hex(),
+        "products": {
+            pid: {
+                "operator": mc.bundle_to_json(pm.operator),
+                "cluster_admin": mc.bundle_to_json(pm.cluster_admin),
+                "entries": [mc.entry_to_json(e) for e in pm.entries],
+                "bundles": {tp: mc.bundle_to_json(b) for tp, b in pm.bundles.items()},
+                "db_keys": {name: k.hex() for name, k in pm.db_keys.items()},
+                "backups": [mc.backup_to_json(b) for b in pm.backups],
+            }
+            for pid, pm in m.products.items()
+        },
+    }
+
+
+def _material_from_json(d: dict[str, Any]) -> _Material:
+    from mockserver import material_cache as mc
+
+    products = {
+        pid: _ProductMaterial(
+            mc.bundle_from_json(p["operator"]),
+            mc.bundle_from_json(p["cluster_admin"]),
+            tuple(mc.entry_from_json(e) for e in p["entries"]),
+            {tp: mc.bundle_from_json(b) for tp, b in p["bundles"].items()},
+            {name: bytes.fromhex(k) for name, k in p["db_keys"].items()},
+            tuple(mc.backup_from_json(b) for b in p["backups"]),
+        )
+        for pid, p in d["products"].items()
+    }
+    return _Material(bytes.fromhex(d["account_key"]), products)
+
+
 def _doc_dicts(db: DatabaseSpec) -> list[dict[str, Any]]:
     return [{"@id": d.id, "@collection": d.collection, **d.body_dict()} for d in db.documents]
 
@@ -137,10 +175,15 @@ def _doc_dicts(db: DatabaseSpec) -> list[dict[str, Any]]:
 class WorldBuilder:
     """``WorldBuilder(spec, pki).build()`` -> a fresh ``CloudState``; key material is built once and cached."""
 
-    def __init__(self, spec: WorldSpec, pki: MockPki | None = None) -> None:
+    def __init__(
+        self, spec: WorldSpec, pki: MockPki | None = None, *, cache: MaterialCache | None = None
+    ) -> None:
         self.spec = spec
         self.pki = pki
         self.issuer: CertBundle | None = pki.ca if pki is not None else None
+        # RSA keys cannot be seeded: such a world's material differs on every run, so it is never kept.
+        seeded = all(c.key_type == "ec-p256" for p in spec.products for c in p.certificates)
+        self.cache = cache if seeded else None
 
     def _cache_key(self) -> tuple[str, bytes]:
         return (self.spec.fingerprint, self.issuer.cert_der() if self.issuer is not None else b"")
@@ -151,11 +194,25 @@ class WorldBuilder:
             found = _cache.get(key)
         if found is not None:
             return found
-        made = self._make_material()
+        parts = (key[0], hashlib.sha256(key[1]).hexdigest())
+        made = self._kept_material(parts)
+        if made is None:
+            made = self._make_material()
+            if self.cache is not None:
+                self.cache.save(_material_to_json(made), "world", *parts)
         with _cache_lock:
             if len(_cache) >= _CACHE_MAX:
                 _cache.pop(next(iter(_cache)))
             return _cache.setdefault(key, made)
+
+    def _kept_material(self, parts: tuple[str, str]) -> _Material | None:
+        kept = self.cache.load("world", *parts) if self.cache is not None else None
+        if kept is None:
+            return None
+        try:
+            return _material_from_json(kept)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None
 
     def _make_material(self) -> _Material:
         from core.certs.generate import generate_key, make_client_certificate

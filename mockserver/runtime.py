@@ -18,11 +18,10 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from core.profile import Profile
 from mockserver.faults import Fault, Faults, faults_middleware
 from mockserver.journal import Journal, journal_middleware
 from mockserver.loop_thread import call_in_loop, start_loop_thread, stop_loop_thread
@@ -33,6 +32,10 @@ from mockserver.node.listener import Listener
 from mockserver.node.portal_slot import find_portal, placeholder_portal
 from mockserver.state import CloudState, ProductState
 from mockserver.tls import MockPki, thumbprint_of_der
+
+if TYPE_CHECKING:
+    from core.profile import Profile
+    from mockserver.material_cache import MaterialCache
 
 HOSTS = ["localhost", "127.0.0.1"]
 StateFactory = Callable[[MockPki], CloudState]
@@ -56,18 +59,25 @@ class MockCloud:
         state_dir: Path | str | None = None,
         seed: int | None = None,
         state_factory: StateFactory | None = None,
+        material_cache: bool = True,
     ) -> None:
         """``world``: a world name or TOML path (ignored when ``state_factory`` builds the state instead);
-        ``seed``: the PKI's seed, by default the world's own."""
+        ``seed``: the PKI's seed, by default the world's own; ``material_cache``: keep the generated keys and
+        certificates in the user's cache directory between runs (``mockserver.material_cache``)."""
         self.world = world
         self.port_base = port_base
         self.state_dir = Path(state_dir) if state_dir is not None else None
         self.journal = Journal()
         self.faults = Faults()
+        cache = None
+        if material_cache:
+            from mockserver.material_cache import MaterialCache
+
+            cache = MaterialCache.default()
         if state_factory is None:
-            state_factory, world_seed = self._world_factory(world)
+            state_factory, world_seed = self._world_factory(world, cache)
             seed = world_seed if seed is None else seed
-        self.pki = MockPki(seed or 0)
+        self.pki = MockPki(seed or 0, cache=cache)
         self._factory = state_factory
         self.state: CloudState = self._factory(self.pki)
         self._dir: Path | None = None
@@ -81,7 +91,9 @@ class MockCloud:
         self._down_timers: dict[int, asyncio.TimerHandle] = {}
 
     @staticmethod
-    def _world_factory(world: str | Path | None) -> tuple[StateFactory, int]:
+    def _world_factory(
+        world: str | Path | None, cache: MaterialCache | None
+    ) -> tuple[StateFactory, int]:
         from mockserver.build import WorldBuilder
         from mockserver.worlds import load_world
 
@@ -92,7 +104,7 @@ class MockCloud:
             # One builder per PKI, so that its key-material cache makes reset() cheap.
             builder = builders.get(id(pki))
             if builder is None:
-                builder = builders[id(pki)] = WorldBuilder(spec, pki)
+                builder = builders[id(pki)] = WorldBuilder(spec, pki, cache=cache)
             return builder.build()
 
         return build, spec.seed
@@ -136,6 +148,8 @@ class MockCloud:
         )
 
     def profile(self, name: str = "mock") -> Profile:
+        from core.profile import Profile
+
         prods = self.products
         return Profile(
             name=name,
@@ -218,6 +232,7 @@ class MockCloud:
         )
         await self._portal.start()
         await self._sync_nodes()
+        self.pki.save()
 
     async def astop(self) -> None:
         if self._loop is None:
@@ -291,7 +306,7 @@ class MockCloud:
                 products = list(self.state.products.values())
             for key in [k for k in self._nodes if k not in wanted]:
                 await self._nodes.pop(key).stop()
-            issuers = (self.pki.ca.certificate.subject.public_bytes(),)
+            issuers = (self.pki.ca_subject(),)
             for p in products:
                 bundle = self.pki.server_bundle(HOSTS, label=p.id)
                 ctx = None

@@ -10,39 +10,59 @@ no-time-check flags, which still refuses self-signed certificates of unknown key
 tells which mode is active; a test pins the divergence).
 
 Start-up cost matters (``ravensec --demo`` starts the mock beside its UI, in the same process): cryptography
-loads on the first certificate made, and the hook's self-test runs on the first context that needs it,
-in memory (no socket, no thread), not at import.
+loads on the first certificate made or parsed, ctypes with the first context, and the hook's self-test runs
+on the first context that needs it, in memory (no socket, no thread), with a fixed certificate (no key
+generation), not at import.
 """
 
 from __future__ import annotations
 
-import ctypes
 import datetime as dt
 import functools
 import hashlib
 import logging
 import ssl
 import sys
-import sysconfig
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from core.certs.bundle import CertBundle
+if TYPE_CHECKING:
+    from core.certs.bundle import CertBundle
+    from mockserver.material_cache import MaterialCache
 
 log = logging.getLogger(__name__)
 
 # OpenSSL's X509_V_FLAG_NO_CHECK_TIME: used only by the fallback.
 _NO_CHECK_TIME = 0x200000
 
-_VerifyCallback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)
-
-
 # A fixed validity window makes the CA and node certificates byte-identical on every run (stable thumbprints
 # in snapshots and docs) and keeps them valid for any world clock from 2020 to 2045.
 PKI_NOT_BEFORE = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
 PKI_NOT_AFTER = dt.datetime(2045, 1, 1, tzinfo=dt.UTC)
+
+# The self-test's certificate: self-signed and expired since 2000-01-02, the kind that ``CERT_OPTIONAL`` alone
+# refuses. Fixed rather than made at run time so that the test needs neither cryptography nor a fresh key;
+# its key is a throwaway that guards nothing (both ends of the in-memory handshake present this pair).
+_SELF_TEST_CERT = """\
+-----BEGIN CERTIFICATE-----
+MIIBOjCB4KADAgECAhRf8ycILb/g4k91vLrINXHXC+jWbTAKBggqhkjOPQQDAjAd
+MRswGQYDVQQDDBJyYXZlbnNlYyBzZWxmLXRlc3QwHhcNMDAwMTAxMDAwMDAwWhcN
+MDAwMTAyMDAwMDAwWjAdMRswGQYDVQQDDBJyYXZlbnNlYyBzZWxmLXRlc3QwWTAT
+BgcqhkjOPQIBBggqhkjOPQMBBwNCAARUbvOQFEfz6ln6yEf5YJkZMWYDQ6wYfoXN
+fhEqIOaKL+OySGA/2OO/n61dWRo/fqOs1fg/oOTrVbieUFTmGWUNMAoGCCqGSM49
+BAMCA0kAMEYCIQDntVJEI8QduyDYm16zGJYl+ttiBCJU8K/XqxuDg/MqqgIhAOt+
+w0doekuGeCV4OehxOYF2s+EteKECK91WGZhWd77I
+-----END CERTIFICATE-----
+"""
+_SELF_TEST_KEY = """\
+-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg9eRDgdTgTe/4H5yQ
+eScWVJNH9nF5mEl1Ye0su5MBmNWhRANCAARUbvOQFEfz6ln6yEf5YJkZMWYDQ6wY
+foXNfhEqIOaKL+OySGA/2OO/n61dWRo/fqOs1fg/oOTrVbieUFTmGWUN
+-----END PRIVATE KEY-----
+"""
 
 
 def _accept_any_impl(_store_ctx: int | None, _arg: int | None) -> int:
@@ -50,13 +70,11 @@ def _accept_any_impl(_store_ctx: int | None, _arg: int | None) -> int:
     return 1
 
 
-# Module-level, so the C callback outlives every context that points at it.
-_accept_any = _VerifyCallback(_accept_any_impl)
-
-
-def _load_libssl() -> ctypes.CDLL | None:
-    """The libssl that ``_ssl`` is linked against (found in our own memory map), else None."""
+def _load_libssl() -> Any:
+    """The libssl that ``_ssl`` is linked against (found in our own memory map) as a ``ctypes.CDLL``, else
+    None."""
     import _ssl  # noqa: F401  (make sure the library is mapped)
+    import ctypes
 
     try:
         with open("/proc/self/maps", encoding="utf-8") as maps:
@@ -70,28 +88,41 @@ def _load_libssl() -> ctypes.CDLL | None:
 
 
 @functools.cache
-def _libssl() -> ctypes.CDLL | None:
-    """``_load_libssl()`` with the two functions we call typed; looked up once, on the first context."""
+def _libssl() -> tuple[Any, Any] | None:
+    """``_load_libssl()`` with the two functions we call typed, and the accept-all C callback; looked up once,
+    on the first context. Cached, so the callback outlives every context that points at it."""
+    import ctypes
+
     lib = _load_libssl()
-    if lib is not None:
-        lib.SSL_CTX_set_cert_verify_callback.argtypes = [ctypes.c_void_p, _VerifyCallback, ctypes.c_void_p]
-        lib.SSL_CTX_set_cert_verify_callback.restype = None
-        lib.SSL_CTX_get_verify_mode.argtypes = [ctypes.c_void_p]
-        lib.SSL_CTX_get_verify_mode.restype = ctypes.c_int
-    return lib
+    if lib is None:
+        return None
+    callback_type = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)
+    lib.SSL_CTX_set_cert_verify_callback.argtypes = [ctypes.c_void_p, callback_type, ctypes.c_void_p]
+    lib.SSL_CTX_set_cert_verify_callback.restype = None
+    lib.SSL_CTX_get_verify_mode.argtypes = [ctypes.c_void_p]
+    lib.SSL_CTX_get_verify_mode.restype = ctypes.c_int
+    return lib, callback_type(_accept_any_impl)
 
 
-def _ssl_ctx_pointer(ctx: ssl.SSLContext) -> int | None:
+def _free_threaded() -> bool:
+    # Free-threaded builds exist from 3.13 on; asking sysconfig costs ~3 ms of loading its data first.
+    if sys.version_info < (3, 13):
+        return False
+    import sysconfig
+
+    return bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
+
+
+def _ssl_ctx_pointer(ctx: ssl.SSLContext, lib: Any) -> int | None:
     # CPython 3.11 PySSLContext: PyObject_HEAD (refcount + type, 16 bytes on 64-bit) then ``SSL_CTX *ctx``.
     # Debug and free-threaded builds have a bigger header: do not guess there.
-    lib = _libssl()
+    import ctypes
+
     if (
-        lib is None
-        or ctypes.sizeof(ctypes.c_void_p) != 8
+        ctypes.sizeof(ctypes.c_void_p) != 8
         or sys.implementation.name != "cpython"
         or hasattr(sys, "gettotalrefcount")
-        # Free-threaded builds exist from 3.13 on; asking sysconfig costs ~3 ms of loading its data first.
-        or (sys.version_info >= (3, 13) and sysconfig.get_config_var("Py_GIL_DISABLED"))
+        or _free_threaded()
     ):
         return None
     ptr = ctypes.c_void_p.from_address(id(ctx) + 16).value
@@ -100,16 +131,19 @@ def _ssl_ctx_pointer(ctx: ssl.SSLContext) -> int | None:
     # Sanity check that the pointer really is this context's SSL_CTX: the verify modes must agree.
     if lib.SSL_CTX_get_verify_mode(ptr) != (1 if ctx.verify_mode == ssl.CERT_OPTIONAL else -1):
         return None
-    return ptr
+    return int(ptr)
 
 
 def _install_accept_any(ctx: ssl.SSLContext) -> bool:
     ctx.verify_mode = ssl.CERT_OPTIONAL
-    ptr = _ssl_ctx_pointer(ctx)
-    lib = _libssl()
-    if ptr is None or lib is None:
+    hook = _libssl()
+    if hook is None:
         return False
-    lib.SSL_CTX_set_cert_verify_callback(ptr, _accept_any, None)
+    lib, callback = hook
+    ptr = _ssl_ctx_pointer(ctx, lib)
+    if ptr is None:
+        return False
+    lib.SSL_CTX_set_cert_verify_callback(ptr, callback, None)
     return True
 
 
@@ -143,44 +177,18 @@ def _memory_handshake(server: ssl.SSLContext, client: ssl.SSLContext) -> bytes |
 def _self_test() -> bool:
     """Handshake (in memory) with an expired self-signed client certificate against a hooked context."""
     try:
-        from cryptography import x509
-        from cryptography.hazmat.primitives import hashes, serialization
-        from cryptography.hazmat.primitives.asymmetric import ec
-        from cryptography.x509.oid import NameOID
-
-        now = dt.datetime.now(dt.UTC)
-        key = ec.generate_private_key(ec.SECP256R1())
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ravensec self-test")])
-
-        def cert(days_from: int, days_to: int) -> x509.Certificate:
-            return (
-                x509.CertificateBuilder()
-                .subject_name(name)
-                .issuer_name(name)
-                .public_key(key.public_key())
-                .serial_number(x509.random_serial_number())
-                .not_valid_before(now + dt.timedelta(days=days_from))
-                .not_valid_after(now + dt.timedelta(days=days_to))
-                .sign(key, hashes.SHA256())
-            )
-
-        server_cert, client_cert = cert(-1, 1), cert(-10, -1)
-        key_pem = key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
         with tempfile.TemporaryDirectory() as tmp:
-            spem, cpem = Path(tmp, "s.pem"), Path(tmp, "c.pem")
-            spem.write_bytes(server_cert.public_bytes(serialization.Encoding.PEM) + key_pem)
-            cpem.write_bytes(client_cert.public_bytes(serialization.Encoding.PEM) + key_pem)
+            pem = Path(tmp, "self-test.pem")
+            pem.write_text(_SELF_TEST_CERT + _SELF_TEST_KEY, encoding="ascii")
             sctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            sctx.load_cert_chain(spem)
+            sctx.load_cert_chain(pem)
             if not _install_accept_any(sctx):
                 return False
             cctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
             cctx.check_hostname = False
             cctx.verify_mode = ssl.CERT_NONE
-            cctx.load_cert_chain(cpem)
-        return _memory_handshake(sctx, cctx) == client_cert.public_bytes(serialization.Encoding.DER)
+            cctx.load_cert_chain(pem)
+        return _memory_handshake(sctx, cctx) == ssl.PEM_cert_to_DER_cert(_SELF_TEST_CERT)
     except Exception:  # any surprise means: do not rely on the hook
         log.debug("accept-any TLS self-test failed", exc_info=True)
         return False
@@ -225,24 +233,74 @@ def thumbprint_of_der(der: bytes) -> str:
 
 
 class MockPki:
-    """One deterministic CA (``seed``) and the server certificates it signs, cached per host list/label."""
+    """One deterministic CA (``seed``) and the server certificates it signs, cached per host list/label.
 
-    def __init__(self, seed: int = 0) -> None:
-        from core.certs.generate import generate_key, make_ca
+    With a ``cache`` (``mockserver.material_cache``), the CA and the server certificates come from it when it
+    has them, and ``save()`` keeps there what was made since.
+    """
 
+    def __init__(self, seed: int = 0, *, cache: MaterialCache | None = None) -> None:
         self.seed = seed
-        self.ca: CertBundle = make_ca(
-            "RavenDB Cloud Mock CA",
-            key=generate_key("ec-p256", seed=seed * 1000 + 1),
-            not_before=PKI_NOT_BEFORE,
-            not_after=PKI_NOT_AFTER,
-            deterministic=True,
-        )
-        self.ca_pem: bytes = self.ca.cert_pem()
+        self._cache = cache
         self._servers: dict[tuple[tuple[str, ...], str], CertBundle] = {}
+        self._ca_subject: bytes | None = None
+        self._unsaved = False
+        if not self._load():
+            from core.certs.generate import generate_key, make_ca
+
+            self.ca: CertBundle = make_ca(
+                "RavenDB Cloud Mock CA",
+                key=generate_key("ec-p256", seed=seed * 1000 + 1),
+                not_before=PKI_NOT_BEFORE,
+                not_after=PKI_NOT_AFTER,
+                deterministic=True,
+            )
+            self._unsaved = cache is not None
+        self.ca_pem: bytes = self.ca.cert_pem()
         self._pem_files: dict[str, Path] = {}
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._lock = threading.Lock()
+
+    def _load(self) -> bool:
+        from mockserver.material_cache import bundle_from_json
+
+        kept = self._cache.load("pki", str(self.seed)) if self._cache is not None else None
+        if kept is None:
+            return False
+        try:
+            self.ca = bundle_from_json(kept["ca"])
+            self._ca_subject = bytes.fromhex(kept["ca_subject"])
+            for s in kept["servers"]:
+                self._servers[(tuple(s["hosts"]), s["label"])] = bundle_from_json(s["bundle"])
+        except (KeyError, TypeError, ValueError, AttributeError):
+            self._servers.clear()
+            return False
+        return True
+
+    def save(self) -> None:
+        """Keep the CA and the server certificates made so far in the cache (when there is one and something
+        new was made)."""
+        from mockserver.material_cache import bundle_to_json
+
+        with self._lock:
+            if self._cache is None or not self._unsaved:
+                return
+            data = {
+                "ca": bundle_to_json(self.ca),
+                "ca_subject": self.ca_subject().hex(),
+                "servers": [
+                    {"hosts": list(hosts), "label": label, "bundle": bundle_to_json(b)}
+                    for (hosts, label), b in self._servers.items()
+                ],
+            }
+            self._unsaved = False
+        self._cache.save(data, "pki", str(self.seed))
+
+    def ca_subject(self) -> bytes:
+        """DER of the CA's subject name: what the issuer of a certificate this CA signed reads."""
+        if self._ca_subject is None:
+            self._ca_subject = self.ca.certificate.subject.public_bytes()
+        return self._ca_subject
 
     def server_bundle(self, hosts: list[str], *, label: str = "") -> CertBundle:
         """A server certificate for ``hosts`` (DNS names and IPs) signed by the CA; cached.
@@ -250,12 +308,12 @@ class MockPki:
         ``label`` keeps distinct certificates for the same hosts (one per product, so that one product's
         server certificate is not another product's cluster identity).
         """
-        from core.certs.generate import generate_key, make_server_certificate
-
         k = (tuple(hosts), label)
         with self._lock:
             b = self._servers.get(k)
             if b is None:
+                from core.certs.generate import generate_key, make_server_certificate
+
                 # A stable seed per (hosts, label) keeps the keys deterministic across runs.
                 digest = hashlib.sha256(repr(k).encode()).digest()
                 sub_seed = self.seed * 1000 + 2 + int.from_bytes(digest[:4], "big")
@@ -268,6 +326,7 @@ class MockPki:
                     deterministic=True,
                 )
                 self._servers[k] = b
+                self._unsaved = self._cache is not None
             return b
 
     def _pem_file(self, bundle: CertBundle) -> Path:

@@ -20,19 +20,10 @@ from mockserver.material_cache import KEEP, MaterialCache, PemBundle, bundle_fro
 from mockserver.runtime import HOSTS
 from mockserver.tls import MockPki
 from mockserver.worlds import load_world, parse_world
+from tests.mockserver.test_build import FIXED
 
-RSA_WORLD = """
-seed = 9
-now = 2030-01-01T00:00:00Z
-[account]
-domain = "acme"
-[[products]]
-tier = "Free"
-allowed_ips = ["127.0.0.1"]
-[[products.certificates]]
-name = "legacy"
-key_type = "rsa2048"
-"""
+# A world with an RSA certificate: its key cannot be seeded.
+RSA_WORLD = FIXED + '[[products.certificates]]\nname = "legacy"\nkey_type = "rsa2048"\n'
 
 
 def _material(spec: object, pki: MockPki, cache: MaterialCache | None) -> dict[str, object]:

@@ -11,6 +11,7 @@ the journal and the faults.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import shutil
 import tempfile
@@ -309,7 +310,8 @@ class MockCloud:
             issuers = (self.pki.ca_subject(),)
             for p in products:
                 bundle = self.pki.server_bundle(HOSTS, label=p.id)
-                ctx = None
+                # One context for all of the product's nodes, made when the first of them is called.
+                ctx = functools.cache(functools.partial(self.pki.server_context, bundle))
                 for n in list(p.nodes):
                     if (p.id, n.tag) in self._nodes:
                         continue
@@ -318,7 +320,6 @@ class MockCloud:
                     app = build_node_app(self.state, p.id, n.tag, issuers=issuers, middlewares=mws)
                     app[ISSUER_KEY] = self.pki.ca
                     app[SERVER_BUNDLE_KEY] = bundle
-                    ctx = ctx or self.pki.server_context(bundle)
                     lst = Listener(app, ctx, port=self._take_port())
                     await lst.start()
                     self._nodes[(p.id, n.tag)] = lst

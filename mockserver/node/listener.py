@@ -1,11 +1,17 @@
 """One HTTPS listener (a node's or the portal's): an aiohttp app served on its own port of 127.0.0.1, which
-can be taken down (connections refused, open ones cut) and brought back on the same port."""
+can be taken down (connections refused, open ones cut) and brought back on the same port.
+
+The TLS context may be given as a function that makes it: then the port listens at once (early clients wait
+in its backlog) and the context is made when the first connection arrives, so that the nodes of a product
+nobody calls never pay for loading its key pair.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import socket
 import ssl
+from collections.abc import Callable
 
 from aiohttp import web
 
@@ -26,13 +32,27 @@ def bind_socket(port: int, host: str = "127.0.0.1") -> socket.socket:
 
 
 class Listener:
-    def __init__(self, app: web.Application, ssl_context: ssl.SSLContext, *, port: int = 0) -> None:
+    def __init__(
+        self,
+        app: web.Application,
+        ssl_context: ssl.SSLContext | Callable[[], ssl.SSLContext],
+        *,
+        port: int = 0,
+    ) -> None:
         self.app = app
-        self.ssl_context = ssl_context
+        self._ssl = ssl_context
         self.runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=0.2)
         self.port = port
         self._server: asyncio.Server | None = None
         self._sock: socket.socket | None = None
+        self._waiting: asyncio.AbstractEventLoop | None = None  # watching the socket for a first connection
+        self._serving: asyncio.Task[None] | None = None  # referenced: the loop keeps only weak ones
+
+    @property
+    def ssl_context(self) -> ssl.SSLContext:
+        if not isinstance(self._ssl, ssl.SSLContext):
+            self._ssl = self._ssl()
+        return self._ssl
 
     @property
     def url(self) -> str:
@@ -54,7 +74,25 @@ class Listener:
         sock = bind_socket(self.port)
         self.port = sock.getsockname()[1]
         self._sock = sock
-        asyncio.get_running_loop().create_task(self._serve(sock))
+        loop = asyncio.get_running_loop()
+        if not isinstance(self._ssl, ssl.SSLContext):
+            try:
+                loop.add_reader(sock.fileno(), self._first_connection, sock)
+                self._waiting = loop
+                return
+            except NotImplementedError:  # a loop that cannot watch sockets (Windows' proactor): make it now
+                pass
+        self._serving = loop.create_task(self._serve(sock))
+
+    def _first_connection(self, sock: socket.socket) -> None:
+        self._stop_waiting()
+        if self._sock is sock:
+            self._serving = asyncio.get_running_loop().create_task(self._serve(sock))
+
+    def _stop_waiting(self) -> None:
+        if self._waiting is not None and self._sock is not None:
+            self._waiting.remove_reader(self._sock.fileno())
+        self._waiting = None
 
     async def _serve(self, sock: socket.socket) -> None:
         server = self.runner.server
@@ -75,6 +113,7 @@ class Listener:
             self._server.close()
             self._server = None
         if self._sock is not None:
+            self._stop_waiting()  # before the close: the loop must not watch a file descriptor that is gone
             self._sock.close()
             self._sock = None
         self.abort_connections()

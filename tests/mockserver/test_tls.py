@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import ssl
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -212,3 +213,45 @@ def _free_port_block(n: int) -> int:
             for s in socks:
                 s.close()
     raise RuntimeError("no free port block")
+
+
+async def test_a_listener_given_a_context_maker_makes_it_on_the_first_connection_only() -> None:
+    import aiohttp
+    from aiohttp import web
+
+    from mockserver.node.listener import Listener
+
+    pki = tls.MockPki(seed=3)
+    made: list[str] = []
+
+    def maker(name: str) -> Callable[[], ssl.SSLContext]:
+        def make() -> ssl.SSLContext:
+            made.append(name)
+            return pki.server_context(pki.server_bundle(["127.0.0.1"]))
+
+        return make
+
+    async def ok(_: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    apps = [web.Application() for _ in range(2)]
+    for app in apps:
+        app.router.add_get("/", ok)
+    called, idle = Listener(apps[0], maker("called")), Listener(apps[1], maker("idle"))
+    client_ctx = ssl.create_default_context(cadata=pki.ca_pem.decode())
+    try:
+        for lst in (called, idle):
+            await lst.start()
+        assert made == [] and called.up and idle.up
+        async with aiohttp.ClientSession() as http:
+            for _ in range(2):  # down and up again: the context is kept
+                async with http.get(called.url + "/", ssl=client_ctx) as r:
+                    assert r.status == 200 and await r.text() == "ok"
+                called.take_down()
+                called.bring_up()
+        idle.take_down()  # never called: the socket goes without a context ever being made
+        assert made == ["called"] and not idle.up
+    finally:
+        for lst in (called, idle):
+            await lst.stop()
+        pki.close()

@@ -4,9 +4,9 @@ their keys, the worlds' backup files -- kept between runs in the user's cache di
 Making that material is most of a cold start: cryptography takes ~30 ms to import before the first
 signature. A start that finds its material here signs nothing and does not load cryptography at all; it
 loads with the first request that reads a client certificate. Every entry is a pure function of what
-names it: the seed, the world file with its anchor date, the CA, cryptography's version and the source of
-the code that makes the material (a change to any of it names a new entry), so a hit gives the very bytes a
-fresh build would. Worlds with RSA certificates are never kept (RSA keys cannot be seeded).
+names it: the seed, the world file with its anchor date, the CA, cryptography's and zlib's versions and
+the source of the code that makes the material (a change to any of it names a new entry), so a hit gives
+the very bytes a fresh build would. Worlds with RSA certificates are never kept (RSA keys cannot be seeded).
 
 An unreadable or malformed entry is a miss and a failed write is ignored: the cache never decides anything.
 Entries are 0600 files in a 0700 directory; the directory keeps the newest ``KEEP`` of them.
@@ -42,6 +42,7 @@ _SOURCES = {
     "core": ("certs/generate.py", "certs/bundle.py", "backups.py", "wiredates.py"),
     "mockserver": (
         "material_cache.py",
+        "state.py",
         "tls.py",
         "build.py",
         "backups.py",
@@ -188,13 +189,15 @@ def backup_from_json(d: dict[str, Any]) -> BackupEntry:
 
 @functools.cache
 def code_version() -> str:
-    """A digest of cryptography's version and the source of the code that makes the material."""
+    """A digest of cryptography's and zlib's versions and of the source of the code that makes the material."""
+    import zlib
+
     import cryptography
 
     import core
     import mockserver
 
-    h = hashlib.sha256(f"{FORMAT}:{cryptography.__version__}".encode())
+    h = hashlib.sha256(f"{FORMAT}:{cryptography.__version__}:{zlib.ZLIB_RUNTIME_VERSION}".encode())
     for package, names in (("core", _SOURCES["core"]), ("mockserver", _SOURCES["mockserver"])):
         root = Path((core if package == "core" else mockserver).__file__).parent
         for name in names:

@@ -3,6 +3,7 @@ and loads no cryptography; anything wrong in it is a miss; RSA worlds are never 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import stat
 import subprocess
@@ -15,6 +16,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from core.certs.bundle import CertBundle
 from mockserver import MockCloud
 from mockserver import build as build_mod
+from mockserver import material_cache as mc
 from mockserver.build import WorldBuilder
 from mockserver.material_cache import KEEP, MaterialCache, PemBundle, bundle_from_json, bundle_to_json
 from mockserver.runtime import HOSTS
@@ -140,3 +142,17 @@ def test_mock_cloud_keeps_material_in_the_user_cache_unless_told_not_to(isolated
     with MockCloud("demo-fixed"):
         pass
     assert sorted(p.name.split("-")[0] for p in where.iterdir()) == ["pki", "world"]
+
+
+def test_the_codecs_keep_every_field_of_the_state_records() -> None:
+    # A field added to CertEntry or BackupEntry must be kept too, or a hit would lose what a build sets.
+    spec = load_world("demo-fixed")
+    state = WorldBuilder(spec, MockPki(spec.seed)).build()
+    shop = next(p for p in state.products.values() if p.backups)
+    entry, backup = next(iter(shop.cluster.certificates.values())), shop.backups[0]
+    for record, to_json, from_json in (
+        (entry, mc.entry_to_json, mc.entry_from_json),
+        (backup, mc.backup_to_json, mc.backup_from_json),
+    ):
+        assert set(to_json(record)) == {f.name for f in dataclasses.fields(record)}  # type: ignore[operator]
+        assert from_json(to_json(record)) == record  # type: ignore[operator]

@@ -40,14 +40,19 @@ async def cloud(tmp_path: Path) -> AsyncIterator[MockCloud]:
         yield c
 
 
-async def test_listing_products_does_not_import_cryptography_and_a_node_call_does(cloud: MockCloud) -> None:
+async def run_client(code: str, cloud: MockCloud) -> str:
+    """``code`` in a fresh interpreter (nothing imported yet) against ``cloud``'s state dir; its stdout."""
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", CLIENT, str(cloud.state_dir), cwd=ROOT,
+        sys.executable, "-c", code, str(cloud.state_dir), cwd=ROOT,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
     out, err = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode == 0, err.decode()[-2000:]
-    first, second = out.decode().splitlines()
+    return out.decode()
+
+
+async def test_listing_products_does_not_import_cryptography_and_a_node_call_does(cloud: MockCloud) -> None:
+    first, second = (await run_client(CLIENT, cloud)).splitlines()
     assert first == f"{','.join(sorted(p.name for p in cloud.products.values()))} False"
     assert second == "True True"
 
@@ -74,10 +79,4 @@ asyncio.run(main())
 
 
 async def test_a_pem_client_certificate_needs_no_cryptography_for_node_calls(cloud: MockCloud) -> None:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", PEM_CLIENT, str(cloud.state_dir), cwd=ROOT,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(proc.communicate(), 60)
-    assert proc.returncode == 0, err.decode()[-2000:]
-    assert out.decode().split() == ["True", "True", "False"]
+    assert (await run_client(PEM_CLIENT, cloud)).split() == ["True", "True", "False"]

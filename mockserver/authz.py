@@ -36,8 +36,6 @@ class AuthStatus(StrEnum):
 
 @dataclass(frozen=True)
 class Identity:
-    """Who the client certificate of a request is to the server: its status and the rights that apply."""
-
     status: AuthStatus
     thumbprint: str = ""
     subject: str = ""  # "CN=name" as the server prints it

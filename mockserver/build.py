@@ -114,8 +114,6 @@ def _cn(bundle: CertBundle) -> str:
 
 @dataclass(frozen=True)
 class _ProductMaterial:
-    """A product's generated key material, made once per builder and copied into every build."""
-
     operator: CertBundle
     cluster_admin: CertBundle
     entries: tuple[CertEntry, ...]  # templates: copied per build
@@ -126,8 +124,6 @@ class _ProductMaterial:
 
 @dataclass(frozen=True)
 class _Material:
-    """The world's generated key material: the account's backup key and each product's."""
-
     account_key: bytes
     products: dict[str, _ProductMaterial]
 

@@ -26,8 +26,6 @@ KINDS: tuple[str, ...] = ("latency", "status", "drop", "down", "hang", "reset", 
 
 @dataclass
 class Fault:
-    """One injected failure: what (``kind``, ``value``), where (route, method, node) and how often."""
-
     kind: FaultKind
     route: str | None = None
     method: str | None = None

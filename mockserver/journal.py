@@ -17,8 +17,6 @@ MAX_ENTRIES = 50_000  # the most recent requests kept; tests see far fewer
 
 @dataclass(frozen=True)
 class JournalEntry:
-    """One request as the mock saw it."""
-
     method: str
     path: str  # path and query as sent
     node: str  # "portal" or "<product id>/<tag>"

@@ -26,8 +26,6 @@ class Requirement(StrEnum):
 
 @dataclass(frozen=True)
 class Route:
-    """One row of the route table."""
-
     path: str  # as in the table: "/databases/*/docs", "/studio/$"
     method: str
     requirement: Requirement
@@ -42,8 +40,6 @@ class Route:
 
 @dataclass(frozen=True)
 class RouteMatch:
-    """The route a request path picked, with its database."""
-
     route: Route
     database: str | None  # the decoded database name of a /databases/{db}/... route
 
@@ -73,8 +69,6 @@ def load_routes() -> tuple[Route, ...]:
 
 @dataclass
 class _Table:
-    """The route table indexed for ``match``."""
-
     exact: dict[tuple[str, str], Route]  # (lower path, method) for server-level routes
     database: dict[tuple[str, str], Route]  # (lower rest after /databases/{db}, method)
     prefixes: list[tuple[str, str, Route]]  # (lower prefix before "$", method, route)

@@ -43,8 +43,6 @@ StateFactory = Callable[[MockPki], CloudState]
 
 @dataclass(frozen=True)
 class MockProduct:
-    """A running product as a test sees it: its node URLs and the client certificates to call them."""
-
     id: str
     name: str
     node_urls: dict[str, str]

@@ -67,8 +67,6 @@ class CertEntry:
 
 @dataclass
 class Document:
-    """A stored document."""
-
     id: str
     collection: str
     body: dict[str, Any]
@@ -78,8 +76,6 @@ class Document:
 
 @dataclass
 class Database:
-    """A database of a product's cluster, with its documents."""
-
     name: str
     encrypted: bool = False
     docs: dict[str, Document] = field(default_factory=dict)  # keyed by lower-cased id
@@ -90,8 +86,6 @@ class Database:
 
 @dataclass
 class BackupEntry:
-    """A backup file the cloud keeps for a product."""
-
     database: str
     file_name: str
     created_at: datetime
@@ -106,8 +100,6 @@ class BackupEntry:
 
 @dataclass
 class MockNode:
-    """One node of a product and where it listens."""
-
     tag: str
     url: str = ""  # https://127.0.0.1:PORT once listening
     port: int = 0
@@ -129,8 +121,6 @@ class Cluster:
 
 @dataclass
 class ProductState:
-    """A product: what the portal shows of it and the cluster its nodes serve."""
-
     id: str
     display_name: str
     tier: Tier
@@ -157,8 +147,6 @@ class ProductState:
 
 @dataclass
 class Account:
-    """The cloud account the API key belongs to."""
-
     domain: str
     api_keys: set[str]
     backup_key: bytes  # account-wide key for unencrypted databases' backups (32 bytes)

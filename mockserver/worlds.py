@@ -31,8 +31,6 @@ NODE_TAGS = ("A", "B", "C", "D", "E", "F")
 
 @dataclass(frozen=True)
 class CertSpec:
-    """A client certificate a world registers on a product."""
-
     name: str
     clearance: SecurityClearance
     permissions: tuple[tuple[str, DatabaseAccess], ...]
@@ -44,8 +42,6 @@ class CertSpec:
 
 @dataclass(frozen=True)
 class DocumentSpec:
-    """A document a world stores in a database."""
-
     id: str
     collection: str
     body: tuple[tuple[str, Any], ...]  # JSON-able values; tuples keep the spec hashable
@@ -56,8 +52,6 @@ class DocumentSpec:
 
 @dataclass(frozen=True)
 class DatabaseSpec:
-    """A database a world creates on a product."""
-
     name: str
     encrypted: bool = False
     documents: tuple[DocumentSpec, ...] = ()
@@ -65,8 +59,6 @@ class DatabaseSpec:
 
 @dataclass(frozen=True)
 class BackupSpec:
-    """A backup a world's product has."""
-
     database: str
     kind: BackupKind
     at: datetime
@@ -74,8 +66,6 @@ class BackupSpec:
 
 @dataclass(frozen=True)
 class ProductSpec:
-    """A product of a world, as its TOML table describes it."""
-
     id: str
     display_name: str
     tier: Tier
@@ -105,8 +95,6 @@ class PortalSpec:
 
 @dataclass(frozen=True)
 class WorldSpec:
-    """A parsed world file: everything a build needs, nothing generated yet."""
-
     name: str
     source: str  # the file name shown in errors
     seed: int

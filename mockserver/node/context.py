@@ -17,8 +17,6 @@ from mockserver.state import CloudState, MockNode, ProductState
 
 @dataclass
 class Ctx:
-    """What a node handler is given: the request and what the dispatcher resolved for it."""
-
     request: web.Request
     state: CloudState
     product: ProductState

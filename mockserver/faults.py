@@ -19,6 +19,7 @@ from typing import Any, Literal
 from aiohttp import web
 
 from core.errors import UsageError
+from mockserver import routes
 
 FaultKind = Literal["latency", "status", "drop", "down", "hang", "reset", "truncate"]
 KINDS: tuple[str, ...] = ("latency", "status", "drop", "down", "hang", "reset", "truncate")
@@ -51,9 +52,6 @@ class Fault:
             return True
         if path.lower().rstrip("/") == self.route.lower().rstrip("/"):
             return True
-        # The route table loads with the first fault that names a route of it, not with the mock.
-        from mockserver import routes
-
         rm = routes.match(method, path)
         return rm is not None and rm.route.path.lower() == self.route.lower()
 

@@ -26,6 +26,8 @@ from aiohttp import web
 from mockserver.faults import Fault, Faults, faults_middleware
 from mockserver.journal import Journal, journal_middleware
 from mockserver.loop_thread import call_in_loop, start_loop_thread, stop_loop_thread
+from mockserver.node.app import build_node_app
+from mockserver.node.certificates import ISSUER_KEY, SERVER_BUNDLE_KEY
 from mockserver.node.files import write_private
 from mockserver.node.listener import Listener
 from mockserver.node.portal_slot import find_portal, placeholder_portal
@@ -33,7 +35,6 @@ from mockserver.state import CloudState, ProductState
 from mockserver.tls import MockPki, thumbprint_of_der
 
 if TYPE_CHECKING:
-    from core.certs.bundle import CertBundle
     from core.profile import Profile
     from mockserver.material_cache import MaterialCache
 
@@ -316,28 +317,19 @@ class MockCloud:
                 for n in list(p.nodes):
                     if (p.id, n.tag) in self._nodes:
                         continue
-                    app = functools.partial(self._node_app, p.id, n.tag, issuers, bundle)
+                    node = f"{p.id}/{n.tag}"
+                    mws = [journal_middleware(self.journal, node), faults_middleware(self.faults, node)]
+                    app = build_node_app(self.state, p.id, n.tag, issuers=issuers, middlewares=mws)
+                    app[ISSUER_KEY] = self.pki.ca
+                    app[SERVER_BUNDLE_KEY] = bundle
                     lst = Listener(app, ctx, port=self._take_port())
                     await lst.start()
                     self._nodes[(p.id, n.tag)] = lst
-                    if self.faults.is_down(f"{p.id}/{n.tag}"):
+                    if self.faults.is_down(node):
                         lst.take_down()
             with self.state.lock:
                 self._apply_listeners()
             self._write_files(products)
-
-    def _node_app(self, product_id: str, tag: str, issuers: tuple[bytes, ...], bundle: CertBundle) -> web.Application:
-        """Node ``tag``'s application; made on the node's first connection, so the node handlers (and the route
-        table) load then, not while the mock starts."""
-        from mockserver.node.app import build_node_app
-        from mockserver.node.certificates import ISSUER_KEY, SERVER_BUNDLE_KEY
-
-        node = f"{product_id}/{tag}"
-        mws = [journal_middleware(self.journal, node), faults_middleware(self.faults, node)]
-        app = build_node_app(self.state, product_id, tag, issuers=issuers, middlewares=mws)
-        app[ISSUER_KEY] = self.pki.ca
-        app[SERVER_BUNDLE_KEY] = bundle
-        return app
 
     def _apply_listeners(self) -> None:
         """Give the world's nodes their listener's URL (after start and after reset). Lock held."""

@@ -1,9 +1,9 @@
 """One HTTPS listener (a node's or the portal's): an aiohttp app served on its own port of 127.0.0.1, which
 can be taken down (connections refused, open ones cut) and brought back on the same port.
 
-The TLS context and the application may each be given as a function that makes it: then the port listens at
-once (early clients wait in its backlog) and they are made when the first connection arrives, so that the
-nodes nobody calls never pay for loading a key pair, nor the mock's start for importing the node handlers.
+The TLS context may be given as a function that makes it: then the port listens at once (early clients wait
+in its backlog) and the context is made when the first connection arrives, so that the nodes of a product
+nobody calls never pay for loading its key pair.
 """
 
 from __future__ import annotations
@@ -34,41 +34,19 @@ def bind_socket(port: int, host: str = "127.0.0.1") -> socket.socket:
 class Listener:
     def __init__(
         self,
-        app: web.Application | Callable[[], web.Application],
+        app: web.Application,
         ssl_context: ssl.SSLContext | Callable[[], ssl.SSLContext],
         *,
         port: int = 0,
     ) -> None:
-        self._app = app
+        self.app = app
         self._ssl = ssl_context
-        self.runner: web.AppRunner | None = None  # set up by start() or, for a lazy app, by the first connection
-        self._runner_lock: asyncio.Lock | None = None
+        self.runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=0.2)
         self.port = port
         self._server: asyncio.Server | None = None
         self._sock: socket.socket | None = None
         self._waiting: asyncio.AbstractEventLoop | None = None  # watching the socket for a first connection
         self._serving: asyncio.Task[None] | None = None  # referenced: the loop keeps only weak ones
-
-    @property
-    def app(self) -> web.Application:
-        if not isinstance(self._app, web.Application):
-            self._app = self._app()
-        return self._app
-
-    @property
-    def lazy(self) -> bool:
-        """Whether the first connection still has something to make (the context or the application)."""
-        return not isinstance(self._ssl, ssl.SSLContext) or self.runner is None
-
-    async def _set_up(self) -> web.AppRunner:
-        if self._runner_lock is None:
-            self._runner_lock = asyncio.Lock()
-        async with self._runner_lock:  # a node brought back up may be called again while the first setup runs
-            if self.runner is None:
-                runner = web.AppRunner(self.app, handle_signals=False, access_log=None, shutdown_timeout=0.2)
-                await runner.setup()
-                self.runner = runner
-        return self.runner
 
     @property
     def ssl_context(self) -> ssl.SSLContext:
@@ -85,8 +63,7 @@ class Listener:
         return self._server is not None or self._sock is not None
 
     async def start(self) -> None:
-        if isinstance(self._app, web.Application):
-            await self._set_up()
+        await self.runner.setup()
         self.bring_up()
         await asyncio.sleep(0)
 
@@ -98,7 +75,7 @@ class Listener:
         self.port = sock.getsockname()[1]
         self._sock = sock
         loop = asyncio.get_running_loop()
-        if self.lazy:
+        if not isinstance(self._ssl, ssl.SSLContext):
             try:
                 loop.add_reader(sock.fileno(), self._first_connection, sock)
                 self._waiting = loop
@@ -118,11 +95,9 @@ class Listener:
         self._waiting = None
 
     async def _serve(self, sock: socket.socket) -> None:
-        if self._sock is not sock:
-            return
-        server = (await self._set_up()).server
+        server = self.runner.server
         assert server is not None
-        if self._sock is not sock:  # taken down while the application was set up
+        if self._sock is not sock:
             return
         srv = await asyncio.get_running_loop().create_server(
             server, sock=sock, ssl=self.ssl_context, ssl_handshake_timeout=10
@@ -144,7 +119,7 @@ class Listener:
         self.abort_connections()
 
     def abort_connections(self) -> None:
-        server = self.runner.server if self.runner is not None else None
+        server = self.runner.server
         for proto in list(server.connections if server is not None else []):
             tr = proto.transport
             if tr is not None:
@@ -152,5 +127,4 @@ class Listener:
 
     async def stop(self) -> None:
         self.take_down()
-        if self.runner is not None:
-            await self.runner.cleanup()
+        await self.runner.cleanup()

@@ -228,10 +228,8 @@ class MockCloud:
         write_private(self.ca_path, self.pki.ca_pem, 0o644, durable=not self._own_dir)
         self.faults.set_down_hook(self._down_hook)
         portal_bundle = self.pki.server_bundle(HOSTS, label="portal")
-        # Like the nodes' contexts, made on the first connection: a caller that never reaches the portal
-        # (a fixture used for its state or its nodes' URLs) does not pay for the key pair and the TLS self-test.
         self._portal = Listener(
-            self._portal_app(), functools.partial(self.pki.server_context, portal_bundle), port=self.port_base
+            self._portal_app(), self.pki.server_context(portal_bundle), port=self.port_base
         )
         await self._portal.start()
         await self._sync_nodes()

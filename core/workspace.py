@@ -161,7 +161,7 @@ class Workspace:
         return product
 
     async def download_certificate_package(self, product_id: str, dest_dir: Path) -> list[Path]:
-        from .certs.packages import extract_package
+        from .certs.package_zip import extract_package  # saving the files needs no cryptography
 
         data = await self._cloud("download the product's certificate package").certificate_package(product_id)
         return extract_package(data, dest_dir)

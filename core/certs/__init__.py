@@ -3,7 +3,8 @@ off-cloud generation, and both package layouts (the cloud's and the server-gener
 
 The names below are re-exported for convenience; the submodules are the reference:
 ``load`` (reading), ``identity`` (who a certificate is), ``generate`` (making keys and certificates),
-``packages`` (ZIP packages and PFX export), ``bundle`` (the in-memory :class:`CertBundle`).
+``packages`` (ZIP packages and PFX export; their ZIP side, which needs no ``cryptography``, is ``package_zip``),
+``bundle`` (the in-memory :class:`CertBundle`).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ _HOMES = {
     "build_cloud_package": "packages",
     "build_server_package": "packages",
     "export_pfx": "packages",
-    "extract_package": "packages",
+    "extract_package": "package_zip",
     "read_package": "packages",
 }
 
@@ -51,14 +52,8 @@ if TYPE_CHECKING:
     )
     from .identity import ExpiryState, days_left, expiry_state, pinning_hash, subject_name, thumbprint
     from .load import load_bundle, load_bundle_file, load_certificate, load_certificates_any
-    from .packages import (
-        CertPackage,
-        build_cloud_package,
-        build_server_package,
-        export_pfx,
-        extract_package,
-        read_package,
-    )
+    from .package_zip import extract_package
+    from .packages import CertPackage, build_cloud_package, build_server_package, export_pfx, read_package
 
 __all__ = [
     "CertBundle",

@@ -21,15 +21,10 @@ Firefox refuses a PKCS#12 without a password, which is why the cloud package car
 
 from __future__ import annotations
 
-import contextlib
-import io
 import re
 import secrets
-import stat
-import zipfile
-import zlib
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Literal
 
 from cryptography.hazmat.primitives import hashes, serialization
@@ -37,18 +32,37 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, r
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from ..errors import CertificateError
-from ..fsutil import atomic_write
 from .bundle import CertBundle
 from .identity import subject_name
 from .load import load_bundle
+from .package_zip import (
+    MAX_ENTRIES,
+    MAX_ENTRY_BYTES,
+    MAX_NAME_BYTES,
+    PRIVATE_NAMES,
+    PRIVATE_SUFFIXES,
+    extract_package,
+    read_zip,
+    write_zip,
+)
 
-MAX_ENTRY_BYTES = 4 * 1024 * 1024  # a certificate package is a few KB; anything bigger is not one
-MAX_NAME_BYTES = 200  # per path component
-MAX_ENTRIES = 64
-PRIVATE_SUFFIXES = (".key", ".pem", ".pfx", ".p12")
-PRIVATE_NAMES = ("password.txt",)
-# A fixed ZIP timestamp: entries carry no trace of the local clock or time zone of whoever built them.
-_ZIP_TIME = (2020, 1, 1, 0, 0, 0)
+# The ZIP side (no cryptography: reading, writing, extracting) lives in package_zip; its public names stay
+# importable from here as before.
+__all__ = [
+    "MAX_ENTRIES",
+    "MAX_ENTRY_BYTES",
+    "MAX_NAME_BYTES",
+    "PRIVATE_NAMES",
+    "PRIVATE_SUFFIXES",
+    "CertPackage",
+    "build_cloud_package",
+    "build_server_package",
+    "export_pfx",
+    "extract_package",
+    "read_package",
+    "read_zip",
+    "write_zip",
+]
 
 
 @dataclass(frozen=True)
@@ -112,7 +126,7 @@ def build_cloud_package(bundle: CertBundle, base_name: str, *, password: str | N
         f"PEM/{base}.key": bundle.key_pem(),
         f"PEM/{base}.pem": bundle.combined_pem(),
     }
-    return _zip(files)
+    return write_zip(files)
 
 
 def build_server_package(bundle: CertBundle, name: str, *, password: str | None = None) -> bytes:
@@ -123,12 +137,12 @@ def build_server_package(bundle: CertBundle, name: str, *, password: str | None 
         f"{base}.crt": bundle.cert_pem(),
         f"{base}.key": bundle.key_pem(password),
     }
-    return _zip(files)
+    return write_zip(files)
 
 
 def read_package(data: bytes, password: str | None = None) -> CertPackage:
     """The bundle inside a package of either layout; the cloud's PASSWORD.TXT is used when present."""
-    entries = _read_zip(data)
+    entries = read_zip(data)
     names = tuple(entries)
     by_lower = {PurePosixPath(n).name.lower(): n for n in names}
     pw_name = by_lower.get("password.txt")
@@ -170,126 +184,13 @@ def read_package(data: bytes, password: str | None = None) -> CertPackage:
     )
 
 
-def extract_package(data: bytes, dest_dir: Path) -> list[Path]:
-    """Write every file of the package under ``dest_dir``: atomically, key-bearing files 0600.
-
-    Everything is read and checked before anything is written, so a truncated ZIP or an entry that would
-    escape ``dest_dir`` leaves nothing behind.
-    """
-    entries = _read_zip(data)
-    dest_dir = Path(dest_dir)
-    targets = [
-        (dest_dir.joinpath(*PurePosixPath(name).parts), blob, _is_private(name))
-        for name, blob in entries.items()
-    ]
-    written: list[Path] = []
-    created: list[Path] = []
-    try:
-        for path, blob, private in targets:
-            _make_dirs(path.parent, created)
-            written.append(atomic_write(path, blob, mode=0o600 if private else 0o644))
-    except BaseException:
-        for path in written:
-            path.unlink(missing_ok=True)
-        for directory in reversed(created):
-            with contextlib.suppress(OSError):
-                directory.rmdir()  # only if still empty
-        raise
-    return written
-
-
 # ------------------------------------------------------------------------------------------ internals
-
-
-def _make_dirs(directory: Path, created: list[Path]) -> None:
-    """``mkdir -p`` with 0700, remembering which directories it created (deepest last) for cleanup."""
-    missing: list[Path] = []
-    while not directory.exists():
-        missing.append(directory)
-        directory = directory.parent
-    for d in reversed(missing):
-        d.mkdir(mode=0o700)
-        created.append(d)
 
 
 def _safe_name(name: str) -> str:
     # A certificate name becomes a file name inside the ZIP: no separators, no leading dots.
     cleaned = re.sub(r"[^A-Za-z0-9._ -]", "_", name).strip(" .")
     return cleaned or "certificate"
-
-
-def _is_private(name: str) -> bool:
-    lower = PurePosixPath(name).name.lower()
-    return lower.endswith(PRIVATE_SUFFIXES) or lower in PRIVATE_NAMES
-
-
-def _zip(files: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for name, blob in files.items():
-            info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = ((0o600 if _is_private(name) else 0o644) | stat.S_IFREG) << 16
-            zf.writestr(info, blob)
-    return buf.getvalue()
-
-
-def _check_entry_name(name: str) -> None:
-    path = PurePosixPath(name.replace("\\", "/"))
-    if (
-        name.startswith(("/", "\\"))
-        or re.match(r"^[A-Za-z]:", name)
-        or ".." in path.parts
-        or "\x00" in name
-        or not path.parts
-    ):
-        raise CertificateError(
-            f"the ZIP has an unsafe entry {name!r} (absolute path or '..')",
-            hint="Nothing was written. Do not trust this package; download it again from the portal or server.",
-        )
-    # File systems cap a name at 255 bytes and the atomic write adds a temp suffix: refuse it here, before
-    # anything is written, rather than fail half-way through the extraction with an OSError.
-    if any(len(part.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES for part in path.parts):
-        raise CertificateError(
-            f"the ZIP has an entry whose name is too long for a file ({name[:40]!r}...)",
-            hint="Nothing was written. Do not trust this package; download it again from the portal or server.",
-        )
-
-
-def _read_zip(data: bytes) -> dict[str, bytes]:
-    """Every regular file of the ZIP, checked (names, sizes, CRCs) before the caller uses any of it."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            infos = [i for i in zf.infolist() if not i.is_dir()]
-            if len(infos) > MAX_ENTRIES:
-                raise CertificateError(f"the ZIP has {len(infos)} files, too many for a certificate package")
-            for info in infos:
-                _check_entry_name(info.filename)
-                if stat.S_ISLNK(info.external_attr >> 16):
-                    raise CertificateError(
-                        f"the ZIP entry {info.filename!r} is a symbolic link", hint="Nothing was written."
-                    )
-                if info.file_size > MAX_ENTRY_BYTES:
-                    raise CertificateError(
-                        f"the ZIP entry {info.filename!r} is too large for a certificate package"
-                    )
-            return {info.filename: zf.read(info) for info in infos}
-    except CertificateError:
-        raise
-    except (
-        zipfile.BadZipFile,
-        zipfile.LargeZipFile,
-        EOFError,
-        ValueError,
-        NotImplementedError,
-        OSError,
-        zlib.error,  # a corrupted deflate stream inside an otherwise well-formed ZIP
-        IndexError,  # zipfile's ZipInfo.is_dir() on an entry whose name is empty
-    ) as e:
-        raise CertificateError(
-            f"the certificate package is not a readable ZIP ({e})",
-            hint="The download may be truncated; download it again.",
-        ) from None
 
 
 def _readme(base: str) -> str:

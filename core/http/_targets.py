@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..certs.bundle import CertBundle
-from ..certs.pemfile import pem_file_identity
+from ..certs.pemfile import first_certificate_not_after, is_single_plain_identity, pem_file_identity
 from ..errors import ConfigError
 from ..profile import Profile
 from .cloud_api import CloudApi
@@ -78,22 +77,59 @@ async def client_cert_for(profile: Profile, product_id: str, api: CloudApi | Non
             key=f"{profile.name}.client_cert",
             hint="Set client_cert to the PEM or PFX of a certificate registered on the cluster.",
         )
-    return await _cached_package_bundle(product_id, api)
+    return await _package_identity(product_id, api)
 
 
-async def _cached_package_bundle(product_id: str, api: CloudApi) -> CertBundle:
-    from ..certs.load import load_bundle_file
-    from ..certs.packages import read_package
+async def _package_identity(product_id: str, api: CloudApi) -> ClientCert:
+    """The product's own certificate from its package, cached 0600 as a PEM of certificate and key.
+
+    The package's plain ``.pem`` (one certificate, its unencrypted key) goes to ``ssl`` as it is, so the
+    usual case needs no ``cryptography``; any other package, or a cached file of another shape, is read the
+    long way (:func:`~core.certs.packages.read_package`, :func:`~core.certs.load.load_bundle_file`).
+    """
     from ..config import cache_dir
     from ..fsutil import atomic_write_private
 
     cached = cache_dir() / "certs" / f"{safe_file_name(product_id)}.pem"
     if cached.is_file():
-        bundle = load_bundle_file(cached)
         # A regenerated product certificate replaces an expired cached one on the next download.
-        if bundle.certificate.not_valid_after_utc > datetime.now(UTC):
-            return bundle
-    package = read_package(await api.certificate_package(product_id))
+        identity = _unexpired(cached)
+        if identity is not None:
+            return identity
+    from ..certs.package_zip import plain_package_pem
+
+    data = await api.certificate_package(product_id)
+    pem = plain_package_pem(data)
+    if pem is not None:
+        cached.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        atomic_write_private(cached, pem)
+        plain = pem_file_identity(cached)
+        if plain is not None:
+            return plain
+        cached.unlink(missing_ok=True)  # ssl refused it: the long way explains why, or finds another
+    from ..certs.packages import read_package
+
+    package = read_package(data)
     cached.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     atomic_write_private(cached, package.bundle.combined_pem())
     return package.bundle
+
+
+def _unexpired(cached: Path) -> ClientCert | None:
+    """The cached identity while its certificate is still valid; None when it has expired."""
+    now = datetime.now(UTC)
+    try:
+        data = cached.read_bytes()
+    except OSError:
+        data = b""  # load_bundle_file says what is wrong with the file
+    not_after = first_certificate_not_after(data) if is_single_plain_identity(data) else None
+    if not_after is not None:
+        if not_after <= now:
+            return None
+        plain = pem_file_identity(cached)
+        if plain is not None:
+            return plain
+    from ..certs.load import load_bundle_file
+
+    bundle = load_bundle_file(cached)
+    return bundle if bundle.certificate.not_valid_after_utc > now else None

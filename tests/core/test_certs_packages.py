@@ -6,6 +6,7 @@ import io
 import re
 import stat
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -225,9 +226,9 @@ def test_not_a_package(bundle: CertBundle) -> None:
 def test_failure_midway_removes_what_was_written(
     bundle: CertBundle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from core.certs import packages
+    from core.certs import package_zip  # where extraction lives (packages re-exports it)
 
-    real_write = packages.atomic_write
+    real_write = package_zip.atomic_write
     calls: list[Path] = []
 
     def disk_full_on_fourth(path: Path, data: bytes, *, mode: int = 0o644) -> Path:
@@ -236,10 +237,44 @@ def test_failure_midway_removes_what_was_written(
             raise OSError(28, "No space left on device")
         return real_write(path, data, mode=mode)
 
-    monkeypatch.setattr(packages, "atomic_write", disk_full_on_fourth)
+    monkeypatch.setattr(package_zip, "atomic_write", disk_full_on_fourth)
     (tmp_path / "existing").mkdir()
     dest = tmp_path / "existing" / "new" / "out"
     with pytest.raises(OSError, match="No space"):
         extract_package(build_cloud_package(bundle, BASE), dest)
     assert len(calls) == 4
     assert list((tmp_path / "existing").iterdir()) == []
+
+
+# ------------------------------------------------------------------------------------------ the plain PEM
+
+
+def test_plain_package_pem_is_the_entry_read_package_picks(bundle: CertBundle) -> None:
+    from core.certs.load import load_bundle
+    from core.certs.package_zip import plain_package_pem
+
+    cloud = build_cloud_package(bundle, BASE)
+    pem = plain_package_pem(cloud)
+    assert pem is not None and pem == bundle.combined_pem()
+    picked = read_package(cloud).bundle
+    assert load_bundle(pem).certificate == picked.certificate
+    assert load_bundle(pem).key_pem() == picked.key_pem()
+    # No .pem (the server's layout), an encrypted key or a chain: None, and the caller takes the long way.
+    assert plain_package_pem(build_server_package(bundle, "x")) is None
+    assert plain_package_pem(_zip({"a.pem": bundle.cert_pem() + bundle.key_pem("pw")})) is None
+    chained = _zip({"a.pem": bundle.cert_pem() + bundle.cert_pem() + bundle.key_pem()})
+    assert plain_package_pem(chained) is None
+    with pytest.raises(CertificateError, match="not a readable ZIP"):  # the same refusals as read_package
+        plain_package_pem(b"<html>502 Bad Gateway</html>")
+    with pytest.raises(CertificateError, match="unsafe entry"):
+        plain_package_pem(_zip({"../a.pem": bundle.combined_pem()}))
+
+
+def test_package_zip_needs_no_cryptography() -> None:
+    code = (
+        "import sys, core.certs.package_zip, core.certs.pemfile; "
+        "print('cryptography' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True,
+                         cwd=Path(__file__).resolve().parents[2])
+    assert out.stdout.split() == ["False"]

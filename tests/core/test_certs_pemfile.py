@@ -9,7 +9,12 @@ import pytest
 from aiohttp import web
 
 from core.certs.bundle import CertBundle
-from core.certs.pemfile import PemFile, pem_file_identity
+from core.certs.pemfile import (
+    PemFile,
+    first_certificate_not_after,
+    is_single_plain_identity,
+    pem_file_identity,
+)
 from core.errors import CertificateError
 from core.http._targets import client_cert_for
 from core.http.instance import InstanceClient
@@ -106,3 +111,53 @@ def test_a_file_changed_after_the_check_is_read_the_long_way(pki: Pki, tmp_path:
         client_ssl_context(client_cert=identity)
     _write(path, bob.cert_pem(), alice.cert_pem(), alice.key_pem())  # reordered: works the long way
     assert isinstance(client_ssl_context(client_cert=identity), ssl.SSLContext)
+
+
+# ------------------------------------------------------------------------------------------ package PEMs
+
+
+def test_single_plain_identity_is_one_certificate_and_its_unencrypted_key(pki: Pki) -> None:
+    alice, bob = pki.client("alice"), pki.client("bob")
+    assert is_single_plain_identity(alice.cert_pem() + alice.key_pem())
+    assert is_single_plain_identity(alice.key_pem() + alice.cert_pem())
+    assert not is_single_plain_identity(alice.cert_pem() + alice.key_pem("pw"))  # encrypted
+    assert not is_single_plain_identity(bob.cert_pem() + alice.cert_pem() + alice.key_pem())  # a chain
+    assert not is_single_plain_identity(alice.cert_pem())  # no key
+    assert not is_single_plain_identity(alice.cert_pem() + alice.key_pem()[:60])  # truncated
+    assert not is_single_plain_identity(alice.cert_der())
+
+
+def test_first_certificate_not_after_agrees_with_cryptography(pki: Pki) -> None:
+    from datetime import UTC, datetime
+
+    from core.certs.generate import generate_key, make_client_certificate
+
+    bundles = [pki.client("alice")]
+    for key_type, before, after in [  # RSA: long-form DER lengths; EC: short ones
+        ("ec-p256", datetime(2020, 1, 1, tzinfo=UTC), datetime(2049, 12, 31, 23, 59, 59, tzinfo=UTC)),  # UTCTime
+        ("ec-p256", datetime(1999, 6, 1, tzinfo=UTC), datetime(2001, 2, 3, 4, 5, 6, tzinfo=UTC)),  # expired
+        ("rsa2048", datetime(2024, 1, 1, tzinfo=UTC), datetime(2051, 7, 8, 9, 10, 11, tzinfo=UTC)),  # Generalized
+    ]:
+        key = generate_key(seed=len(bundles)) if key_type == "ec-p256" else generate_key("rsa2048")
+        bundles.append(make_client_certificate("t", key=key, not_before=before, not_after=after))
+    for bundle in bundles:
+        expected = bundle.certificate.not_valid_after_utc
+        assert first_certificate_not_after(bundle.cert_pem() + bundle.key_pem()) == expected
+        assert first_certificate_not_after(bundle.key_pem() + bundle.cert_pem()) == expected
+
+
+def test_first_certificate_not_after_is_none_when_unsure(pki: Pki) -> None:
+    import base64
+
+    alice = pki.client("alice")
+    der = alice.cert_der()
+
+    def pem(body: bytes) -> bytes:
+        return b"-----BEGIN CERTIFICATE-----\n" + base64.encodebytes(body) + b"-----END CERTIFICATE-----\n"
+
+    assert first_certificate_not_after(pem(der)) == alice.certificate.not_valid_after_utc
+    for damaged in (der[:40], der[:1], b"", b"\x30\x03\x02\x01\x01", b"\x04" + der[1:], b"\x30\x85" + der[2:]):
+        assert first_certificate_not_after(pem(damaged)) is None, damaged[:8]
+    assert first_certificate_not_after(alice.key_pem()) is None  # no certificate
+    assert first_certificate_not_after(b"-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n") is None
+    assert first_certificate_not_after(b"not PEM at all") is None

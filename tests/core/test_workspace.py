@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 
 from core import wiredates
 from core.certs.bundle import CertBundle
-from core.errors import ConfigError, NotSupported, ReadOnlyError, UsageError
+from core.errors import CertificateError, ConfigError, NotSupported, ReadOnlyError, UsageError
 from core.models import IpRule, SecurityClearance
 from core.profile import Profile
 from core.workspace import DIRECT_PRODUCT_ID, Workspace
@@ -67,6 +67,7 @@ class FakeCloud:
     url: str = ""
     extensions: bool = True
     rules: list[dict[str, str]] = field(default_factory=list)
+    package_zip: bytes | None = None  # what the package download answers; None: cloud_zip(package_owner)
 
     def routes(self) -> dict[tuple[str, str], Any]:
         dead = f"127.0.0.1:{dead_port()}"
@@ -86,7 +87,8 @@ class FakeCloud:
             return json_response(200, {"allowedIpsEdit": True, "backups": True, "regenerateCertificate": True})
 
         async def package(request: web.Request) -> web.Response:
-            return web.Response(body=cloud_zip(self.package_owner), content_type="application/octet-stream")
+            body = self.package_zip or cloud_zip(self.package_owner)
+            return web.Response(body=body, content_type="application/octet-stream")
 
         async def whoami(request: web.Request) -> web.Response:
             tp = peer_thumbprint(request)
@@ -241,6 +243,46 @@ async def test_package_certificate_is_downloaded_once_and_cached_private(pki: Pk
             assert (await ws.whoami("p-1")) is not None
     downloads = [p for p in fake.rec.paths() if p.startswith("GET /api/v1/products/security/certificate")]
     assert len(downloads) == 1
+
+
+async def test_an_expired_cached_certificate_is_downloaded_again(pki: Pki, isolated_home: Path) -> None:
+    need_certs()
+    from core.certs.generate import make_client_certificate
+    from core.config import cache_dir
+
+    cached = cache_dir() / "certs" / "p-1.pem"
+    cached.parent.mkdir(parents=True)
+    old = make_client_certificate("old", not_before=NOW - timedelta(days=400), not_after=NOW - timedelta(days=1))
+    cached.write_bytes(old.combined_pem())
+    async with fake_cloud(pki) as fake, await Workspace.open(fake.profile()) as ws:
+        me = await ws.whoami("p-1")
+        assert me is not None and me.name == "shop-operator"
+    assert sum(p.startswith("GET /api/v1/products/security/certificate") for p in fake.rec.paths()) == 1
+    assert cached.read_bytes() == fake.package_owner.cert_pem() + fake.package_owner.key_pem()
+
+
+async def test_a_package_without_a_plain_pem_is_read_the_long_way(pki: Pki, isolated_home: Path) -> None:
+    need_certs()
+    from core.certs.bundle import CertBundle
+    from core.certs.packages import build_server_package
+    from core.config import cache_dir
+
+    async with fake_cloud(pki) as fake:
+        fake.package_zip = build_server_package(fake.package_owner, "shop", password="pw-in-no-file")
+        async with await Workspace.open(fake.profile()) as ws:
+            with pytest.raises(CertificateError, match="passphrase"):  # as before: nothing opens it
+                await ws.whoami("p-1")
+        assert not (cache_dir() / "certs" / "p-1.pem").exists()
+        fake.package_zip = build_server_package(fake.package_owner, "shop")  # a PFX, a .crt and a .key
+        async with await Workspace.open(fake.profile()) as ws:
+            assert isinstance(await ws._client_cert("p-1"), CertBundle)  # read with cryptography
+            me = await ws.whoami("p-1")
+            assert me is not None and me.name == "shop-operator"
+        cached = cache_dir() / "certs" / "p-1.pem"
+        assert cached.read_bytes() == fake.package_owner.combined_pem()  # certificate and key, as before
+        async with await Workspace.open(fake.profile()) as ws:  # the cached PEM now goes to ssl as is
+            assert (await ws.whoami("p-1")) is not None
+    assert sum(p.startswith("GET /api/v1/products/security/certificate") for p in fake.rec.paths()) == 2
 
 
 async def test_profile_certificate_is_used_and_expiring_skips_unreachable(pki: Pki, tmp_path: Path) -> None:

@@ -1,0 +1,175 @@
+"""The ZIP side of certificate packages: read one safely, write one, extract one to disk.
+
+Nothing here parses a certificate, so nothing here imports ``cryptography``: downloading a package, or
+connecting with the plain PEM inside it (:func:`plain_package_pem`), costs no more than :mod:`zipfile`.
+:mod:`core.certs.packages` builds on this to read the certificates themselves and to export PFX.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+import stat
+import zipfile
+import zlib
+from pathlib import Path, PurePosixPath
+
+from ..errors import CertificateError
+from ..fsutil import atomic_write
+from .pemfile import is_single_plain_identity
+
+__all__ = [
+    "MAX_ENTRIES",
+    "MAX_ENTRY_BYTES",
+    "MAX_NAME_BYTES",
+    "PRIVATE_NAMES",
+    "PRIVATE_SUFFIXES",
+    "extract_package",
+    "is_private",
+    "plain_package_pem",
+    "read_zip",
+    "write_zip",
+]
+
+MAX_ENTRY_BYTES = 4 * 1024 * 1024  # a certificate package is a few KB; anything bigger is not one
+MAX_NAME_BYTES = 200  # per path component
+MAX_ENTRIES = 64
+PRIVATE_SUFFIXES = (".key", ".pem", ".pfx", ".p12")
+PRIVATE_NAMES = ("password.txt",)
+# A fixed ZIP timestamp: entries carry no trace of the local clock or time zone of whoever built them.
+_ZIP_TIME = (2020, 1, 1, 0, 0, 0)
+
+
+def plain_package_pem(data: bytes) -> bytes | None:
+    """The package's first ``.pem`` when it is one certificate and its unencrypted key, else None.
+
+    That entry is what :func:`core.certs.packages.read_package` picks first, so for such a package both
+    name the same certificate and key; anything else (a chain, an encrypted key, only a PFX) is None, and
+    the caller reads the package the long way. A ZIP that is not a safe, readable package raises the same
+    :class:`CertificateError` as ``read_package``.
+    """
+    entries = read_zip(data)
+    pems = [n for n in entries if n.lower().endswith(".pem")]
+    if not pems:
+        return None
+    blob = entries[pems[0]]
+    return blob if is_single_plain_identity(blob) else None
+
+
+def extract_package(data: bytes, dest_dir: Path) -> list[Path]:
+    """Write every file of the package under ``dest_dir``: atomically, key-bearing files 0600.
+
+    Everything is read and checked before anything is written, so a truncated ZIP or an entry that would
+    escape ``dest_dir`` leaves nothing behind.
+    """
+    entries = read_zip(data)
+    dest_dir = Path(dest_dir)
+    targets = [
+        (dest_dir.joinpath(*PurePosixPath(name).parts), blob, is_private(name))
+        for name, blob in entries.items()
+    ]
+    written: list[Path] = []
+    created: list[Path] = []
+    try:
+        for path, blob, private in targets:
+            _make_dirs(path.parent, created)
+            written.append(atomic_write(path, blob, mode=0o600 if private else 0o644))
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        for directory in reversed(created):
+            with contextlib.suppress(OSError):
+                directory.rmdir()  # only if still empty
+        raise
+    return written
+
+
+def is_private(name: str) -> bool:
+    """Whether the entry ``name`` carries a key or a password (written 0600)."""
+    lower = PurePosixPath(name).name.lower()
+    return lower.endswith(PRIVATE_SUFFIXES) or lower in PRIVATE_NAMES
+
+
+def write_zip(files: dict[str, bytes]) -> bytes:
+    """A deflated ZIP of ``files`` with a fixed timestamp, key-bearing entries marked 0600."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, blob in files.items():
+            info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = ((0o600 if is_private(name) else 0o644) | stat.S_IFREG) << 16
+            zf.writestr(info, blob)
+    return buf.getvalue()
+
+
+def read_zip(data: bytes) -> dict[str, bytes]:
+    """Every regular file of the ZIP, checked (names, sizes, CRCs) before the caller uses any of it."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            infos = [i for i in zf.infolist() if not i.is_dir()]
+            if len(infos) > MAX_ENTRIES:
+                raise CertificateError(f"the ZIP has {len(infos)} files, too many for a certificate package")
+            for info in infos:
+                _check_entry_name(info.filename)
+                if stat.S_ISLNK(info.external_attr >> 16):
+                    raise CertificateError(
+                        f"the ZIP entry {info.filename!r} is a symbolic link", hint="Nothing was written."
+                    )
+                if info.file_size > MAX_ENTRY_BYTES:
+                    raise CertificateError(
+                        f"the ZIP entry {info.filename!r} is too large for a certificate package"
+                    )
+            return {info.filename: zf.read(info) for info in infos}
+    except CertificateError:
+        raise
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        EOFError,
+        ValueError,
+        NotImplementedError,
+        OSError,
+        zlib.error,  # a corrupted deflate stream inside an otherwise well-formed ZIP
+        IndexError,  # zipfile's ZipInfo.is_dir() on an entry whose name is empty
+    ) as e:
+        raise CertificateError(
+            f"the certificate package is not a readable ZIP ({e})",
+            hint="The download may be truncated; download it again.",
+        ) from None
+
+
+# ------------------------------------------------------------------------------------------ internals
+
+
+def _make_dirs(directory: Path, created: list[Path]) -> None:
+    """``mkdir -p`` with 0700, remembering which directories it created (deepest last) for cleanup."""
+    missing: list[Path] = []
+    while not directory.exists():
+        missing.append(directory)
+        directory = directory.parent
+    for d in reversed(missing):
+        d.mkdir(mode=0o700)
+        created.append(d)
+
+
+def _check_entry_name(name: str) -> None:
+    path = PurePosixPath(name.replace("\\", "/"))
+    if (
+        name.startswith(("/", "\\"))
+        or re.match(r"^[A-Za-z]:", name)
+        or ".." in path.parts
+        or "\x00" in name
+        or not path.parts
+    ):
+        raise CertificateError(
+            f"the ZIP has an unsafe entry {name!r} (absolute path or '..')",
+            hint="Nothing was written. Do not trust this package; download it again from the portal or server.",
+        )
+    # File systems cap a name at 255 bytes and the atomic write adds a temp suffix: refuse it here, before
+    # anything is written, rather than fail half-way through the extraction with an OSError.
+    if any(len(part.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES for part in path.parts):
+        raise CertificateError(
+            f"the ZIP has an entry whose name is too long for a file ({name[:40]!r}...)",
+            hint="Nothing was written. Do not trust this package; download it again from the portal or server.",
+        )

@@ -19,6 +19,8 @@ REAL_PORTAL_URL = "https://cloud.ravendb.net"
 
 @dataclass(frozen=True)
 class Profile:
+    """One resolved profile of the config: what to connect to, with which key and certificates."""
+
     name: str
     kind: ProfileKind
     # cloud / mock: the Cloud API v1 base URL (the mock serves it too) and the resolved key.

@@ -36,6 +36,8 @@ def utc_now() -> datetime:
 
 @dataclass(frozen=True)
 class Capabilities:
+    """What the profile's API can do beyond the real Cloud API v1 (the mock's /ext/v1 endpoints)."""
+
     edit_ip_rules: bool
     backups: bool
     regenerate_certificate: bool

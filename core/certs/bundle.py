@@ -12,6 +12,8 @@ if TYPE_CHECKING:  # cryptography loads on first use: the start-up path only car
 
 @dataclass(frozen=True)
 class CertBundle:
+    """A certificate, its private key when known, and the certificates that came with it."""
+
     certificate: x509.Certificate
     private_key: PrivateKeyTypes | None = None
     chain: tuple[x509.Certificate, ...] = ()

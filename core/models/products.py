@@ -55,12 +55,16 @@ class IpRule:
 
 @dataclass(frozen=True)
 class Node:
+    """One node of a product: its tag (A, B, ...) and its HTTPS URL."""
+
     tag: str
     url: str
 
 
 @dataclass(frozen=True)
 class Storage:
+    """A product's disk: size (GB), type and, where the tier has them, IOPS and throughput."""
+
     size: int | None = None
     type: str = ""
     iops: int | None = None
@@ -69,6 +73,8 @@ class Storage:
 
 @dataclass(frozen=True)
 class ProductSummary:
+    """A product as the list answers it: id and name."""
+
     id: str
     name: str
 
@@ -79,6 +85,8 @@ class ProductSummary:
 
 @dataclass(frozen=True)
 class Product:
+    """A product as its details answer it: status, tier, nodes, storage and allow-list."""
+
     id: str
     display_name: str
     status: ProductStatus = ProductStatus.UNKNOWN
@@ -168,6 +176,8 @@ class Product:
 
 @dataclass(frozen=True)
 class AccountInfo:
+    """The account behind the API key: its domain, and the raw answer."""
+
     domain: str
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 

@@ -95,6 +95,8 @@ class CertificateDefinition:
 
 @dataclass(frozen=True)
 class ClusterTopology:
+    """What a node says about its cluster: the leader, itself, and its nodes (tag -> URL) by role."""
+
     leader: str
     node_tag: str
     etag: int
@@ -131,6 +133,8 @@ class ClusterTopology:
 
 @dataclass(frozen=True)
 class BuildVersion:
+    """The RavenDB build a node runs."""
+
     product_version: str
     build_version: int
     commit_hash: str

@@ -51,7 +51,15 @@ class Pane:
                 return text
             time.sleep(0.2)
         size = self.tmux("display", "-p", "-t", self.session, "#{window_width}x#{window_height}", check=False).stdout
-        raise AssertionError(f"timed out waiting for {what}; the {size.strip()} pane shows:\n{text}")
+        raise AssertionError(f"timed out waiting for {what}; the {size.strip()} pane shows:\n{text}\n{self.after()}")
+
+    def after(self) -> str:
+        """When the program ended early: its exit line and the end of its log (the pane is gone with it)."""
+        home = Path(os.environ.get("XDG_STATE_HOME", ""))
+        rc = self.conf.with_name("rc")
+        logs = sorted(home.rglob("ravensec.log")) if home.name else []
+        tail = logs[0].read_text(encoding="utf-8", errors="replace")[-3000:] if logs else "(no log)"
+        return f"{rc.read_text() if rc.exists() else 'still running'}\nlog tail:\n{tail}"
 
 
 

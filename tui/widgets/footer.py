@@ -47,7 +47,8 @@ class KeysFooter(Footer):
 
     async def _sync(self) -> None:
         self._sync_pending = False
-        if not self.is_attached:
+        # As Footer.recompose does: a screen being removed has lost widgets its check_action may query.
+        if not self.is_attached or self._pruning or self.screen._pruning:
             return
         shown, enabled = shown_keys(self.screen)
         if shown != self._drawn or not self._bindings_ready:

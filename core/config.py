@@ -66,6 +66,8 @@ def cache_dir() -> Path:
 
 @dataclass
 class Config:
+    """The parsed config file: profiles by name, the current one, keymap overrides, and where it lives."""
+
     profiles: dict[str, Profile] = field(default_factory=dict)
     current: str | None = None
     keymap: dict[str, str] = field(default_factory=dict)

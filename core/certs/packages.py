@@ -35,33 +35,17 @@ from ..errors import CertificateError
 from .bundle import CertBundle
 from .identity import subject_name
 from .load import load_bundle
-from .package_zip import (
-    MAX_ENTRIES,
-    MAX_ENTRY_BYTES,
-    MAX_NAME_BYTES,
-    PRIVATE_NAMES,
-    PRIVATE_SUFFIXES,
-    extract_package,
-    read_zip,
-    write_zip,
-)
+from .package_zip import extract_package, read_zip, write_zip
 
-# The ZIP side (no cryptography: reading, writing, extracting) lives in package_zip; its public names stay
-# importable from here as before.
+# The ZIP side (no cryptography: reading, writing, extracting) lives in package_zip; extract_package stays
+# importable from here, where its callers have always found it.
 __all__ = [
-    "MAX_ENTRIES",
-    "MAX_ENTRY_BYTES",
-    "MAX_NAME_BYTES",
-    "PRIVATE_NAMES",
-    "PRIVATE_SUFFIXES",
     "CertPackage",
     "build_cloud_package",
     "build_server_package",
     "export_pfx",
     "extract_package",
     "read_package",
-    "read_zip",
-    "write_zip",
 ]
 
 

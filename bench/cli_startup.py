@@ -29,12 +29,12 @@ def _time(cmd: list[str], env: dict[str, str]) -> float:
 
 
 def main() -> int:
-    from core.config import Config, save_config
-    from core.profile import Profile
-    from mockserver import MockCloud
+    from ravensec.core.config import Config, save_config
+    from ravensec.core.profile import Profile
+    from ravensec.mock import MockCloud
 
     ravensec = Path(sys.executable).parent / "ravensec"
-    cli = [str(ravensec)] if ravensec.exists() else [sys.executable, "-m", "tui"]
+    cli = [str(ravensec)] if ravensec.exists() else [sys.executable, "-m", "ravensec.tui"]
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         env = {**os.environ, "HOME": str(root), "XDG_CONFIG_HOME": str(root / "cfg"),

@@ -176,8 +176,8 @@ def cold_start_moto() -> float | None:
 
 
 def main() -> int:
-    from core.certs.generate import make_client_certificate
-    from mockserver import MockCloud
+    from ravensec.core.certs.generate import make_client_certificate
+    from ravensec.mock import MockCloud
 
     rows: list[tuple[str, str, str, str]] = []
     moto = cold_start_moto()
@@ -198,11 +198,11 @@ def main() -> int:
 
         product = max(cloud.products.values(), key=lambda p: len(p.node_urls))
         # 100 certificates in the listing: register extra ones straight into the cluster state.
-        from mockserver.state import CertEntry
+        from ravensec.mock.state import CertEntry
 
         state_product = cloud.state.products[product.id]
-        from core.certs.identity import pinning_hash, thumbprint
-        from core.models import SecurityClearance
+        from ravensec.core.certs.identity import pinning_hash, thumbprint
+        from ravensec.core.models import SecurityClearance
 
         with cloud.state.lock:
             while len(state_product.cluster.certificates) < 100:

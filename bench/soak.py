@@ -85,7 +85,7 @@ class _Conn:
 
 
 def _client(index: int, info: dict[str, Any], seconds: float, out: Any) -> None:
-    from core.certs.generate import generate_key, make_client_certificate
+    from ravensec.core.certs.generate import generate_key, make_client_certificate
 
     product = next(p for p in info["products"].values() if p["node_urls"])
     node_ctx = ssl.create_default_context(cafile=info["ca_path"])
@@ -176,7 +176,7 @@ def _client(index: int, info: dict[str, Any], seconds: float, out: Any) -> None:
 
 
 def bundle_thumbprint(bundle: Any) -> str:
-    from core.certs.identity import thumbprint
+    from ravensec.core.certs.identity import thumbprint
 
     return thumbprint(bundle.certificate)
 
@@ -185,7 +185,7 @@ def bundle_thumbprint(bundle: Any) -> str:
 
 
 def run(seconds: float = 120.0, clients: int = 4, sample_every: float | None = None) -> dict[str, Any]:
-    from mockserver import MockCloud
+    from ravensec.mock import MockCloud
 
     every = sample_every or max(0.5, min(5.0, seconds / 40))
     samples: list[dict[str, float]] = []

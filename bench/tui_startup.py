@@ -100,7 +100,7 @@ def _stop(pid: int, fd: int) -> None:
 
 def _ravensec_argv() -> list[str]:
     script = Path(sys.executable).with_name("ravensec")
-    return [str(script), "--demo"] if script.exists() else [sys.executable, "-m", "tui", "--demo"]
+    return [str(script), "--demo"] if script.exists() else [sys.executable, "-m", "ravensec.tui", "--demo"]
 
 
 def _import_cost(code: str, env: dict[str, str], runs: int = RUNS) -> float:
@@ -116,9 +116,9 @@ def _import_cost(code: str, env: dict[str, str], runs: int = RUNS) -> float:
 async def _filter_latency(n: int = 10_000) -> list[float]:
     from textual.app import App, ComposeResult
 
-    from core.models import CertificateDefinition, DatabaseAccess, SecurityClearance
-    from tui.screens.certificates import COLUMNS, cert_rows
-    from tui.widgets.grid import Grid
+    from ravensec.core.models import CertificateDefinition, DatabaseAccess, SecurityClearance
+    from ravensec.tui.screens.certificates import COLUMNS, cert_rows
+    from ravensec.tui.widgets.grid import Grid
 
     now = datetime(2026, 1, 1, tzinfo=UTC)
     certs = [
@@ -158,7 +158,7 @@ async def _filter_latency(n: int = 10_000) -> list[float]:
 def _serve_mock(home: str, env: dict[str, str]) -> subprocess.Popen[str]:
     """``ravensec-mock serve`` in the background with a ``mock`` profile for it in the bench's config."""
     state = Path(home) / "mock-state"
-    server = subprocess.Popen([sys.executable, "-m", "mockserver.cli", "serve", "--world", "demo",
+    server = subprocess.Popen([sys.executable, "-m", "ravensec.mock.cli", "serve", "--world", "demo",
                                "--state-dir", str(state)], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
     assert server.stdout is not None
     for line in server.stdout:

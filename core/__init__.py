@@ -85,4 +85,4 @@ def __getattr__(name: str) -> object:
         from . import workspace
 
         return getattr(workspace, name)
-    raise AttributeError(f"module 'core' has no attribute {name!r}")
+    raise AttributeError(f"module 'ravensec.core' has no attribute {name!r}")

@@ -1,6 +1,6 @@
 """A profile: everything needed to reach one target (a Cloud account, direct nodes, or a mock).
 
-Plain data; ``core.config`` reads and writes profiles from the TOML config and resolves secrets into
+Plain data; ``ravensec.core.config`` reads and writes profiles from the TOML config and resolves secrets into
 ``api_key``/``client_cert_password`` at load time. Secrets never appear in ``repr``.
 """
 

@@ -1,7 +1,7 @@
 """An in-memory mTLS mock of RavenDB Cloud: the portal API and every product's nodes, served over real TLS
 on 127.0.0.1 so that ravensec and the official ``ravendb`` client can be tested against it.
 
-``from mockserver import MockCloud`` is the entry point (see ``mockserver.runtime``). The import is lazy:
+``from mockserver import MockCloud`` is the entry point (see ``ravensec.mock.runtime``). The import is lazy:
 the pytest plugin loads this package in every test session and must cost nothing until a fixture is used.
 """
 
@@ -20,4 +20,4 @@ def __getattr__(name: str) -> Any:
         from . import runtime
 
         return getattr(runtime, name)
-    raise AttributeError(f"module 'mockserver' has no attribute {name!r}")
+    raise AttributeError(f"module 'ravensec.mock' has no attribute {name!r}")

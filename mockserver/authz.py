@@ -13,10 +13,10 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from core.models import DatabaseAccess, SecurityClearance
-from mockserver.routes import Requirement, RouteMatch
-from mockserver.state import CertEntry, Cluster
-from mockserver.tls import thumbprint_of_der
+from ravensec.core.models import DatabaseAccess, SecurityClearance
+from ravensec.mock.routes import Requirement, RouteMatch
+from ravensec.mock.state import CertEntry, Cluster
+from ravensec.mock.tls import thumbprint_of_der
 
 if TYPE_CHECKING:  # cryptography loads with the first client certificate, not with the mock
     from cryptography import x509

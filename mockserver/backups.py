@@ -1,4 +1,4 @@
-"""Encrypted backup files of a mock world's databases, in the format ``core.backups`` reads.
+"""Encrypted backup files of a mock world's databases, in the format ``ravensec.core.backups`` reads.
 
 An unencrypted database's backups use the account-wide key; an encrypted database's backups use that
 database's own key (cloud.md). Files are reproducible: the nonce derives from the world seed and the file.
@@ -10,8 +10,8 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
-from core.models import BackupKeySource, BackupKind
-from mockserver.state import BackupEntry
+from ravensec.core.models import BackupKeySource, BackupKind
+from ravensec.mock.state import BackupEntry
 
 _EXT = {BackupKind.FULL: "ravendb-encrypted-full-backup", BackupKind.INCREMENTAL: "ravendb-encrypted-incremental-backup"}
 
@@ -46,7 +46,7 @@ def make_backup(
     index: int = 0,
 ) -> BackupEntry:
     # Imported here: it loads cryptography's ciphers, which a start from the material cache never needs.
-    from core.backups import encrypt_backup
+    from ravensec.core.backups import encrypt_backup
 
     name = backup_file_name(created_at, kind)
     nonce = hashlib.sha256(f"{seed}:{database}:{name}".encode()).digest()[:12]

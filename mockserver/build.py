@@ -4,7 +4,7 @@ The first build of a world generates its key material (deterministically from th
 encrypted backup files; both are cached per (world file, anchor, CA), so later builds -- every
 ``MockCloud.reset()`` -- only rebuild the mutable containers around the same immutable certificates and
 blobs, which takes a fraction of a millisecond for the demo world. Given a ``MaterialCache``, the material
-is also kept between runs (``mockserver.material_cache``): a start that finds it there makes no certificate.
+is also kept between runs (``ravensec.mock.material_cache``): a start that finds it there makes no certificate.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
-from core.certs.bundle import CertBundle
-from core.models import BackupKeySource, SecurityClearance
-from mockserver.backups import derive_key, make_backup
-from mockserver.state import (
+from ravensec.core.certs.bundle import CertBundle
+from ravensec.core.models import BackupKeySource, SecurityClearance
+from ravensec.mock.backups import derive_key, make_backup
+from ravensec.mock.state import (
     Account,
     BackupEntry,
     CertEntry,
@@ -32,12 +32,12 @@ from mockserver.state import (
     ProductState,
     utcnow,
 )
-from mockserver.worlds import DatabaseSpec, ProductSpec, WorldSpec
+from ravensec.mock.worlds import DatabaseSpec, ProductSpec, WorldSpec
 
 if TYPE_CHECKING:
-    from core.certs.generate import KeyType
-    from mockserver.material_cache import MaterialCache
-    from mockserver.tls import MockPki
+    from ravensec.core.certs.generate import KeyType
+    from ravensec.mock.material_cache import MaterialCache
+    from ravensec.mock.tls import MockPki
 
 INITIAL_CERT_YEARS = 5
 _CACHE_MAX = 16
@@ -57,7 +57,7 @@ def make_initial_certificates(
     seed: int, product_id: str, subdomain: str, domain: str, issuer: CertBundle | None, anchor: datetime
 ) -> tuple[CertBundle, CertBundle]:
     """The product's initial Operator certificate (5 years from ``anchor``) and the tests' Cluster Admin one."""
-    from core.certs.generate import generate_key, make_client_certificate
+    from ravensec.core.certs.generate import generate_key, make_client_certificate
 
     not_after = anchor + timedelta(days=365 * INITIAL_CERT_YEARS)
     operator = make_client_certificate(
@@ -85,7 +85,7 @@ def make_initial_certificates(
 
 def regenerate_operator(state: CloudState, product: ProductState, generation: int) -> CertBundle:
     """A new initial certificate for ``product`` (the portal's "regenerate"), valid 5 years from now."""
-    from core.certs.generate import generate_key, make_client_certificate
+    from ravensec.core.certs.generate import generate_key, make_client_certificate
 
     now = state.clock()
     return make_client_certificate(
@@ -100,7 +100,7 @@ def regenerate_operator(state: CloudState, product: ProductState, generation: in
 
 
 def operator_entry(bundle: CertBundle) -> CertEntry:
-    from mockserver.node.certificates import entry_for
+    from ravensec.mock.node.certificates import entry_for
 
     return entry_for(bundle.certificate, _cn(bundle), SecurityClearance.OPERATOR, {})
 
@@ -133,7 +133,7 @@ _cache_lock = threading.Lock()
 
 
 def _material_to_json(m: _Material) -> dict[str, Any]:
-    from mockserver import material_cache as mc
+    from ravensec.mock import material_cache as mc
 
     return {
         "account_key": m.account_key.hex(),
@@ -152,7 +152,7 @@ def _material_to_json(m: _Material) -> dict[str, Any]:
 
 
 def _material_from_json(d: dict[str, Any]) -> _Material:
-    from mockserver import material_cache as mc
+    from ravensec.mock import material_cache as mc
 
     products = {
         pid: _ProductMaterial(
@@ -215,8 +215,8 @@ class WorldBuilder:
             return None
 
     def _make_material(self) -> _Material:
-        from core.certs.generate import generate_key, make_client_certificate
-        from mockserver.node.certificates import entry_for
+        from ravensec.core.certs.generate import generate_key, make_client_certificate
+        from ravensec.mock.node.certificates import entry_for
 
         s = self.spec
         account_key = derive_key(s.seed, s.domain, "account-backup-key")

@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from core.errors import RavensecError
+from ravensec.core.errors import RavensecError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,7 +39,7 @@ def profile_snippet(state_dir: Path, name: str = "mock") -> str:
 
 
 def _serve(world: str, state_dir: Path | None, port_base: int) -> int:
-    from mockserver.runtime import MockCloud
+    from ravensec.mock.runtime import MockCloud
 
     if not 0 <= port_base <= 65000:
         print("ravensec-mock: --port-base must be between 0 and 65000", file=sys.stderr)
@@ -78,7 +78,7 @@ def _serve(world: str, state_dir: Path | None, port_base: int) -> int:
 
 
 def _worlds() -> int:
-    from mockserver.worlds import load_world, world_names
+    from ravensec.mock.worlds import load_world, world_names
 
     for name in world_names():
         spec = load_world(name)
@@ -88,7 +88,7 @@ def _worlds() -> int:
 
 
 def _check(file: str) -> int:
-    from mockserver.worlds import load_world
+    from ravensec.mock.worlds import load_world
 
     spec = load_world(file)
     certs = sum(len(p.certificates) for p in spec.products)

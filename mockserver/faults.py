@@ -18,8 +18,8 @@ from typing import Any, Literal
 
 from aiohttp import web
 
-from core.errors import UsageError
-from mockserver import routes
+from ravensec.core.errors import UsageError
+from ravensec.mock import routes
 
 FaultKind = Literal["latency", "status", "drop", "down", "hang", "reset", "truncate"]
 KINDS: tuple[str, ...] = ("latency", "status", "drop", "down", "hang", "reset", "truncate")

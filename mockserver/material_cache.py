@@ -25,9 +25,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from core.certs.bundle import CertBundle
-from core.models import BackupKeySource, BackupKind, DatabaseAccess, SecurityClearance
-from mockserver.state import BackupEntry, CertEntry
+from ravensec.core.certs.bundle import CertBundle
+from ravensec.core.models import BackupKeySource, BackupKind, DatabaseAccess, SecurityClearance
+from ravensec.mock.state import BackupEntry, CertEntry
 
 if TYPE_CHECKING:
     from cryptography import x509
@@ -194,12 +194,12 @@ def code_version() -> str:
 
     import cryptography
 
-    import core
-    import mockserver
+    import ravensec.core
+    import ravensec.mock
 
     h = hashlib.sha256(f"{FORMAT}:{cryptography.__version__}:{zlib.ZLIB_RUNTIME_VERSION}".encode())
     for package, names in (("core", _SOURCES["core"]), ("mockserver", _SOURCES["mockserver"])):
-        root = Path((core if package == "core" else mockserver).__file__).parent
+        root = Path((ravensec.core if package == "core" else ravensec.mock).__file__).parent
         for name in names:
             h.update(f"\0{package}/{name}\0".encode())
             # Installed without sources: cryptography's version still tells the material apart.
@@ -218,7 +218,7 @@ class MaterialCache:
     def default(cls) -> MaterialCache:
         import platformdirs
 
-        # The directory core.config.cache_dir() names, without loading the configuration module.
+        # The directory ravensec.core.config.cache_dir() names, without loading the configuration module.
         return cls(Path(platformdirs.user_cache_dir("ravensec")) / "mock")
 
     def path(self, kind: str, *parts: str) -> Path:
@@ -237,7 +237,7 @@ class MaterialCache:
             return None
 
     def save(self, data: Any, kind: str, *parts: str) -> None:
-        from mockserver.node.files import write_private
+        from ravensec.mock.node.files import write_private
 
         path = self.path(kind, *parts)
         try:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from mockserver.runtime import MockCloud
+    from ravensec.mock.runtime import MockCloud
 
 try:  # in strict mode an async fixture needs pytest-asyncio's decorator
     import pytest_asyncio
@@ -52,7 +52,7 @@ def ravendb_cloud_world(request: pytest.FixtureRequest) -> str | Path:
 
 @pytest.fixture(scope="session")
 def _ravendb_cloud_session(ravendb_cloud_world: str | Path) -> Iterator[MockCloud]:
-    from mockserver.runtime import MockCloud
+    from ravensec.mock.runtime import MockCloud
 
     with MockCloud(ravendb_cloud_world) as cloud:
         yield cloud
@@ -68,7 +68,7 @@ def ravendb_cloud(_ravendb_cloud_session: MockCloud) -> MockCloud:
 async def ravendb_cloud_factory(
     ravendb_cloud_world: str | Path,
 ) -> AsyncIterator[Callable[..., Awaitable[MockCloud]]]:
-    from mockserver.runtime import MockCloud
+    from ravensec.mock.runtime import MockCloud
 
     started: list[MockCloud] = []
 

@@ -23,20 +23,20 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from mockserver.faults import Fault, Faults, faults_middleware
-from mockserver.journal import Journal, journal_middleware
-from mockserver.loop_thread import call_in_loop, start_loop_thread, stop_loop_thread
-from mockserver.node.app import build_node_app
-from mockserver.node.certificates import ISSUER_KEY, SERVER_BUNDLE_KEY
-from mockserver.node.files import write_private
-from mockserver.node.listener import Listener
-from mockserver.node.portal_slot import find_portal, placeholder_portal
-from mockserver.state import CloudState, ProductState
-from mockserver.tls import MockPki, thumbprint_of_der
+from ravensec.mock.faults import Fault, Faults, faults_middleware
+from ravensec.mock.journal import Journal, journal_middleware
+from ravensec.mock.loop_thread import call_in_loop, start_loop_thread, stop_loop_thread
+from ravensec.mock.node.app import build_node_app
+from ravensec.mock.node.certificates import ISSUER_KEY, SERVER_BUNDLE_KEY
+from ravensec.mock.node.files import write_private
+from ravensec.mock.node.listener import Listener
+from ravensec.mock.node.portal_slot import find_portal, placeholder_portal
+from ravensec.mock.state import CloudState, ProductState
+from ravensec.mock.tls import MockPki, thumbprint_of_der
 
 if TYPE_CHECKING:
-    from core.profile import Profile
-    from mockserver.material_cache import MaterialCache
+    from ravensec.core.profile import Profile
+    from ravensec.mock.material_cache import MaterialCache
 
 HOSTS = ["localhost", "127.0.0.1"]
 StateFactory = Callable[[MockPki], CloudState]
@@ -64,7 +64,7 @@ class MockCloud:
     ) -> None:
         """``world``: a world name or TOML path (ignored when ``state_factory`` builds the state instead);
         ``seed``: the PKI's seed, by default the world's own; ``material_cache``: keep the generated keys and
-        certificates in the user's cache directory between runs (``mockserver.material_cache``)."""
+        certificates in the user's cache directory between runs (``ravensec.mock.material_cache``)."""
         self.world = world
         self.port_base = port_base
         self.state_dir = Path(state_dir) if state_dir is not None else None
@@ -72,7 +72,7 @@ class MockCloud:
         self.faults = Faults()
         cache = None
         if material_cache:
-            from mockserver.material_cache import MaterialCache
+            from ravensec.mock.material_cache import MaterialCache
 
             cache = MaterialCache.default()
         if state_factory is None:
@@ -95,8 +95,8 @@ class MockCloud:
     def _world_factory(
         world: str | Path | None, cache: MaterialCache | None
     ) -> tuple[StateFactory, int]:
-        from mockserver.build import WorldBuilder
-        from mockserver.worlds import load_world
+        from ravensec.mock.build import WorldBuilder
+        from ravensec.mock.worlds import load_world
 
         spec = load_world(world)
         builders: dict[int, Any] = {}
@@ -141,7 +141,7 @@ class MockCloud:
         for p in prods.values():
             if p.name.lower() == name_or_id.lower():
                 return p
-        from core.errors import UsageError
+        from ravensec.core.errors import UsageError
 
         raise UsageError(
             f"The mock world has no product {name_or_id!r}.",
@@ -149,7 +149,7 @@ class MockCloud:
         )
 
     def profile(self, name: str = "mock") -> Profile:
-        from core.profile import Profile
+        from ravensec.core.profile import Profile
 
         prods = self.products
         return Profile(

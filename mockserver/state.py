@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from core.certs.bundle import CertBundle
-from core.models import (
+from ravensec.core.certs.bundle import CertBundle
+from ravensec.core.models import (
     BackupKeySource,
     BackupKind,
     CertificateDefinition,
@@ -91,7 +91,7 @@ class BackupEntry:
     created_at: datetime
     kind: BackupKind
     key_source: BackupKeySource
-    blob: bytes  # the encrypted backup file, as core.backups reads it
+    blob: bytes  # the encrypted backup file, as ravensec.core.backups reads it
 
     @property
     def size(self) -> int:

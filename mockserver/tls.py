@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from core.certs.bundle import CertBundle
-    from mockserver.material_cache import MaterialCache
+    from ravensec.core.certs.bundle import CertBundle
+    from ravensec.mock.material_cache import MaterialCache
 
 log = logging.getLogger(__name__)
 
@@ -237,7 +237,7 @@ def thumbprint_of_der(der: bytes) -> str:
 class MockPki:
     """One deterministic CA (``seed``) and the server certificates it signs, cached per host list/label.
 
-    With a ``cache`` (``mockserver.material_cache``), the CA and the server certificates come from it when it
+    With a ``cache`` (``ravensec.mock.material_cache``), the CA and the server certificates come from it when it
     has them, and ``save()`` keeps there what was made since.
     """
 
@@ -248,7 +248,7 @@ class MockPki:
         self._ca_subject: bytes | None = None
         self._unsaved = False
         if not self._load():
-            from core.certs.generate import generate_key, make_ca
+            from ravensec.core.certs.generate import generate_key, make_ca
 
             self.ca: CertBundle = make_ca(
                 "RavenDB Cloud Mock CA",
@@ -264,7 +264,7 @@ class MockPki:
         self._lock = threading.Lock()
 
     def _load(self) -> bool:
-        from mockserver.material_cache import bundle_from_json
+        from ravensec.mock.material_cache import bundle_from_json
 
         kept = self._cache.load("pki", str(self.seed)) if self._cache is not None else None
         if kept is None:
@@ -282,7 +282,7 @@ class MockPki:
     def save(self) -> None:
         """Keep the CA and the server certificates made so far in the cache (when there is one and something
         new was made)."""
-        from mockserver.material_cache import bundle_to_json
+        from ravensec.mock.material_cache import bundle_to_json
 
         with self._lock:
             if self._cache is None or not self._unsaved:
@@ -314,7 +314,7 @@ class MockPki:
         with self._lock:
             b = self._servers.get(k)
             if b is None:
-                from core.certs.generate import generate_key, make_server_certificate
+                from ravensec.core.certs.generate import generate_key, make_server_certificate
 
                 # A stable seed per (hosts, label) keeps the keys deterministic across runs.
                 digest = hashlib.sha256(repr(k).encode()).digest()

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from core.errors import ConfigError
+from ravensec.core.errors import ConfigError
 
 
 class Reader:

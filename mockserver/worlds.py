@@ -1,7 +1,7 @@
 """World files: TOML descriptions of a mock account (products, certificates, databases, backups), read and
 validated into a frozen :class:`WorldSpec`.
 
-Every problem raises :class:`core.errors.ConfigError` naming the file and the key, e.g.
+Every problem raises :class:`ravensec.core.errors.ConfigError` naming the file and the key, e.g.
 ``demo.toml: products[2].tier: unknown tier 'Gold'; expected Free, Development or Production``.
 Relative times (``expires_in_days``, ``hours_ago``) count from the world's ``now``; without ``now`` they count
 from today's midnight UTC, so a world builds the same certificates all day long.
@@ -17,9 +17,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from core.errors import ConfigError
-from core.models import BackupKind, DatabaseAccess, IpRule, ProductStatus, SecurityClearance, Tier
-from mockserver.world_reader import Reader as _Reader
+from ravensec.core.errors import ConfigError
+from ravensec.core.models import BackupKind, DatabaseAccess, IpRule, ProductStatus, SecurityClearance, Tier
+from ravensec.mock.world_reader import Reader as _Reader
 
 WORLDS_DIR = Path(__file__).with_name("worlds")
 PROVIDERS = ("aws", "azure", "gcp")
@@ -113,7 +113,7 @@ def _product_id(seed: int, subdomain: str) -> str:
 
 
 def _rules(r: _Reader, key: str, tier: Tier) -> tuple[IpRule, ...]:
-    from core.iprules import parse_rule, validate_rules
+    from ravensec.core.iprules import parse_rule, validate_rules
 
     raw = r.get(key, list, [], what="an array")
     rules = []
@@ -215,7 +215,7 @@ def _product(r: _Reader, seed: int, anchor: datetime) -> ProductSpec:
         raise r.fail(r.key("nodes"), "a Production product has nodes A, B and C")
     if tier != Tier.PRODUCTION and len(nodes) != 1:
         raise r.fail(r.key("nodes"), f"a {tier.value} product has a single node")
-    from mockserver.portal.metadata import instance_type, known_region, release_channels
+    from ravensec.mock.portal.metadata import instance_type, known_region, release_channels
 
     default_type = {Tier.FREE: "Free", Tier.DEVELOPMENT: "Dev10", Tier.PRODUCTION: "PB10"}[tier]
     itype = r.get("instance_type", str, default_type)

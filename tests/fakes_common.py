@@ -1,4 +1,4 @@
-"""What the CLI's and the TUI's in-memory stand-ins for core.workspace.Workspace share.
+"""What the CLI's and the TUI's in-memory stand-ins for ravensec.core.workspace.Workspace share.
 
 Capabilities, certificates dated relative to a clock, the read-only rule (checked before anything changes,
 as the real Workspace does) and ``expiring`` with the real one's semantics: ``now()`` plus ``within_days``,
@@ -11,8 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from core.errors import ReadOnlyError
-from core.models import CertificateDefinition, DatabaseAccess, Product, SecurityClearance
+from ravensec.core.errors import ReadOnlyError
+from ravensec.core.models import CertificateDefinition, DatabaseAccess, Product, SecurityClearance
 
 
 @dataclass(frozen=True)

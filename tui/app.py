@@ -12,19 +12,19 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widgets import LoadingIndicator
 
-from core.errors import RavensecError
-from core.models import CertificateDefinition, Product
-from tui.messages import DataChanged, ProductChosen
-from tui.modals.info import InfoModal, error_details, help_text
-from tui.widgets.badge import HeaderBadge, badge_text
-from tui.widgets.footer import KeysFooter
-from tui.widgets.palette import RavensecCommands
-from tui.widgets.policy import READ_ONLY_REASON, WRITE_ACTIONS
+from ravensec.core.errors import RavensecError
+from ravensec.core.models import CertificateDefinition, Product
+from ravensec.tui.messages import DataChanged, ProductChosen
+from ravensec.tui.modals.info import InfoModal, error_details, help_text
+from ravensec.tui.widgets.badge import HeaderBadge, badge_text
+from ravensec.tui.widgets.footer import KeysFooter
+from ravensec.tui.widgets.palette import RavensecCommands
+from ravensec.tui.widgets.policy import READ_ONLY_REASON, WRITE_ACTIONS
 
 if TYPE_CHECKING:
-    from core.profile import Profile
-    from core.workspace import Workspace
-    from tui.demo import Demo
+    from ravensec.core.profile import Profile
+    from ravensec.core.workspace import Workspace
+    from ravensec.tui.demo import Demo
 
 log = logging.getLogger("ravensec.tui")
 
@@ -32,7 +32,7 @@ WorkspaceOpener = Callable[["Profile", bool | None], Any]  # async (profile, rea
 
 
 async def _open_workspace(profile: Profile, read_only: bool | None) -> Workspace:
-    from core.workspace import Workspace
+    from ravensec.core.workspace import Workspace
 
     return await Workspace.open(profile, read_only=read_only)
 
@@ -92,7 +92,7 @@ class RavensecApp(App[int]):
             # starts, and the user would look at a blank terminal instead of the header and a spinner.
             self.call_after_refresh(self._start_demo, self._demo_world, True)
         elif self.profile is None:
-            from tui.screens.firstrun import FirstRunScreen
+            from ravensec.tui.screens.firstrun import FirstRunScreen
 
             self.push_screen(FirstRunScreen())
         else:
@@ -115,7 +115,7 @@ class RavensecApp(App[int]):
         self.workspace = ws
         self.callers.clear()
         self.refresh_badge()
-        from tui.screens.products import ProductsScreen
+        from ravensec.tui.screens.products import ProductsScreen
 
         while len(self.screen_stack) > 1:
             self.pop_screen()
@@ -137,7 +137,7 @@ class RavensecApp(App[int]):
     @work(thread=True, exclusive=True, exit_on_error=False, name="start demo")
     def _start_demo(self, world: str | None, fatal: bool) -> None:
         """``fatal``: started by ``--demo``, so without the mock there is nothing to show; else a toast."""
-        from tui.demo import start_demo
+        from ravensec.tui.demo import start_demo
 
         try:
             demo = start_demo(world)
@@ -275,7 +275,7 @@ class RavensecApp(App[int]):
         self.push_screen(InfoModal("Keys", help_text(rows), modal_id="help"))
 
     def action_expiry(self) -> None:
-        from tui.screens.expiry import ExpiryScreen
+        from ravensec.tui.screens.expiry import ExpiryScreen
 
         if self.workspace is None or isinstance(self.screen, ExpiryScreen):
             return

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from core.profile import Profile
+from ravensec.core.profile import Profile
 
 log = logging.getLogger("ravensec.demo")
 
@@ -32,7 +32,7 @@ class Demo:
 
 def start_demo(world: str | None = None) -> Demo:
     """Start the mock with ``world`` (default "demo") and return it with a ready profile of kind "mock"."""
-    from mockserver import MockCloud
+    from ravensec.mock import MockCloud
 
     cloud = MockCloud(world or "demo")
     cloud.__enter__()

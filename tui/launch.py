@@ -7,14 +7,14 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core.errors import RavensecError, UsageError
+from ravensec.core.errors import RavensecError, UsageError
 
 if TYPE_CHECKING:
-    from tui.app import RavensecApp
+    from ravensec.tui.app import RavensecApp
 
 
 def _setup_logging(log_level: str) -> Path | None:
-    from core.config import log_dir
+    from ravensec.core.config import log_dir
 
     level = getattr(logging, log_level.upper(), None)
     if not isinstance(level, int):
@@ -35,7 +35,7 @@ def run_tui(*, profile: str | None, demo: bool, world: str | None, read_only: bo
     app: RavensecApp | None = None
     try:
         _setup_logging(log_level)
-        from core.config import load_config
+        from ravensec.core.config import load_config
 
         cfg = load_config()
         chosen = None
@@ -47,7 +47,7 @@ def run_tui(*, profile: str | None, demo: bool, world: str | None, read_only: bo
                     raise UsageError(f"No profile named {name!r} in {cfg.path} (known: {known}).",
                                      hint="Run without --profile to create one.")
                 chosen = cfg.profiles[name]
-        from tui.app import RavensecApp
+        from ravensec.tui.app import RavensecApp
 
         app = RavensecApp(chosen, demo=demo, read_only=read_only, keymap=cfg.keymap,
                           demo_world=(world or "demo") if demo else None)

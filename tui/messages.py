@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from core.models import Product
+from ravensec.core.models import Product
 
 
 class ProductChosen(Message):

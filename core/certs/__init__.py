@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-# Lazily re-exported: importing ``core.certs.bundle`` (as the HTTP layer does) runs this file first, and
+# Lazily re-exported: importing ``ravensec.core.certs.bundle`` (as the HTTP layer does) runs this file first, and
 # eager imports here would load all of ``cryptography`` (~40 ms) before the first screen can paint.
 _HOMES = {
     "CertBundle": "bundle",

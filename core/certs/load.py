@@ -1,6 +1,6 @@
 """Read certificates and keys from whatever a person has at hand: PEM, DER, base64, PKCS#12/PFX.
 
-Every failure is a :class:`~core.errors.CertificateError` saying what is wrong and what to do (a missing or
+Every failure is a :class:`~ravensec.core.errors.CertificateError` saying what is wrong and what to do (a missing or
 wrong passphrase, a truncated file, a key that belongs to another certificate). Passwords never appear in
 messages.
 """

@@ -2,7 +2,7 @@
 
 Nothing here parses a certificate, so nothing here imports ``cryptography``: downloading a package, or
 connecting with the plain PEM inside it (:func:`plain_package_pem`), costs no more than :mod:`zipfile`.
-:mod:`core.certs.packages` builds on this to read the certificates themselves and to export PFX.
+:mod:`ravensec.core.certs.packages` builds on this to read the certificates themselves and to export PFX.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ _ZIP_TIME = (2020, 1, 1, 0, 0, 0)
 def plain_package_pem(data: bytes) -> bytes | None:
     """The package's first ``.pem`` when it is one certificate and its unencrypted key, else None.
 
-    That entry is what :func:`core.certs.packages.read_package` picks first, so for such a package both
+    That entry is what :func:`ravensec.core.certs.packages.read_package` picks first, so for such a package both
     name the same certificate and key; anything else (a chain, an encrypted key, only a PFX) is None, and
     the caller reads the package the long way. A ZIP that is not a safe, readable package raises the same
     :class:`CertificateError` as ``read_package``.

@@ -3,7 +3,7 @@
 The usual client certificate is one PEM file: the certificate, maybe its chain, and its unencrypted key
 (the cloud package's ``.pem``, the mock's ``operator.pem``). :mod:`ssl` reads such a file itself, so
 connecting with it needs no ``cryptography`` (tens of milliseconds to import on the TUI's start-up path).
-Anything else goes through :func:`core.certs.load.load_bundle_file` as before, which reads everything and
+Anything else goes through :func:`ravensec.core.certs.load.load_bundle_file` as before, which reads everything and
 explains every failure: PFX, DER, base64, a certificate whose key is in a sibling ``.key``, a key that
 belongs to a later certificate of the file, an encrypted key without its passphrase, a damaged file.
 This module never imports ``cryptography``.

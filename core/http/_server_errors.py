@@ -1,4 +1,4 @@
-"""Turn a RavenDB server's error answer (``Type``, ``Message``, ``Error``) into a core.errors exception.
+"""Turn a RavenDB server's error answer (``Type``, ``Message``, ``Error``) into a ravensec.core.errors exception.
 
 The server refuses at HTTP level, never in TLS: 403 ``InvalidAuth`` says who we are is not accepted (no,
 unknown, expired, not-yet-valid certificate) or that our clearance is too low. Clearance rules inside the

@@ -85,7 +85,7 @@ async def _package_identity(product_id: str, api: CloudApi) -> ClientCert:
 
     The package's plain ``.pem`` (one certificate, its unencrypted key) goes to ``ssl`` as it is, so the
     usual case needs no ``cryptography``; any other package, or a cached file of another shape, is read the
-    long way (:func:`~core.certs.packages.read_package`, :func:`~core.certs.load.load_bundle_file`).
+    long way (:func:`~ravensec.core.certs.packages.read_package`, :func:`~ravensec.core.certs.load.load_bundle_file`).
     """
     from ..config import cache_dir
     from ..fsutil import atomic_write_private

@@ -2,7 +2,7 @@
 
 Trust is the system store by default, or exactly one CA file (the mock's) and then nothing else, so a
 mock profile can never silently reach a real server. The client identity is a plain PEM file, which
-:mod:`ssl` loads as it is (:class:`~core.certs.pemfile.PemFile`), or a :class:`~core.certs.bundle.CertBundle`;
+:mod:`ssl` loads as it is (:class:`~ravensec.core.certs.pemfile.PemFile`), or a :class:`~ravensec.core.certs.bundle.CertBundle`;
 :mod:`ssl` only loads keys from files, so a bundle's chain is written to a private temporary file for the
 duration of one ``load_cert_chain`` call (see :func:`_load_bundle`).
 """

@@ -2,7 +2,7 @@
 
 RavenDB server JSON is PascalCase (``from_wire``/``to_wire``); the Cloud API v1 is camelCase
 (``from_api``/``to_api``). Readers are tolerant of unknown fields and strict on required ones: a missing
-or malformed required field raises :class:`core.errors.ValidationError` naming it.
+or malformed required field raises :class:`ravensec.core.errors.ValidationError` naming it.
 """
 
 from ._parse import lenient_enum, parse_enum, parse_permissions

@@ -23,12 +23,12 @@ from typing import Any
 
 from aiohttp import web
 
-from core.models import IpRule, ProductStatus
-from mockserver import routes
-from mockserver.authz import identify, refusal
-from mockserver.node import certificates, cluster, databases, documents  # noqa: F401  (register handlers)
-from mockserver.node.context import HANDLERS, Ctx
-from mockserver.node.errors import (
+from ravensec.core.models import IpRule, ProductStatus
+from ravensec.mock import routes
+from ravensec.mock.authz import identify, refusal
+from ravensec.mock.node import certificates, cluster, databases, documents  # noqa: F401  (register handlers)
+from ravensec.mock.node.context import HANDLERS, Ctx
+from ravensec.mock.node.errors import (
     DATABASE_MISSING,
     ROUTE_NOT_FOUND,
     SERVER_VERSION,
@@ -37,7 +37,7 @@ from mockserver.node.errors import (
     forbidden,
     not_simulated,
 )
-from mockserver.state import CloudState, MockNode, ProductState
+from ravensec.mock.state import CloudState, MockNode, ProductState
 
 log = logging.getLogger(__name__)
 MOCK_BUG = "RavensecMock.InternalError"
@@ -71,7 +71,7 @@ def ip_allowed(ip: str, rules: Iterable[IpRule]) -> bool:
 
 def connection_allowed(product: ProductState, ip: str, der: bytes | None) -> bool:
     """The product's allow-list, with traffic between its own nodes (its server certificate) exempt."""
-    from mockserver.tls import thumbprint_of_der
+    from ravensec.mock.tls import thumbprint_of_der
 
     if ip_allowed(ip, product.allowed_ips):
         return True

@@ -8,9 +8,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from core import wiredates
-from core.models import DatabaseAccess, SecurityClearance
-from mockserver.node.errors import argument_error
+from ravensec.core import wiredates
+from ravensec.core.models import DatabaseAccess, SecurityClearance
+from ravensec.mock.node.errors import argument_error
 
 # Clearances only a Cluster Admin may grant, change or take away.
 ADMINISH = (SecurityClearance.CLUSTER_ADMIN, SecurityClearance.CLUSTER_NODE)

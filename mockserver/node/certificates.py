@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from core.certs.bundle import CertBundle
-from core.models import DatabaseAccess, SecurityClearance
-from mockserver.node.cert_definition import ADMINISH, not_after_of, validate_definition
-from mockserver.node.context import Ctx, handles
-from mockserver.node.errors import (
+from ravensec.core.certs.bundle import CertBundle
+from ravensec.core.models import DatabaseAccess, SecurityClearance
+from ravensec.mock.node.cert_definition import ADMINISH, not_after_of, validate_definition
+from ravensec.mock.node.context import Ctx, handles
+from ravensec.mock.node.errors import (
     ARGUMENT,
     INVALID_OPERATION,
     JSON_TYPE,
@@ -31,8 +31,8 @@ from mockserver.node.errors import (
     json_body,
     json_response,
 )
-from mockserver.state import CertEntry
-from mockserver.tls import thumbprint_of_der
+from ravensec.mock.state import CertEntry
+from ravensec.mock.tls import thumbprint_of_der
 
 if TYPE_CHECKING:  # cryptography loads with the first certificate a request makes or reads
     from cryptography import x509
@@ -176,8 +176,8 @@ async def list_certificates(ctx: Ctx) -> web.StreamResponse:
 
 @handles("POST", "/admin/certificates")
 async def generate(ctx: Ctx) -> web.StreamResponse:
-    from core.certs.generate import make_client_certificate
-    from core.certs.packages import build_server_package
+    from ravensec.core.certs.generate import make_client_certificate
+    from ravensec.core.certs.packages import build_server_package
 
     d = await _generate_body(ctx)
     name, clearance, perms = validate_definition(d)
@@ -224,7 +224,7 @@ async def _generate_body(ctx: Ctx) -> Any:
 
 @handles("PUT", "/admin/certificates")
 async def register(ctx: Ctx) -> web.StreamResponse:
-    from core.certs.load import load_certificates_any
+    from ravensec.core.certs.load import load_certificates_any
 
     d = await ctx.body()
     name, clearance, perms = validate_definition(d)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from mockserver.node.context import Ctx, handles
-from mockserver.node.errors import SERVER_VERSION, ServerError, forbidden, invalid_operation, json_response
-from mockserver.state import MockNode
+from ravensec.mock.node.context import Ctx, handles
+from ravensec.mock.node.errors import SERVER_VERSION, ServerError, forbidden, invalid_operation, json_response
+from ravensec.mock.state import MockNode
 
 
 def _topology_id(ctx: Ctx) -> str:
@@ -102,7 +102,7 @@ async def whoami(ctx: Ctx) -> web.StreamResponse:
             )  # a renewal shows its own thumbprint with the rights it inherits
             return json_response(d)
     if ident.is_server:
-        from mockserver.node.certificates import server_definition
+        from ravensec.mock.node.certificates import server_definition
 
         return json_response(server_definition(ctx))
     return web.Response(status=204)

@@ -10,9 +10,9 @@ from typing import Any
 
 from aiohttp import web
 
-from mockserver.authz import Identity
-from mockserver.node.errors import ARGUMENT, BAD_REQUEST, ServerError
-from mockserver.state import CloudState, MockNode, ProductState
+from ravensec.mock.authz import Identity
+from ravensec.mock.node.errors import ARGUMENT, BAD_REQUEST, ServerError
+from ravensec.mock.state import CloudState, MockNode, ProductState
 
 
 @dataclass

@@ -9,9 +9,9 @@ from typing import Any
 
 from aiohttp import web
 
-from mockserver.node.context import Ctx, handles
-from mockserver.node.errors import CONCURRENCY, ServerError, argument_error, json_response
-from mockserver.state import Database
+from ravensec.mock.node.context import Ctx, handles
+from ravensec.mock.node.errors import CONCURRENCY, ServerError, argument_error, json_response
+from ravensec.mock.state import Database
 
 
 @handles("GET", "/databases")
@@ -111,7 +111,7 @@ async def delete_databases(ctx: Ctx) -> web.StreamResponse:
         dbs = ctx.product.cluster.databases
         missing = [n for n in names if str(n).lower() not in dbs]
         if missing:
-            from mockserver.node.errors import DATABASE_MISSING
+            from ravensec.mock.node.errors import DATABASE_MISSING
 
             raise ServerError(DATABASE_MISSING, f"Database '{missing[0]}' does not exist.", 500)
         for n in names:

@@ -8,10 +8,10 @@ from typing import Any
 
 from aiohttp import web
 
-from core import wiredates
-from mockserver.node.context import Ctx, handles
-from mockserver.node.errors import CONCURRENCY, ServerError, argument_error, json_response
-from mockserver.state import Database, Document
+from ravensec.core import wiredates
+from ravensec.mock.node.context import Ctx, handles
+from ravensec.mock.node.errors import CONCURRENCY, ServerError, argument_error, json_response
+from ravensec.mock.state import Database, Document
 
 _HILO_RANGE = 32
 

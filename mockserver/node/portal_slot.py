@@ -10,10 +10,10 @@ from aiohttp import web
 
 
 def find_portal() -> Callable[..., web.Application] | None:
-    """The portal helper's ``build_portal_app``, wherever in ``mockserver.portal`` it lives."""
+    """The portal helper's ``build_portal_app``, wherever in ``ravensec.mock.portal`` it lives."""
     import importlib
 
-    for mod in ("mockserver.portal", "mockserver.portal.app"):
+    for mod in ("ravensec.mock.portal", "ravensec.mock.portal.app"):
         try:
             fn = getattr(importlib.import_module(mod), "build_portal_app", None)
         except ImportError:
@@ -25,7 +25,7 @@ def find_portal() -> Callable[..., web.Application] | None:
 
 async def portal_missing(request: web.Request) -> web.StreamResponse:
     return web.json_response(
-        {"message": "The portal of the ravensec mock is not available in this build (mockserver.portal)."},
+        {"message": "The portal of the ravensec mock is not available in this build (ravensec.mock.portal)."},
         status=503,
     )
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from mockserver.state import CloudState
+from ravensec.mock.state import CloudState
 
 from . import backups, metadata, products, security, state_dump
 from .errors import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from core.models import Backup, BackupKeySource
+from ravensec.core.models import Backup, BackupKeySource
 
 from .errors import STATE_KEY, message
 from .products import get_product

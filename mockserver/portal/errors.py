@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from mockserver.state import CloudState
+from ravensec.mock.state import CloudState
 
 STATE_KEY: web.AppKey[CloudState] = web.AppKey("state", CloudState)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

@@ -12,8 +12,8 @@ from typing import Any
 
 from aiohttp import web
 
-from core.models import ProductStatus, Tier
-from mockserver.state import CloudState, Cluster, MockNode, ProductState
+from ravensec.core.models import ProductStatus, Tier
+from ravensec.mock.state import CloudState, Cluster, MockNode, ProductState
 
 from . import metadata
 from .errors import STATE_KEY, PortalError, field_errors, message, not_found
@@ -145,7 +145,7 @@ def _validate_create(state: CloudState, b: dict[str, Any]) -> dict[str, list[str
 
 
 async def create(request: web.Request) -> web.StreamResponse:
-    from mockserver.build import make_initial_certificates
+    from ravensec.mock.build import make_initial_certificates
 
     from .security import parse_rules
 
@@ -168,7 +168,7 @@ async def create(request: web.Request) -> web.StreamResponse:
         operator, admin = make_initial_certificates(
             state.seed, pid, sub, state.account.domain, state.issuer, state.clock()
         )
-        from mockserver.build import _thumbprint, operator_entry
+        from ravensec.mock.build import _thumbprint, operator_entry
 
         entry = operator_entry(operator)
         it = metadata.instance_type(b["instanceTypeName"]) or {}
@@ -302,8 +302,8 @@ async def restart_node(request: web.Request) -> web.StreamResponse:
 
 
 async def certificate_package(request: web.Request) -> web.StreamResponse:
-    from core.certs.packages import build_cloud_package
-    from mockserver.build import initial_cert_name
+    from ravensec.core.certs.packages import build_cloud_package
+    from ravensec.mock.build import initial_cert_name
 
     state = request.app[STATE_KEY]
     with state.lock:

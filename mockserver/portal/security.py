@@ -1,5 +1,5 @@
 """Mock extension endpoints for what the real API leaves to the portal's UI: the allowed-IP list (get/put,
-validated with ``core.iprules``) and regenerating the initial certificate. Plus ``/ext/v1/capabilities``,
+validated with ``ravensec.core.iprules``) and regenerating the initial certificate. Plus ``/ext/v1/capabilities``,
 which tells a client it talks to the mock (a real account answers 404)."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from typing import Any
 
 from aiohttp import web
 
-from core.errors import ValidationError
-from core.models import IpRule
+from ravensec.core.errors import ValidationError
+from ravensec.core.models import IpRule
 
 from .errors import STATE_KEY, PortalError, field_errors
 from .products import body_json, get_product, require_changeable
@@ -17,7 +17,7 @@ from .products import body_json, get_product, require_changeable
 
 def parse_rules(raw: list[Any], *, provider: str = "") -> list[IpRule]:
     """Rules from ``["1.2.3.0/24", {"ip", "alias"}, ...]``; 400 ``{"allowedIps": [...]}`` listing every problem."""
-    from core.iprules import parse_rule, validate_rules
+    from ravensec.core.iprules import parse_rule, validate_rules
 
     rules: list[IpRule] = []
     problems: list[str] = []
@@ -68,7 +68,7 @@ async def put_allowed_ips(request: web.Request) -> web.StreamResponse:
 
 
 async def regenerate_certificate(request: web.Request) -> web.StreamResponse:
-    from mockserver.build import operator_entry, regenerate_operator
+    from ravensec.mock.build import operator_entry, regenerate_operator
 
     state = request.app[STATE_KEY]
     with state.lock:

@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from mockserver.journal import Journal
+from ravensec.mock.journal import Journal
 
 from .errors import STATE_KEY
 
@@ -31,7 +31,7 @@ def _journal(app: web.Application) -> Journal | None:
 
 async def get_state(request: web.Request) -> web.StreamResponse:
     # Imported here: training is only for `ravensec train --check`, never on the mock's start-up path.
-    from mockserver.training.snapshot import snapshot
+    from ravensec.mock.training.snapshot import snapshot
 
     journal = _journal(request.app)
     return web.json_response(snapshot(request.app[STATE_KEY], journal.snapshot() if journal else ()))

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from mockserver.training.snapshot import Snapshot
+from ravensec.mock.training.snapshot import Snapshot
 
 if TYPE_CHECKING:
-    from mockserver.journal import JournalEntry
-    from mockserver.state import CloudState
+    from ravensec.mock.journal import JournalEntry
+    from ravensec.mock.state import CloudState
 
 CLEARANCES = ("ClusterAdmin", "Operator", "ValidUser")
 ACCESS = ("Admin", "ReadWrite", "Read")
@@ -157,7 +157,7 @@ def evaluate_state(
     goals: list[Goal], state: CloudState, journal: Iterable[JournalEntry] = (), ctx: Context | None = None
 ) -> list[GoalResult]:
     """``evaluate`` over a live ``CloudState`` (and the mock's journal)."""
-    from mockserver.training.snapshot import snapshot
+    from ravensec.mock.training.snapshot import snapshot
 
     return evaluate(goals, snapshot(state, journal), ctx)
 

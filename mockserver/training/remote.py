@@ -11,9 +11,9 @@ from typing import Any
 
 import aiohttp
 
-from core.errors import ConfigError, NotFound, RavensecError, Unavailable
-from mockserver.training.goals import GoalResult, evaluate
-from mockserver.training.scenario import Scenario
+from ravensec.core.errors import ConfigError, NotFound, RavensecError, Unavailable
+from ravensec.mock.training.goals import GoalResult, evaluate
+from ravensec.mock.training.scenario import Scenario
 
 
 def read_connection(state_dir: Path) -> dict[str, Any]:

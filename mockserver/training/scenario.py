@@ -1,7 +1,7 @@
 """Scenario files: ``fixtures/scenarios/<name>.toml`` -- a mock world (the ``[world]`` table, in the world file
 format) plus a title, a briefing, hints, goal conditions, handouts and a debrief. See docs/scenarios.md.
 
-Every mistake raises ``core.errors.ConfigError`` naming the file and the key
+Every mistake raises ``ravensec.core.errors.ConfigError`` naming the file and the key
 (``leaked-certificate.toml [goals[1].check]: unknown check 'cert_gone'; ...``).
 """
 
@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from core.errors import ConfigError
-from mockserver.training.goals import Context, Goal, GoalError, parse_goal
+from ravensec.core.errors import ConfigError
+from ravensec.mock.training.goals import Context, Goal, GoalError, parse_goal
 
 HANDOUT_KINDS = ("client_certificate", "backup_key", "wrong_backup_key", "api_access")
 TOP_KEYS = {"title", "order", "briefing", "debrief", "hints", "product", "goals", "handouts", "world"}
@@ -60,7 +60,7 @@ class Scenario:
     def handout_certificate(self, name: str) -> Any:
         """The client certificate (a CertBundle) of handout ``name``: the same key pair and dates on every run,
         so ``--check`` recognises it without the trainee's files."""
-        from core.certs.generate import generate_key, make_client_certificate
+        from ravensec.core.certs.generate import generate_key, make_client_certificate
 
         seed = int.from_bytes(hashlib.sha256(f"training:{self.name}:{name}".encode()).digest()[:8], "big")
         return make_client_certificate(
@@ -69,7 +69,7 @@ class Scenario:
         )
 
     def handout_thumbprints(self) -> dict[str, str]:
-        from core.certs.identity import thumbprint
+        from ravensec.core.certs.identity import thumbprint
 
         return {h.name: thumbprint(self.handout_certificate(h.name).certificate)
                 for h in self.handouts if h.kind == "client_certificate"}
@@ -79,8 +79,8 @@ class Scenario:
 
     def make_cloud(self, **kwargs: Any) -> Any:
         """A ``MockCloud`` serving this scenario's world (not started)."""
-        from mockserver.build import WorldBuilder
-        from mockserver.runtime import MockCloud
+        from ravensec.mock.build import WorldBuilder
+        from ravensec.mock.runtime import MockCloud
 
         spec = self.world_spec()
         builders: dict[int, Any] = {}
@@ -92,7 +92,7 @@ class Scenario:
         return MockCloud(self.name, seed=spec.seed, state_factory=build, **kwargs)
 
     def world_spec(self) -> Any:
-        from mockserver.worlds import WORLDS_DIR, parse_world
+        from ravensec.mock.worlds import WORLDS_DIR, parse_world
 
         try:
             return parse_world(self.world_toml(), name=self.name, source=self.path.name, base_dir=WORLDS_DIR)

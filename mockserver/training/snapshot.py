@@ -1,7 +1,7 @@
 """A JSON-able picture of the mock's live state: exactly what training goals may look at.
 
 The same shape is built in-process (``snapshot(cloud.state, cloud.journal)``) and served over the wire by the
-mock-only ``GET /ext/v1/state`` (``mockserver.portal.state_dump``), so one evaluator serves the TUI's task
+mock-only ``GET /ext/v1/state`` (``ravensec.mock.portal.state_dump``), so one evaluator serves the TUI's task
 panel and ``ravensec train --check``.
 """
 
@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from core.certs.identity import thumbprint as _thumbprint
-from mockserver.journal import JournalEntry
-from mockserver.state import CloudState
+from ravensec.core.certs.identity import thumbprint as _thumbprint
+from ravensec.mock.journal import JournalEntry
+from ravensec.mock.state import CloudState
 
 Snapshot = dict[str, Any]
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
-from mockserver.state import CloudState
+from ravensec.mock.state import CloudState
 from tests.mockserver.conftest import cloud, cloud_module, pem_dir  # noqa: F401  (fixtures reused)
 
 # "fast" keeps the whole property suite to a few hundred cases (make test); "slow" is the >= 10,000-case

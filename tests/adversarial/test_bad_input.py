@@ -14,9 +14,9 @@ import requests
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mockserver import MockCloud
-from mockserver.node.app import MOCK_BUG
-from mockserver.node.context import HANDLERS
+from ravensec.mock import MockCloud
+from ravensec.mock.node.app import MOCK_BUG
+from ravensec.mock.node.context import HANDLERS
 from tests.adversarial.conftest import state_fingerprint
 from tests.adversarial.strategies import BODY, HEADERS, IP_LIST, JSON, QUERY
 from tests.mockserver.conftest import API_KEY, DB, PRODUCT_ID, node_url, session, who
@@ -39,7 +39,7 @@ def check_answer(r: requests.Response, where: str) -> None:
 
 
 def no_mock_crash(caplog: pytest.LogCaptureFixture) -> None:
-    crashes = [r for r in caplog.records if r.levelno >= logging.ERROR and r.name.startswith("mockserver")]
+    crashes = [r for r in caplog.records if r.levelno >= logging.ERROR and r.name.startswith("ravensec.mock")]
     assert not crashes, [r.getMessage() for r in crashes]
 
 

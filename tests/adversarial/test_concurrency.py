@@ -16,9 +16,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from core.certs.bundle import CertBundle
-from core.certs.generate import generate_key, make_client_certificate
-from mockserver import MockCloud
+from ravensec.core.certs.bundle import CertBundle
+from ravensec.core.certs.generate import generate_key, make_client_certificate
+from ravensec.mock import MockCloud
 from tests.mockserver.conftest import API_KEY, DB, PRODUCT_ID, who
 
 CHAINS = 60  # register -> edit -> (every third) delete, chains interleaved
@@ -48,7 +48,7 @@ async def _ok(resp: aiohttp.ClientResponse, *statuses: int) -> bytes:
 
 
 def _tp(bundle: CertBundle) -> str:
-    from core.certs.identity import thumbprint
+    from ravensec.core.certs.identity import thumbprint
 
     return thumbprint(bundle.certificate)
 

@@ -14,12 +14,12 @@ import pytest
 import requests
 from urllib3.util import SKIP_HEADER  # urllib3 would add a User-Agent of its own
 
-from core.models import SecurityClearance
-from mockserver import MockCloud
-from mockserver.node.certificates import entry_for
-from mockserver.portal.app import build_portal_app
-from mockserver.routes import Route, example_path, load_routes
-from mockserver.state import Account, CloudState
+from ravensec.core.models import SecurityClearance
+from ravensec.mock import MockCloud
+from ravensec.mock.node.certificates import entry_for
+from ravensec.mock.portal.app import build_portal_app
+from ravensec.mock.routes import Route, example_path, load_routes
+from ravensec.mock.state import Account, CloudState
 from tests.adversarial.conftest import state_fingerprint
 from tests.mockserver.conftest import API_KEY, DB, PRODUCT_ID, Who, node_url, session, who
 
@@ -108,8 +108,8 @@ def test_matrix_covers_every_route() -> None:
 @pytest.fixture
 def deleted(cloud: MockCloud, pem_dir: Path) -> Iterator[tuple[Who, requests.Session]]:
     """An Operator certificate that worked on a keep-alive connection and was deleted right after."""
-    from core.certs.generate import generate_key, make_client_certificate
-    from mockserver.tls import thumbprint_of_der
+    from ravensec.core.certs.generate import generate_key, make_client_certificate
+    from ravensec.mock.tls import thumbprint_of_der
 
     bundle = make_client_certificate("deleted-op", key_type="ec-p256", key=generate_key("ec-p256", seed=777))
     path = pem_dir / "deleted.pem"

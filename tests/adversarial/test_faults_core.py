@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from core.errors import RavensecError, Unavailable
-from core.http.instance import InstanceClient
-from core.models import SecurityClearance
-from core.workspace import Workspace
-from mockserver import MockCloud
+from ravensec.core.errors import RavensecError, Unavailable
+from ravensec.core.http.instance import InstanceClient
+from ravensec.core.models import SecurityClearance
+from ravensec.core.workspace import Workspace
+from ravensec.mock import MockCloud
 from tests.mockserver.conftest import DB, PRODUCT_ID, identity_bundle
 
 TIMEOUT = 0.5
@@ -101,7 +101,7 @@ async def test_a_5xx_burst_on_one_node_fails_over_for_reads(cloud: MockCloud, st
 
 
 async def test_a_5xx_on_generate_is_reported_not_repeated(cloud: MockCloud) -> None:
-    from core.errors import ApiError
+    from ravensec.core.errors import ApiError
 
     async with client(cloud) as c:
         await c.whoami()
@@ -114,7 +114,7 @@ async def test_a_5xx_on_generate_is_reported_not_repeated(cloud: MockCloud) -> N
 
 
 async def test_a_missing_database_503_is_an_answer_not_a_node_down(cloud: MockCloud) -> None:
-    from core.errors import NotFound
+    from ravensec.core.errors import NotFound
 
     async with client(cloud) as c:
         await c.whoami()

@@ -1,6 +1,6 @@
 """Issue 6.2, bad input to core's parsers: certificate files, packages, config files, server and Cloud API
 JSON, backup files and keys, IP rules. Whatever the bytes, a parser either succeeds or raises one of
-core.errors' types (a RavensecError with a message) — never a bare ValueError, KeyError or TypeError."""
+ravensec.core.errors' types (a RavensecError with a message) — never a bare ValueError, KeyError or TypeError."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.errors import RavensecError
+from ravensec.core.errors import RavensecError
 from tests.adversarial.strategies import JSON, NASTY_TEXT
 from tests.mockserver.conftest import identity_bundle
 
@@ -31,9 +31,9 @@ def only_core_errors(fn: Callable[[], object]) -> None:
 @cache
 def samples() -> dict[str, bytes]:
     """Valid inputs of each kind, to mutate (mutations of valid files reach deeper than random bytes)."""
-    from core.backups import encrypt_backup
-    from core.certs.packages import build_cloud_package, build_server_package, export_pfx
-    from core.models import BackupKind
+    from ravensec.core.backups import encrypt_backup
+    from ravensec.core.certs.packages import build_cloud_package, build_server_package, export_pfx
+    from ravensec.core.models import BackupKind
 
     b = identity_bundle("user-rw")
     from datetime import UTC, datetime
@@ -74,7 +74,7 @@ PASSWORD = st.one_of(st.none(), st.sampled_from(["pw", "", "wrong", "Ω"]))
 def test_certificate_loaders_on_mutated_files(
     kind: str, mutation: tuple[list[tuple[int, int]], int | None], password: str | None, as_text: bool
 ) -> None:
-    from core.certs.load import load_bundle, load_certificate, load_certificates_any
+    from ravensec.core.certs.load import load_bundle, load_certificate, load_certificates_any
 
     data = mutate(samples()[kind], *mutation)
     text: bytes | str = data.decode("latin-1") if as_text else data
@@ -85,7 +85,7 @@ def test_certificate_loaders_on_mutated_files(
 
 @given(data=st.one_of(st.binary(max_size=400), NASTY_TEXT.map(lambda s: s.encode("utf-8", "surrogatepass"))))
 def test_certificate_loaders_on_random_bytes(data: bytes) -> None:
-    from core.certs.load import load_bundle, load_certificate, load_certificates_any
+    from ravensec.core.certs.load import load_bundle, load_certificate, load_certificates_any
 
     only_core_errors(lambda: load_certificate(data))
     only_core_errors(lambda: load_certificates_any(data))
@@ -99,7 +99,7 @@ def test_packages_on_mutated_zips(
     mutation: tuple[list[tuple[int, int]], int | None],
     password: str | None,
 ) -> None:
-    from core.certs.packages import extract_package, read_package
+    from ravensec.core.certs.packages import extract_package, read_package
 
     data = mutate(samples()[kind], *mutation)
     only_core_errors(lambda: read_package(data, password))
@@ -116,7 +116,7 @@ def test_packages_on_mutated_zips(
 def test_packages_with_hostile_entry_names(
     tmp_path_factory: pytest.TempPathFactory, names: list[str], content: bytes
 ) -> None:
-    from core.certs.packages import extract_package, read_package
+    from ravensec.core.certs.packages import extract_package, read_package
 
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
@@ -166,7 +166,7 @@ TOML_LINES = st.lists(
 
 @given(lines=TOML_LINES)
 def test_config_loader_on_hostile_files(tmp_path_factory: pytest.TempPathFactory, lines: list[str]) -> None:
-    from core.config import load_config
+    from ravensec.core.config import load_config
 
     path = tmp_path_factory.mktemp("cfg") / "config.toml"
     path.write_text("\n".join(lines), encoding="utf-8", errors="surrogatepass" if False else "strict")
@@ -175,8 +175,8 @@ def test_config_loader_on_hostile_files(tmp_path_factory: pytest.TempPathFactory
 
 @cache
 def wire_samples() -> dict[str, dict[str, Any]]:
-    from core.models import CertificateDefinition, SecurityClearance
-    from mockserver.node.certificates import entry_for
+    from ravensec.core.models import CertificateDefinition, SecurityClearance
+    from ravensec.mock.node.certificates import entry_for
 
     e = entry_for(identity_bundle("user-rw").certificate, "n", SecurityClearance.VALID_USER, {})
     return {
@@ -213,7 +213,7 @@ def wire_samples() -> dict[str, dict[str, Any]]:
     whole=st.one_of(st.none(), JSON),
 )
 def test_wire_json_parsers(which: str, edits: dict[str, Any], drop: list[str], whole: Any) -> None:
-    from core.models import (
+    from ravensec.core.models import (
         Backup,
         BuildVersion,
         CertificateDefinition,
@@ -244,7 +244,7 @@ def test_wire_json_parsers(which: str, edits: dict[str, Any], drop: list[str], w
 def test_backup_reader_on_mutated_files(
     kind: str, mutation: tuple[list[tuple[int, int]], int | None], key: bytes | str
 ) -> None:
-    from core.backups import decrypt_backup, parse_key, read_backup_header, verify_backup
+    from ravensec.core.backups import decrypt_backup, parse_key, read_backup_header, verify_backup
 
     data = mutate(samples()[kind], *mutation)
     only_core_errors(lambda: read_backup_header(data))
@@ -256,7 +256,7 @@ def test_backup_reader_on_mutated_files(
 
 @given(text=st.one_of(NASTY_TEXT, st.ip_addresses().map(str)), alias=NASTY_TEXT, normalise=st.booleans())
 def test_ip_rule_parser(text: str, alias: str, normalise: bool) -> None:
-    from core.iprules import is_allowed, parse_rule
+    from ravensec.core.iprules import is_allowed, parse_rule
 
     try:
         rule = parse_rule(text, alias, normalise=normalise)
@@ -267,9 +267,9 @@ def test_ip_rule_parser(text: str, alias: str, normalise: bool) -> None:
 
 def test_strategies_reach_real_files(tmp_path: Path) -> None:
     """The samples themselves parse: the mutations start from valid inputs, not from garbage."""
-    from core.backups import read_backup_header
-    from core.certs.load import load_bundle
-    from core.certs.packages import read_package
+    from ravensec.core.backups import read_backup_header
+    from ravensec.core.certs.load import load_bundle
+    from ravensec.core.certs.packages import read_package
 
     s = samples()
     assert load_bundle(s["pem"]).private_key is not None

@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 import requests
 
-from core.certs.bundle import CertBundle
-from core.errors import RavensecError
-from core.iprules import parse_rule
-from core.models import DatabaseAccess, SecurityClearance
-from core.workspace import Workspace
-from mockserver import MockCloud
+from ravensec.core.certs.bundle import CertBundle
+from ravensec.core.errors import RavensecError
+from ravensec.core.iprules import parse_rule
+from ravensec.core.models import DatabaseAccess, SecurityClearance
+from ravensec.core.workspace import Workspace
+from ravensec.mock import MockCloud
 from tests.mockserver.conftest import API_KEY, DB, PRODUCT_ID, identity_bundle
 
 REPO = Path(__file__).resolve().parents[2]
@@ -73,13 +73,13 @@ async def test_a_full_run_leaks_no_secret_and_keys_are_0600(
             {DB: DatabaseAccess.READ},
             dest_dir=tmp_path / "l",
         )
-        from core.certs.load import load_bundle_file
+        from ravensec.core.certs.load import load_bundle_file
 
         made.append(load_bundle_file(next(f for f in files if f.suffix == ".pem")))
         zip_bytes = await ws.generate_certificate(
             PRODUCT_ID, "adv-gen", SecurityClearance.OPERATOR, password="pw-1"
         )
-        from core.certs.packages import extract_package, read_package
+        from ravensec.core.certs.packages import extract_package, read_package
 
         made.append(read_package(zip_bytes, "pw-1").bundle)
         extracted = extract_package(zip_bytes, tmp_path / "gen")
@@ -145,7 +145,7 @@ def test_tui_snapshots_hold_no_secret() -> None:
 def test_config_and_secrets_writes_are_atomic_and_private(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from core import config as cfgmod
+    from ravensec.core import config as cfgmod
 
     path = tmp_path / "cfg" / "config.toml"
     monkeypatch.setenv("RAVENSEC_CONFIG", str(path))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from mockserver.journal import MAX_ENTRIES, Journal, JournalEntry
+from ravensec.mock.journal import MAX_ENTRIES, Journal, JournalEntry
 
 
 def test_the_journal_keeps_only_the_most_recent_requests() -> None:

@@ -12,8 +12,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 FORBIDDEN = {
-    "core": {"textual", "tui", "mockserver", "aiohttp.web"},
-    "mockserver": {"tui", "textual"},
+    "core": {"textual", "ravensec.tui", "ravensec.mock", "aiohttp.web"},
+    "mockserver": {"ravensec.tui", "textual"},
     # The TUI may start the embedded mock, but talks to every server through core only.
     "tui": {"aiohttp", "requests", "httpx", "urllib.request", "http.client", "socket", "ssl"},
 }
@@ -47,11 +47,11 @@ def test_package_imports_respect_layering(package: str) -> None:
 
 def test_importing_core_loads_no_textual_and_no_mock() -> None:
     code = (
-        "import sys, core, core.models, core.errors\n"
+        "import sys, ravensec.core, ravensec.core.models, ravensec.core.errors\n"
         "import importlib, pkgutil\n"
-        "for m in pkgutil.walk_packages(core.__path__, 'core.'):\n"
+        "for m in pkgutil.walk_packages(ravensec.core.__path__, 'ravensec.core.'):\n"
         "    importlib.import_module(m.name)\n"
-        "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'tui', 'mockserver')]\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] == 'textual' or m.startswith(('ravensec.tui', 'ravensec.mock'))]\n"
         "print(','.join(bad))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)

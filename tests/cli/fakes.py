@@ -1,4 +1,4 @@
-"""An in-memory stand-in for core.workspace.Workspace, to drive the CLI's command layer in-process."""
+"""An in-memory stand-in for ravensec.core.workspace.Workspace, to drive the CLI's command layer in-process."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from core.errors import NotFound
-from core.models import (
+from ravensec.core.errors import NotFound
+from ravensec.core.models import (
     Backup,
     BackupKind,
     CertificateDefinition,
@@ -21,12 +21,12 @@ from core.models import (
     SecurityClearance,
     Tier,
 )
-from core.profile import Profile
+from ravensec.core.profile import Profile
+from ravensec.tui.cli.context import Context
+from ravensec.tui.cli.output import Output
+from ravensec.tui.cli.parser import parse_args
+from ravensec.tui.cli.run import run
 from tests.fakes_common import FakeCapabilities, FakeWorkspaceBase, fake_cert
-from tui.cli.context import Context
-from tui.cli.output import Output
-from tui.cli.parser import parse_args
-from tui.cli.run import run
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from core.profile import Profile
+from ravensec.core.profile import Profile
 
 RAVENSEC = Path(sys.executable).parent / "ravensec"
 
@@ -39,7 +39,7 @@ class Cli:
         env = dict(os.environ)
         env["RAVENSEC_CONFIG"] = str(self.config)
         env["NO_COLOR"] = "1"
-        cmd = [str(RAVENSEC)] if RAVENSEC.exists() else [sys.executable, "-m", "tui"]
+        cmd = [str(RAVENSEC)] if RAVENSEC.exists() else [sys.executable, "-m", "ravensec.tui"]
         if profile:
             cmd += ["--profile", profile]
         proc = subprocess.run([*cmd, *argv], capture_output=True, text=True, env=env, input=stdin,
@@ -48,7 +48,7 @@ class Cli:
 
     def write_profiles(self, **extra: Profile) -> None:
         """Profiles: ``admin`` (Cluster Admin certs), ``ops`` (Operator certs), plus ``extra``; admin is current."""
-        from core.config import Config, save_config
+        from ravensec.core.config import Config, save_config
 
         prods = self.cloud.products
         profiles = {
@@ -63,7 +63,7 @@ class Cli:
 
 @pytest.fixture(scope="session")
 def mock_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    from mockserver import MockCloud
+    from ravensec.mock import MockCloud
 
     state_dir = tmp_path_factory.mktemp("mock-state")
     with MockCloud("demo", state_dir=state_dir) as cloud:

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-import tui.launch
-from tui.__main__ import main
+import ravensec.tui.launch
+from ravensec.tui.__main__ import main
 
 
 def test_no_command_launches_the_tui_with_its_options(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -17,7 +17,7 @@ def test_no_command_launches_the_tui_with_its_options(monkeypatch: pytest.Monkey
         seen.update(kw)
         return 7
 
-    monkeypatch.setattr(tui.launch, "run_tui", fake_run_tui)
+    monkeypatch.setattr(ravensec.tui.launch, "run_tui", fake_run_tui)
     assert main(["--demo", "--world", "empty", "--read-only", "--log-level", "debug"]) == 7
     assert seen == {"profile": None, "demo": True, "world": "empty", "read_only": True, "log_level": "debug"}
     seen.clear()
@@ -26,7 +26,7 @@ def test_no_command_launches_the_tui_with_its_options(monkeypatch: pytest.Monkey
 
 
 def test_a_command_does_not_launch_the_tui(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setattr(tui.launch, "run_tui", lambda **kw: pytest.fail("the TUI was launched"))
+    monkeypatch.setattr(ravensec.tui.launch, "run_tui", lambda **kw: pytest.fail("the TUI was launched"))
     assert main(["completion", "bash"]) == 0
     assert "complete -o default -F _ravensec ravensec" in capsys.readouterr().out
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from core.errors import ValidationError
+from ravensec.core.errors import ValidationError
+from ravensec.tui.cli.commands_ips import parse_rules_text
 from tests.cli.fakes import FakeWorkspace, run_cli
-from tui.cli.commands_ips import parse_rules_text
 
 
 def test_rules_file_formats() -> None:
@@ -119,7 +119,7 @@ def test_secrets_are_never_printed(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 
 def test_allow_all_beside_others_is_warned_about() -> None:
-    from core.iprules import parse_rule, rule_warnings
+    from ravensec.core.iprules import parse_rule, rule_warnings
 
     rules = [parse_rule("127.0.0.1"), parse_rule("0.0.0.0/0")]
     expected = rule_warnings(rules, provider="AWS")

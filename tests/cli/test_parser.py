@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from core.errors import UsageError
-from core.models import DatabaseAccess
-from tui.cli.completion import bash_script
-from tui.cli.durations import CLEARANCE, check_access, parse_days, parse_grants
-from tui.cli.exitcodes import exit_code_for
-from tui.cli.parser import build_parser, parse_args
+from ravensec.core.errors import UsageError
+from ravensec.core.models import DatabaseAccess
+from ravensec.tui.cli.completion import bash_script
+from ravensec.tui.cli.durations import CLEARANCE, check_access, parse_days, parse_grants
+from ravensec.tui.cli.exitcodes import exit_code_for
+from ravensec.tui.cli.parser import build_parser, parse_args
 
 
 def test_global_options_before_or_after_the_command() -> None:
@@ -43,7 +43,7 @@ def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]
 def test_every_leaf_has_a_handler_module_and_function() -> None:
     import importlib
 
-    from tui.cli.completion import _tree
+    from ravensec.tui.cli.completion import _tree
 
     tree: dict[str, tuple[list[str], list[str]]] = {}
     _tree(build_parser(), "", tree)
@@ -62,7 +62,7 @@ def test_every_leaf_has_a_handler_module_and_function() -> None:
                 continue
         assert ns is not None, path
         module, func = ns.handler.split(":")
-        assert callable(getattr(importlib.import_module(f"tui.cli.{module}"), func)), path
+        assert callable(getattr(importlib.import_module(f"ravensec.tui.cli.{module}"), func)), path
 
 
 def _required(path: str) -> list[str]:
@@ -101,7 +101,7 @@ def test_user_clearance_needs_a_database() -> None:
 
 
 def test_exit_codes_follow_the_error_classes() -> None:
-    from core import errors
+    from ravensec.core import errors
 
     assert exit_code_for(errors.UsageError("x")) == 2
     assert exit_code_for(errors.ValidationError("x")) == 2

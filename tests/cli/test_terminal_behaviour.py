@@ -7,11 +7,11 @@ import sys
 
 import pytest
 
+from ravensec.tui.cli.context import Context
+from ravensec.tui.cli.output import Output
+from ravensec.tui.cli.parser import parse_args
+from ravensec.tui.cli.run import run
 from tests.cli.fakes import FakeWorkspace
-from tui.cli.context import Context
-from tui.cli.output import Output
-from tui.cli.parser import parse_args
-from tui.cli.run import run
 
 
 class Tty(io.StringIO):
@@ -47,7 +47,7 @@ def test_terminal_prompt_default_is_no(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_terminal_gets_colour_and_progress(monkeypatch: pytest.MonkeyPatch) -> None:
     from dataclasses import replace
 
-    from core.models import Product, ProductStatus
+    from ravensec.core.models import Product, ProductStatus
 
     class Slow(FakeWorkspace):
         polls = 0

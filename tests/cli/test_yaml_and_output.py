@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from tui.cli.output import Column, Output, color_enabled, render_table
-from tui.cli.yamlout import dump_yaml
+from ravensec.tui.cli.output import Column, Output, color_enabled, render_table
+from ravensec.tui.cli.yamlout import dump_yaml
 
 
 class Tty(io.StringIO):

@@ -23,7 +23,7 @@ from aiohttp import web
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
-from core.certs.bundle import CertBundle
+from ravensec.core.certs.bundle import CertBundle
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

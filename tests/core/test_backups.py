@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from core.backups import (
+from ravensec.core.backups import (
     BackupError,
     BackupKeyError,
     decrypt_backup,
@@ -18,8 +18,8 @@ from core.backups import (
     save_decrypted,
     verify_backup,
 )
-from core.errors import ValidationError
-from core.models import BackupKind
+from ravensec.core.errors import ValidationError
+from ravensec.core.models import BackupKind
 
 KEY = bytes(range(32))
 WHEN = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)

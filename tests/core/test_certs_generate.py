@@ -15,15 +15,15 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from core.certs.bundle import CertBundle
-from core.certs.generate import (
+from ravensec.core.certs.bundle import CertBundle
+from ravensec.core.certs.generate import (
     generate_key,
     make_ca,
     make_client_certificate,
     make_server_certificate,
 )
-from core.certs.identity import thumbprint
-from core.errors import CertificateError, UsageError
+from ravensec.core.certs.identity import thumbprint
+from ravensec.core.errors import CertificateError, UsageError
 
 OPENSSL = "/usr/bin/openssl"
 START = datetime(2026, 1, 1, tzinfo=UTC)

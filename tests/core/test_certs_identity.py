@@ -10,8 +10,8 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from core.certs.generate import generate_key, make_client_certificate
-from core.certs.identity import (
+from ravensec.core.certs.generate import generate_key, make_client_certificate
+from ravensec.core.certs.identity import (
     ExpiryState,
     certificate_expiry,
     days_left,
@@ -20,7 +20,7 @@ from core.certs.identity import (
     subject_name,
     thumbprint,
 )
-from core.certs.load import load_certificate
+from ravensec.core.certs.load import load_certificate
 
 OPENSSL = "/usr/bin/openssl"
 

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from core.certs.bundle import CertBundle
-from core.certs.generate import generate_key, make_ca, make_client_certificate
-from core.certs.identity import thumbprint
-from core.certs.load import load_bundle, load_bundle_file, load_certificate, load_certificates_any
-from core.certs.packages import export_pfx
-from core.errors import CertificateError
+from ravensec.core.certs.bundle import CertBundle
+from ravensec.core.certs.generate import generate_key, make_ca, make_client_certificate
+from ravensec.core.certs.identity import thumbprint
+from ravensec.core.certs.load import load_bundle, load_bundle_file, load_certificate, load_certificates_any
+from ravensec.core.certs.packages import export_pfx
+from ravensec.core.errors import CertificateError
 
 OPENSSL = "/usr/bin/openssl"
 SECRET = "correct horse battery"

@@ -12,17 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from core.certs.bundle import CertBundle
-from core.certs.generate import generate_key, make_ca, make_client_certificate
-from core.certs.load import load_bundle, load_bundle_file
-from core.certs.packages import (
+from ravensec.core.certs.bundle import CertBundle
+from ravensec.core.certs.generate import generate_key, make_ca, make_client_certificate
+from ravensec.core.certs.load import load_bundle, load_bundle_file
+from ravensec.core.certs.packages import (
     build_cloud_package,
     build_server_package,
     export_pfx,
     extract_package,
     read_package,
 )
-from core.errors import CertificateError
+from ravensec.core.errors import CertificateError
 
 OPENSSL = "/usr/bin/openssl"
 BASE = "acme.ravendb.cloud.client.certificate"
@@ -226,7 +226,7 @@ def test_not_a_package(bundle: CertBundle) -> None:
 def test_failure_midway_removes_what_was_written(
     bundle: CertBundle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from core.certs import package_zip  # where extraction lives (packages re-exports it)
+    from ravensec.core.certs import package_zip  # where extraction lives (packages re-exports it)
 
     real_write = package_zip.atomic_write
     calls: list[Path] = []
@@ -250,8 +250,8 @@ def test_failure_midway_removes_what_was_written(
 
 
 def test_plain_package_pem_is_the_entry_read_package_picks(bundle: CertBundle) -> None:
-    from core.certs.load import load_bundle
-    from core.certs.package_zip import plain_package_pem
+    from ravensec.core.certs.load import load_bundle
+    from ravensec.core.certs.package_zip import plain_package_pem
 
     cloud = build_cloud_package(bundle, BASE)
     pem = plain_package_pem(cloud)
@@ -272,7 +272,7 @@ def test_plain_package_pem_is_the_entry_read_package_picks(bundle: CertBundle) -
 
 def test_package_zip_needs_no_cryptography() -> None:
     code = (
-        "import sys, core.certs.package_zip, core.certs.pemfile; "
+        "import sys, ravensec.core.certs.package_zip, ravensec.core.certs.pemfile; "
         "print('cryptography' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True,

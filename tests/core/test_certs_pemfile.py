@@ -1,4 +1,4 @@
-"""core.certs.pemfile: a plain PEM goes to ssl as is; every other shape takes the long way, with its old errors."""
+"""ravensec.core.certs.pemfile: a plain PEM goes to ssl as is; every other shape takes the long way, with its old errors."""
 
 from __future__ import annotations
 
@@ -8,18 +8,18 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from core.certs.bundle import CertBundle
-from core.certs.pemfile import (
+from ravensec.core.certs.bundle import CertBundle
+from ravensec.core.certs.pemfile import (
     PemFile,
     first_certificate_not_after,
     is_single_plain_identity,
     pem_file_identity,
 )
-from core.errors import CertificateError
-from core.http._targets import client_cert_for
-from core.http.instance import InstanceClient
-from core.http.tls import client_ssl_context
-from core.profile import Profile
+from ravensec.core.errors import CertificateError
+from ravensec.core.http._targets import client_cert_for
+from ravensec.core.http.instance import InstanceClient
+from ravensec.core.http.tls import client_ssl_context
+from ravensec.core.profile import Profile
 from tests.core.localserver import Pki, json_response, peer_thumbprint, serve
 
 
@@ -96,7 +96,7 @@ async def test_pem_file_identity_reaches_the_server(pki: Pki, tmp_path: Path) ->
         InstanceClient([url], identity, ca_file=pki.ca_file, learn_topology=False) as nodes,
     ):
         ans = await nodes._call("GET", "/certificates/whoami")
-    from core.certs.identity import thumbprint
+    from ravensec.core.certs.identity import thumbprint
 
     assert (ans.json() or {})["tp"] == thumbprint(bundle.certificate)
 
@@ -130,7 +130,7 @@ def test_single_plain_identity_is_one_certificate_and_its_unencrypted_key(pki: P
 def test_first_certificate_not_after_agrees_with_cryptography(pki: Pki) -> None:
     from datetime import UTC, datetime
 
-    from core.certs.generate import generate_key, make_client_certificate
+    from ravensec.core.certs.generate import generate_key, make_client_certificate
 
     bundles = [pki.client("alice")]
     for key_type, before, after in [  # RSA: long-form DER lengths; EC: short ones

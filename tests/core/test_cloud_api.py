@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from core.errors import (
+from ravensec.core.errors import (
     ApiError,
     AuthError,
     Conflict,
@@ -22,8 +22,8 @@ from core.errors import (
     Unavailable,
     ValidationError,
 )
-from core.http.cloud_api import CloudApi
-from core.models import BackupKind, IpRule, ProductStatus, Tier
+from ravensec.core.http.cloud_api import CloudApi
+from ravensec.core.models import BackupKind, IpRule, ProductStatus, Tier
 from tests.core.localserver import Pki, Recorder, dead_port, json_response, serve
 
 KEY = "test-api-key-123"

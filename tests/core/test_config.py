@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from core.config import (
+from ravensec.core.config import (
     Config,
     add_profile,
     cache_dir,
@@ -23,8 +23,8 @@ from core.config import (
     store_secret,
     use_profile,
 )
-from core.errors import ConfigError
-from core.profile import Profile
+from ravensec.core.errors import ConfigError
+from ravensec.core.profile import Profile
 
 
 def _write(tmp_path: Path, text: str) -> Path:

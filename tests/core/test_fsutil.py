@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from core import fsutil
-from core.fsutil import atomic_write, atomic_write_private
+from ravensec.core import fsutil
+from ravensec.core.fsutil import atomic_write, atomic_write_private
 
 
 def _mode(path: Path) -> int:

@@ -1,4 +1,4 @@
-"""core.http.tls over real sockets: trust only the given CA, present the client certificate, explain failures."""
+"""ravensec.core.http.tls over real sockets: trust only the given CA, present the client certificate, explain failures."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import pytest
 import trustme
 from aiohttp import web
 
-from core.errors import CertificateError, TlsError, Unavailable
-from core.http.instance import InstanceClient
-from core.http.tls import client_ssl_context
+from ravensec.core.errors import CertificateError, TlsError, Unavailable
+from ravensec.core.http.instance import InstanceClient
+from ravensec.core.http.tls import client_ssl_context
 from tests.core.localserver import Pki, dropping_server, json_response, peer_thumbprint, serve
 
 
@@ -62,7 +62,7 @@ def test_missing_ca_file_is_a_certificate_error(tmp_path: Path) -> None:
 
 
 def test_bundle_without_key_is_refused(pki: Pki) -> None:
-    from core.certs.bundle import CertBundle
+    from ravensec.core.certs.bundle import CertBundle
 
     public_only = CertBundle(pki.client().certificate)
     with pytest.raises(CertificateError, match="no private key"):

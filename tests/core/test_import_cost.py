@@ -15,29 +15,29 @@ from pathlib import Path
 
 import pytest
 
-from mockserver import MockCloud
+from ravensec.mock import MockCloud
 
 ROOT = Path(__file__).resolve().parents[2]
 
 IMPORT_ONLY = """
 import sys
-import core.workspace
-from core.workspace import Capabilities, Workspace
-import core
+import ravensec.core.workspace
+from ravensec.core.workspace import Capabilities, Workspace
+import ravensec.core
 # The public API still answers: the lazily exported names resolve to the facade's.
-assert core.Workspace is Workspace and core.Capabilities is Capabilities
+assert ravensec.core.Workspace is Workspace and ravensec.core.Capabilities is Capabilities
 assert callable(Workspace.open)
 heavy = ("cryptography", "zipfile", "importlib.metadata", "tomllib", "secrets")
 print(" ".join(m for m in heavy if m in sys.modules) or "-")
-import core.certs  # and the certificate toolkit's lazy names load their modules (cryptography) on use
-assert callable(core.certs.thumbprint) and "cryptography" in sys.modules
+import ravensec.core.certs  # and the certificate toolkit's lazy names load their modules (cryptography) on use
+assert callable(ravensec.core.certs.thumbprint) and "cryptography" in sys.modules
 """
 
 CLIENT = """
 import asyncio, sys
 from pathlib import Path
-from core.profile import Profile
-from core.workspace import Workspace
+from ravensec.core.profile import Profile
+from ravensec.core.workspace import Workspace
 
 async def main():
     profile = Profile(name="m", kind="mock", state_dir=Path(sys.argv[1]))
@@ -61,8 +61,8 @@ asyncio.run(main())
 CERT_CLIENT = """
 import asyncio, json, sys
 from pathlib import Path
-from core.profile import Profile
-from core.workspace import Workspace
+from ravensec.core.profile import Profile
+from ravensec.core.workspace import Workspace
 
 async def main():
     state, suffix = Path(sys.argv[1]), sys.argv[2]
@@ -117,8 +117,8 @@ async def test_a_pem_client_certificate_needs_no_cryptography_for_node_calls(clo
 
 
 async def test_a_pfx_client_certificate_is_read_with_cryptography(cloud: MockCloud) -> None:
-    from core.certs.load import load_bundle_file
-    from core.certs.packages import export_pfx
+    from ravensec.core.certs.load import load_bundle_file
+    from ravensec.core.certs.packages import export_pfx
 
     for product in cloud.products.values():
         pem = product.operator_pem

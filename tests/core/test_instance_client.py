@@ -15,9 +15,17 @@ from aiohttp import web
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
-from core.errors import AuthError, Conflict, Forbidden, NotFound, ServerError, Unavailable, ValidationError
-from core.http.instance import InstanceClient
-from core.models import DatabaseAccess, SecurityClearance
+from ravensec.core.errors import (
+    AuthError,
+    Conflict,
+    Forbidden,
+    NotFound,
+    ServerError,
+    Unavailable,
+    ValidationError,
+)
+from ravensec.core.http.instance import InstanceClient
+from ravensec.core.models import DatabaseAccess, SecurityClearance
 from tests.core.localserver import Pki, Recorder, dead_port, json_response, peer_thumbprint, serve
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -66,7 +74,7 @@ async def test_whoami_without_certificate_is_none(pki: Pki) -> None:
 
 
 async def test_mtls_with_pfx_and_passphrase(pki: Pki, tmp_path: Path) -> None:
-    load = pytest.importorskip("core.certs.load")
+    load = pytest.importorskip("ravensec.core.certs.load")
     from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
 
     bundle = pki.client("pfx-user")

@@ -7,8 +7,8 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from core.errors import ValidationError
-from core.iprules import (
+from ravensec.core.errors import ValidationError
+from ravensec.core.iprules import (
     MAX_RULES,
     diff_rules,
     is_allowed,

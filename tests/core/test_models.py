@@ -4,9 +4,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from core import wiredates
-from core.errors import ValidationError
-from core.models import (
+from ravensec.core import wiredates
+from ravensec.core.errors import ValidationError
+from ravensec.core.models import (
     Backup,
     BackupKind,
     CertificateDefinition,

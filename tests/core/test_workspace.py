@@ -19,12 +19,12 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from core import wiredates
-from core.certs.bundle import CertBundle
-from core.errors import CertificateError, ConfigError, NotSupported, ReadOnlyError, UsageError
-from core.models import IpRule, SecurityClearance
-from core.profile import Profile
-from core.workspace import DIRECT_PRODUCT_ID, Workspace
+from ravensec.core import wiredates
+from ravensec.core.certs.bundle import CertBundle
+from ravensec.core.errors import CertificateError, ConfigError, NotSupported, ReadOnlyError, UsageError
+from ravensec.core.models import IpRule, SecurityClearance
+from ravensec.core.profile import Profile
+from ravensec.core.workspace import DIRECT_PRODUCT_ID, Workspace
 from tests.core.localserver import Pki, Recorder, dead_port, json_response, peer_thumbprint, serve
 
 NOW = datetime.now(UTC)
@@ -163,9 +163,9 @@ async def fake_cloud(pki: Pki, *, extensions: bool = True) -> AsyncIterator[Fake
 
 
 def need_certs() -> None:
-    pytest.importorskip("core.certs.load")
-    pytest.importorskip("core.certs.packages")
-    pytest.importorskip("core.config")
+    pytest.importorskip("ravensec.core.certs.load")
+    pytest.importorskip("ravensec.core.certs.packages")
+    pytest.importorskip("ravensec.core.config")
 
 
 async def test_read_only_refuses_every_write_before_any_request(pki: Pki) -> None:
@@ -231,7 +231,7 @@ async def test_mock_ip_rules_round_trip(pki: Pki) -> None:
 
 async def test_package_certificate_is_downloaded_once_and_cached_private(pki: Pki, isolated_home: Path) -> None:
     need_certs()
-    from core.config import cache_dir
+    from ravensec.core.config import cache_dir
 
     async with fake_cloud(pki) as fake:
         async with await Workspace.open(fake.profile()) as ws:
@@ -247,8 +247,8 @@ async def test_package_certificate_is_downloaded_once_and_cached_private(pki: Pk
 
 async def test_an_expired_cached_certificate_is_downloaded_again(pki: Pki, isolated_home: Path) -> None:
     need_certs()
-    from core.certs.generate import make_client_certificate
-    from core.config import cache_dir
+    from ravensec.core.certs.generate import make_client_certificate
+    from ravensec.core.config import cache_dir
 
     cached = cache_dir() / "certs" / "p-1.pem"
     cached.parent.mkdir(parents=True)
@@ -263,9 +263,9 @@ async def test_an_expired_cached_certificate_is_downloaded_again(pki: Pki, isola
 
 async def test_a_package_without_a_plain_pem_is_read_the_long_way(pki: Pki, isolated_home: Path) -> None:
     need_certs()
-    from core.certs.bundle import CertBundle
-    from core.certs.packages import build_server_package
-    from core.config import cache_dir
+    from ravensec.core.certs.bundle import CertBundle
+    from ravensec.core.certs.packages import build_server_package
+    from ravensec.core.config import cache_dir
 
     async with fake_cloud(pki) as fake:
         fake.package_zip = build_server_package(fake.package_owner, "shop", password="pw-in-no-file")
@@ -300,7 +300,7 @@ async def test_profile_certificate_is_used_and_expiring_skips_unreachable(pki: P
 
 async def test_generate_local_and_register(pki: Pki, tmp_path: Path) -> None:
     need_certs()
-    from core.certs.load import load_bundle_file
+    from ravensec.core.certs.load import load_bundle_file
 
     async with fake_cloud(pki) as fake:
         pem = tmp_path / "op.pem"
@@ -348,7 +348,7 @@ async def test_mock_profile_without_connection_json_says_start_the_mock(tmp_path
 
 async def test_refused_registration_leaves_no_key_files(pki: Pki, tmp_path: Path) -> None:
     need_certs()
-    from core.errors import Forbidden
+    from ravensec.core.errors import Forbidden
 
     async with fake_cloud(pki) as fake:
         pem = tmp_path / "op.pem"

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from core.certs.load import load_bundle_file
-from core.certs.packages import read_package
-from core.errors import ReadOnlyError, Unavailable
-from core.models import DatabaseAccess, IpRule, SecurityClearance
-from core.workspace import Workspace
-from mockserver import MockCloud
+from ravensec.core.certs.load import load_bundle_file
+from ravensec.core.certs.packages import read_package
+from ravensec.core.errors import ReadOnlyError, Unavailable
+from ravensec.core.models import DatabaseAccess, IpRule, SecurityClearance
+from ravensec.core.workspace import Workspace
+from ravensec.mock import MockCloud
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ async def test_products_and_whoami(cloud: MockCloud) -> None:
         me = await ws.whoami(pid)
         operator = load_bundle_file(cloud.products[pid].operator_pem)
     assert me is not None and me.security_clearance is SecurityClearance.OPERATOR
-    from core.certs.identity import thumbprint
+    from ravensec.core.certs.identity import thumbprint
 
     assert me.thumbprint == thumbprint(operator.certificate)
     assert ws.capabilities.edit_ip_rules and ws.capabilities.portal_url == cloud.portal_url
@@ -55,7 +55,7 @@ async def test_certificate_lifecycle(cloud: MockCloud, tmp_path: Path) -> None:
         )
         names = {c.thumbprint: c.name for c in await ws.list_certificates(pid)}
         assert names[tp] == "local-1"
-        from core.certs.identity import thumbprint
+        from ravensec.core.certs.identity import thumbprint
 
         assert names[thumbprint(generated.bundle.certificate)] == "gen-1"
         await ws.edit_certificate(pid, tp, name="local-renamed", permissions={"orders": DatabaseAccess.ADMIN})
@@ -113,7 +113,7 @@ async def test_expiring_databases_and_backups(cloud: MockCloud) -> None:
 async def test_expiring_follows_the_workspace_clock_in_a_fixed_clock_world(tmp_path: Path) -> None:
     from datetime import timedelta
 
-    from core.workspace import utc_now
+    from ravensec.core.workspace import utc_now
 
     async with MockCloud("demo-fixed", state_dir=tmp_path / "fixed") as cloud:
         world_now = cloud.state.clock

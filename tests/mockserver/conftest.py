@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 import requests
 
-from core.certs.bundle import CertBundle
-from core.models import DatabaseAccess, IpRule, ProductStatus, SecurityClearance, Tier
-from mockserver import MockCloud
-from mockserver.node.certificates import entry_for
-from mockserver.state import Account, CertEntry, CloudState, Cluster, Database, MockNode, ProductState
-from mockserver.tls import MockPki
+from ravensec.core.certs.bundle import CertBundle
+from ravensec.core.models import DatabaseAccess, IpRule, ProductStatus, SecurityClearance, Tier
+from ravensec.mock import MockCloud
+from ravensec.mock.node.certificates import entry_for
+from ravensec.mock.state import Account, CertEntry, CloudState, Cluster, Database, MockNode, ProductState
+from ravensec.mock.tls import MockPki
 
 PRODUCT_ID = "prod-shop"
 API_KEY = "test-api-key"
@@ -40,7 +40,7 @@ IDENTITIES: dict[str, tuple[SecurityClearance, dict[str, DatabaseAccess], bool, 
 
 @cache
 def _bundle(name: str, seed: int, days: tuple[int, int] = (-1, 1825)) -> CertBundle:
-    from core.certs.generate import generate_key, make_client_certificate
+    from ravensec.core.certs.generate import generate_key, make_client_certificate
 
     # Whole days keep the refusal dates stable within a test run.
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -127,7 +127,7 @@ def pem_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def who(name: str, pem_dir: Path) -> Who:
     """An identity as a PEM file usable as ``requests``' ``cert``; ``"none"`` sends no certificate."""
-    from mockserver.tls import thumbprint_of_der
+    from ravensec.mock.tls import thumbprint_of_der
 
     if name == "none":
         return Who(name, None, "")

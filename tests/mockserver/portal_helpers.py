@@ -8,11 +8,11 @@ from functools import cache
 
 from aiohttp.test_utils import TestClient, TestServer
 
-from mockserver.build import WorldBuilder
-from mockserver.portal.app import build_portal_app
-from mockserver.state import CloudState
-from mockserver.tls import MockPki
-from mockserver.worlds import load_world
+from ravensec.mock.build import WorldBuilder
+from ravensec.mock.portal.app import build_portal_app
+from ravensec.mock.state import CloudState
+from ravensec.mock.tls import MockPki
+from ravensec.mock.worlds import load_world
 
 UA = {"User-Agent": "ravensec-tests"}
 

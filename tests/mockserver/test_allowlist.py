@@ -11,9 +11,9 @@ import pytest
 import requests
 from requests.adapters import HTTPAdapter
 
-from core.models import IpRule
-from mockserver import MockCloud
-from mockserver.runtime import HOSTS
+from ravensec.core.models import IpRule
+from ravensec.mock import MockCloud
+from ravensec.mock.runtime import HOSTS
 from tests.mockserver.conftest import PRODUCT_ID, node_url, session, who
 
 
@@ -83,7 +83,7 @@ def test_the_refusal_is_per_product(cloud: MockCloud, pem_dir: Path) -> None:
 def test_nodes_of_a_terminated_product_or_a_node_marked_down_are_unreachable(
     cloud: MockCloud, pem_dir: Path
 ) -> None:
-    from core.models import ProductStatus
+    from ravensec.core.models import ProductStatus
 
     s = session(cloud, who("operator", pem_dir))
     with cloud.state.lock:

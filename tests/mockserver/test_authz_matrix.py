@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from mockserver import MockCloud
-from mockserver.routes import Requirement, example_path, load_routes, match
+from ravensec.mock import MockCloud
+from ravensec.mock.routes import Requirement, example_path, load_routes, match
 from tests.mockserver.conftest import DB, node_url, session, who
 
 # (label, method, path, body, status when allowed)
@@ -193,7 +193,7 @@ def _renewal(name: str, *, issuer: object = None, cn: str | None = None) -> byte
     """A new certificate for the key of identity ``name``: PEM cert+key."""
     from datetime import UTC, datetime, timedelta
 
-    from core.certs.generate import make_client_certificate
+    from ravensec.core.certs.generate import make_client_certificate
     from tests.mockserver.conftest import identity_bundle
 
     old = identity_bundle(name)

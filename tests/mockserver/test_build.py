@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from core.backups import BackupKeyError, decrypt_backup, read_backup_header
-from core.models import BackupKeySource, SecurityClearance, Tier
-from mockserver import build as build_mod
-from mockserver.build import WorldBuilder, initial_cert_name
-from mockserver.tls import MockPki
-from mockserver.worlds import load_world, parse_world
+from ravensec.core.backups import BackupKeyError, decrypt_backup, read_backup_header
+from ravensec.core.models import BackupKeySource, SecurityClearance, Tier
+from ravensec.mock import build as build_mod
+from ravensec.mock.build import WorldBuilder, initial_cert_name
+from ravensec.mock.tls import MockPki
+from ravensec.mock.worlds import load_world, parse_world
 
 FIXED = """
 seed = 5
@@ -129,8 +129,8 @@ def test_demo_fixed_is_identical_across_processes() -> None:
     import sys
 
     code = (
-        "from mockserver.build import WorldBuilder; from mockserver.tls import MockPki; "
-        "from mockserver.worlds import load_world; "
+        "from ravensec.mock.build import WorldBuilder; from ravensec.mock.tls import MockPki; "
+        "from ravensec.mock.worlds import load_world; "
         "s = WorldBuilder(load_world('demo-fixed'), MockPki(0)).build(); "
         "print(sorted(t for p in s.products.values() for t in p.cluster.certificates), s.clock())"
     )

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-CLI = [sys.executable, "-m", "mockserver.cli"]
+CLI = [sys.executable, "-m", "ravensec.mock.cli"]
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

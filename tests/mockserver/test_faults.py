@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from core.errors import UsageError
-from mockserver import MockCloud
+from ravensec.core.errors import UsageError
+from ravensec.mock import MockCloud
 from tests.mockserver.conftest import DB, node_url, session, who
 
 

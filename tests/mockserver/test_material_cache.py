@@ -13,15 +13,15 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
-from core.certs.bundle import CertBundle
-from mockserver import MockCloud
-from mockserver import build as build_mod
-from mockserver import material_cache as mc
-from mockserver.build import WorldBuilder
-from mockserver.material_cache import KEEP, MaterialCache, PemBundle, bundle_from_json, bundle_to_json
-from mockserver.runtime import HOSTS
-from mockserver.tls import MockPki
-from mockserver.worlds import load_world, parse_world
+from ravensec.core.certs.bundle import CertBundle
+from ravensec.mock import MockCloud
+from ravensec.mock import build as build_mod
+from ravensec.mock import material_cache as mc
+from ravensec.mock.build import WorldBuilder
+from ravensec.mock.material_cache import KEEP, MaterialCache, PemBundle, bundle_from_json, bundle_to_json
+from ravensec.mock.runtime import HOSTS
+from ravensec.mock.tls import MockPki
+from ravensec.mock.worlds import load_world, parse_world
 from tests.mockserver.test_build import FIXED
 
 # A world with an RSA certificate: its key cannot be seeded.

@@ -14,16 +14,16 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from core.certs.bundle import CertBundle
-from mockserver import MockCloud
-from mockserver.tls import thumbprint_of_der
+from ravensec.core.certs.bundle import CertBundle
+from ravensec.mock import MockCloud
+from ravensec.mock.tls import thumbprint_of_der
 from tests.mockserver.conftest import DB, PRODUCT_ID, node_url, session, who
 
 URL = "/admin/certificates"
 
 
 def _fresh(name: str, seed: int, days: int = 365) -> CertBundle:
-    from core.certs.generate import generate_key, make_client_certificate
+    from ravensec.core.certs.generate import generate_key, make_client_certificate
 
     now = datetime.now(UTC)
     return make_client_certificate(

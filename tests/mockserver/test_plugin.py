@@ -15,9 +15,9 @@ QUIET = ("-p", "no:cacheprovider", "-p", "no:textual-snapshot", "-o", "asyncio_d
 
 def test_loading_the_plugin_starts_nothing() -> None:
     code = (
-        "import threading, mockserver.pytest_plugin as p, gc\n"
+        "import threading, ravensec.mock.pytest_plugin as p, gc\n"
         "assert threading.active_count() == 1, threading.enumerate()\n"
-        "from mockserver.runtime import MockCloud\n"
+        "from ravensec.mock.runtime import MockCloud\n"
         "assert not [o for o in gc.get_objects() if isinstance(o, MockCloud)]\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from aiohttp import ClientSession
 
-from core.certs.packages import read_package
-from core.models import Product, ProductStatus
+from ravensec.core.certs.packages import read_package
+from ravensec.core.models import Product, ProductStatus
 from tests.mockserver.portal_helpers import UA, demo_state, portal, product_id
 
 API = "/api/v1"
@@ -188,7 +188,7 @@ def test_over_https_a_created_product_gets_reachable_nodes(tmp_path: Path) -> No
     certificate from its package."""
     import requests
 
-    from mockserver import MockCloud
+    from ravensec.mock import MockCloud
 
     with MockCloud("empty") as cloud:
         cloud.state.transition_seconds = 0

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from core.backups import BackupKeyError, decrypt_backup
-from core.models import Backup, BackupKeySource
+from ravensec.core.backups import BackupKeyError, decrypt_backup
+from ravensec.core.models import Backup, BackupKeySource
 from tests.mockserver.portal_helpers import portal, product_id
 
 EXT = "/ext/v1"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mockserver import MockCloud
+from ravensec.mock import MockCloud
 from tests.mockserver.conftest import DB, node_url, session, who
 
 

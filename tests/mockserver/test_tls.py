@@ -13,7 +13,7 @@ import pytest
 import requests
 from cryptography import x509
 
-from mockserver import MockCloud, tls
+from ravensec.mock import MockCloud, tls
 from tests.mockserver.conftest import PRODUCT_ID, identity_bundle, node_url, session, who
 
 
@@ -96,7 +96,7 @@ def test_fallback_context_diverges_from_the_server_for_unknown_self_signed_certs
     """Pins the documented divergence of the fallback: without the hook, a self-signed certificate of an
     unknown key fails the handshake (the real server would answer 403), while a CA-signed expired one
     still gets through (no time check)."""
-    from core.certs.generate import generate_key, make_client_certificate
+    from ravensec.core.certs.generate import generate_key, make_client_certificate
 
     pki = tls.MockPki(seed=7)
     try:
@@ -219,7 +219,7 @@ async def test_a_listener_given_a_context_maker_makes_it_on_the_first_connection
     import aiohttp
     from aiohttp import web
 
-    from mockserver.node.listener import Listener
+    from ravensec.mock.node.listener import Listener
 
     pki = tls.MockPki(seed=3)
     made: list[str] = []

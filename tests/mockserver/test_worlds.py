@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from core.errors import ConfigError
-from core.models import ProductStatus, Tier
-from mockserver.worlds import load_world, parse_world, world_names
+from ravensec.core.errors import ConfigError
+from ravensec.core.models import ProductStatus, Tier
+from ravensec.mock.worlds import load_world, parse_world, world_names
 
 BASE = """
 seed = 1

@@ -8,13 +8,13 @@ from typing import Any
 
 from textual.widgets import Static
 
-from mockserver.training import load_scenario
+from ravensec.mock.training import load_scenario
+from ravensec.tui.training.app import TrainingApp
+from ravensec.tui.training.handouts import materialize
+from ravensec.tui.training.panel import TaskPanel
+from ravensec.tui.training.progress import load_progress
+from ravensec.tui.widgets.grid import Grid
 from tests.tui.helpers import settle
-from tui.training.app import TrainingApp
-from tui.training.handouts import materialize
-from tui.training.panel import TaskPanel
-from tui.training.progress import load_progress
-from tui.widgets.grid import Grid
 
 
 @asynccontextmanager

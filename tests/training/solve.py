@@ -10,11 +10,11 @@ from typing import Any
 
 import aiohttp
 
-from core.iprules import parse_rule
-from core.models import DatabaseAccess, SecurityClearance
-from core.workspace import Workspace
-from mockserver.training import Scenario
-from mockserver.training.scenario import wrong_backup_key
+from ravensec.core.iprules import parse_rule
+from ravensec.core.models import DatabaseAccess, SecurityClearance
+from ravensec.core.workspace import Workspace
+from ravensec.mock.training import Scenario
+from ravensec.mock.training.scenario import wrong_backup_key
 
 Solver = Callable[[Workspace, Any, Scenario, Path], Awaitable[dict[str, str]]]
 
@@ -60,7 +60,7 @@ async def wall(ws: Workspace, cloud: Any, sc: Scenario, tmp: Path) -> dict[str, 
     url = p.node_urls["A"] + "/admin/cluster/node?url=https://127.0.0.1:1&tag=D"
     async with aiohttp.ClientSession() as s, s.put(url, ssl=node_ssl(cloud, p.operator_pem)) as r:
         assert r.status == 403, await r.text()
-    from core.http.cloud_api import CloudApi
+    from ravensec.core.http.cloud_api import CloudApi
 
     async with CloudApi(cloud.api_url, cloud.api_key, ca_file=cloud.ca_path) as api:
         await api.add_node(p.id)
@@ -87,7 +87,7 @@ async def wrong_cert(ws: Workspace, cloud: Any, sc: Scenario, tmp: Path) -> dict
 async def restore(ws: Workspace, cloud: Any, sc: Scenario, tmp: Path) -> dict[str, str]:
     import base64
 
-    from core.backups import verify_backup
+    from ravensec.core.backups import verify_backup
 
     pid = cloud.product("Playground").id
     last = max((b for b in await ws.list_backups(pid) if b.database == "Orders"), key=lambda b: b.created_at)

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from core.http.cloud_api import CloudApi
-from core.iprules import parse_rule
+from ravensec.core.http.cloud_api import CloudApi
+from ravensec.core.iprules import parse_rule
 
-RAVENSEC = [sys.executable, "-m", "tui"]
-MOCK = [sys.executable, "-m", "mockserver.cli"]
+RAVENSEC = [sys.executable, "-m", "ravensec.tui"]
+MOCK = [sys.executable, "-m", "ravensec.mock.cli"]
 
 
 def ravensec(*args: str) -> subprocess.CompletedProcess[str]:

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from core.iprules import parse_rule
-from core.models import DatabaseAccess, SecurityClearance
-from core.workspace import Workspace
-from mockserver.training import evaluate_state, list_scenarios, load_scenario
-from mockserver.training.scenario import Scenario
+from ravensec.core.iprules import parse_rule
+from ravensec.core.models import DatabaseAccess, SecurityClearance
+from ravensec.core.workspace import Workspace
+from ravensec.mock.training import evaluate_state, list_scenarios, load_scenario
+from ravensec.mock.training.scenario import Scenario
 
 from .solve import SOLVERS
 
@@ -143,8 +143,8 @@ async def test_restore_answers_without_fetching_are_not_enough(tmp_path: Path) -
 
 
 def test_evaluation_is_pure_over_a_snapshot() -> None:
-    from mockserver.training import evaluate
-    from mockserver.training.goals import Context
+    from ravensec.mock.training import evaluate
+    from ravensec.mock.training.goals import Context
 
     sc = load_scenario("close-the-door")
     snap: dict[str, Any] = {"now": "2030-01-01T00:00:00+00:00", "world": "x", "originals": {}, "requests": [],

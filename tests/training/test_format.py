@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from core.errors import ConfigError
-from mockserver.training import load_scenario
-from mockserver.training.scenario import scenarios_dir, to_toml
-from tui.training.progress import load_progress, progress_path, reset_progress, save_progress
+from ravensec.core.errors import ConfigError
+from ravensec.mock.training import load_scenario
+from ravensec.mock.training.scenario import scenarios_dir, to_toml
+from ravensec.tui.training.progress import load_progress, progress_path, reset_progress, save_progress
 
 GOOD = (scenarios_dir() / "leaked-certificate.toml").read_text()
 

@@ -7,10 +7,10 @@ from typing import Any
 
 from textual.app import App, ComposeResult
 
-from mockserver.training import evaluate, load_scenario
-from mockserver.training.goals import Context
-from tui.training.panel import TaskPanel, render_debrief, render_goals, render_hints
-from tui.training.progress import Progress
+from ravensec.mock.training import evaluate, load_scenario
+from ravensec.mock.training.goals import Context
+from ravensec.tui.training.panel import TaskPanel, render_debrief, render_goals, render_hints
+from ravensec.tui.training.progress import Progress
 
 
 def leaked_snapshot(*, revoked: bool) -> dict[str, Any]:

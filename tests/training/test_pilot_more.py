@@ -7,11 +7,11 @@ from pathlib import Path
 
 import aiohttp
 
-from core.http.cloud_api import CloudApi
+from ravensec.core.http.cloud_api import CloudApi
+from ravensec.tui.screens.backups import BackupsScreen, VerifyBackupModal
+from ravensec.tui.training.answers import AnswerModal
+from ravensec.tui.widgets.grid import Grid
 from tests.tui.helpers import click_save, fill, press, settle, toasts
-from tui.screens.backups import BackupsScreen, VerifyBackupModal
-from tui.training.answers import AnswerModal
-from tui.widgets.grid import Grid
 
 from .pilot import cert_key, panel_text, select, training, wait_for_text, wait_judged
 from .solve import node_ssl
@@ -91,7 +91,7 @@ async def test_cluster_admin_wall_panel_follows_the_wire() -> None:
 
 
 async def test_hints_are_counted_and_saved() -> None:
-    from tui.training.progress import load_progress
+    from ravensec.tui.training.progress import load_progress
 
     async with training("leaked-certificate") as (pilot, app, _cloud):
         assert "Hints 0/3" in panel_text(app)

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ravensec.tui.modals.cert_forms import CertFormModal
+from ravensec.tui.screens.certificates import CertificatesScreen
+from ravensec.tui.screens.iprules import IpRulesScreen
+from ravensec.tui.training.progress import load_progress
+from ravensec.tui.widgets.grid import Grid
 from tests.tui.helpers import click_save, fill, press, settle, toasts
-from tui.modals.cert_forms import CertFormModal
-from tui.screens.certificates import CertificatesScreen
-from tui.screens.iprules import IpRulesScreen
-from tui.training.progress import load_progress
-from tui.widgets.grid import Grid
 
 from .pilot import cert_key, panel_text, select, training, wait_for_text, wait_judged
 

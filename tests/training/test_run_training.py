@@ -9,10 +9,10 @@ from urllib.parse import urlparse
 
 import pytest
 
+from ravensec.tui.training.app import TrainingApp
+from ravensec.tui.training.launch import run_training
+from ravensec.tui.training.progress import Progress, load_progress, save_progress
 from tests.tui.helpers import settle
-from tui.training.app import TrainingApp
-from tui.training.launch import run_training
-from tui.training.progress import Progress, load_progress, save_progress
 
 
 def test_reset_run_and_quit(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import aiohttp
 
-from mockserver.training import load_scenario
-from mockserver.training.remote import fetch_snapshot
+from ravensec.mock.training import load_scenario
+from ravensec.mock.training.remote import fetch_snapshot
 
 
 async def test_state_needs_the_api_key_and_shows_the_journal() -> None:

@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from core.models import SecurityClearance
-from core.profile import Profile
+from ravensec.core.models import SecurityClearance
+from ravensec.core.profile import Profile
 
 
 @pytest.fixture
 async def cloud() -> AsyncIterator[Any]:
-    from mockserver import MockCloud
+    from ravensec.mock import MockCloud
 
     async with MockCloud("demo") as c:
         yield c
@@ -41,7 +41,7 @@ def admin_profile(cloud: Any, product: Any) -> Profile:
 async def register_local(profile: Profile, product_id: str, name: str, clearance: SecurityClearance,
                          dest: Path) -> tuple[str, Path]:
     """Register a new certificate through core (as ``profile``); returns its thumbprint and PEM/PFX path."""
-    from core.workspace import Workspace
+    from ravensec.core.workspace import Workspace
 
     async with await Workspace.open(profile) as ws:
         thumb, paths = await ws.generate_local_and_register(product_id, name, clearance, {}, dest_dir=dest)

@@ -1,4 +1,4 @@
-"""An in-memory stand-in for core.workspace.Workspace, for fast tests of pure UI logic only.
+"""An in-memory stand-in for ravensec.core.workspace.Workspace, for fast tests of pure UI logic only.
 
 The Pilot tests that claim "done" run against the real mock (see test_pilot_mock.py); this fake exists so
 that filtering/sorting/refusal logic can be exercised without sockets.
@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from core.errors import NotFound
-from core.models import (
+from ravensec.core.errors import NotFound
+from ravensec.core.models import (
     CertificateDefinition,
     DatabaseAccess,
     IpRule,

@@ -9,8 +9,8 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from core.profile import Profile
-from tui.app import RavensecApp
+from ravensec.core.profile import Profile
+from ravensec.tui.app import RavensecApp
 
 
 def make_app(profile: Profile | None, *, now: Callable[[], datetime] | None = None, **kw: Any) -> RavensecApp:

@@ -6,7 +6,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widgets._footer import FooterKey
 
-from tui.widgets.footer import KeysFooter
+from ravensec.tui.widgets.footer import KeysFooter
 
 
 class Toggling(App[None]):

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from core.profile import Profile
+from ravensec.core.profile import Profile
+from ravensec.tui.app import RavensecApp
+from ravensec.tui.launch import run_tui
 from tests.tui.helpers import settle
-from tui.app import RavensecApp
-from tui.launch import run_tui
 
 
 def test_unknown_profile_is_a_clear_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
@@ -40,9 +40,9 @@ async def test_unreachable_target_exits_non_zero_with_message(tmp_path: Path) ->
 
 
 async def test_first_run_offers_the_demo() -> None:
-    from tui.screens.firstrun import FirstRunScreen
-    from tui.screens.products import ProductsScreen
-    from tui.widgets.badge import HeaderBadge
+    from ravensec.tui.screens.firstrun import FirstRunScreen
+    from ravensec.tui.screens.products import ProductsScreen
+    from ravensec.tui.widgets.badge import HeaderBadge
 
     app = RavensecApp(None)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -64,9 +64,9 @@ async def test_first_run_creates_a_direct_profile(cloud: object, product: object
 
     from textual.widgets import TabbedContent
 
-    from core.config import load_config
+    from ravensec.core.config import load_config
+    from ravensec.tui.screens.products import ProductsScreen
     from tests.tui.helpers import fill
-    from tui.screens.products import ProductsScreen
 
     p: Any = product
     c: Any = cloud
@@ -87,7 +87,7 @@ async def test_first_run_creates_a_direct_profile(cloud: object, product: object
 
 
 async def test_demo_world_starts_after_the_first_frame_and_opens_products() -> None:
-    from tui.screens.products import ProductsScreen
+    from ravensec.tui.screens.products import ProductsScreen
 
     app = RavensecApp(None, demo=True, demo_world="demo-fixed")
     async with app.run_test(size=(120, 40)) as pilot:

@@ -8,16 +8,16 @@ from typing import Any
 
 from textual.widgets import Select, Static
 
-from core.certs.generate import make_client_certificate
-from core.models import SecurityClearance
-from core.profile import Profile
+from ravensec.core.certs.generate import make_client_certificate
+from ravensec.core.models import SecurityClearance
+from ravensec.core.profile import Profile
+from ravensec.tui.modals.cert_forms import CertFormModal
+from ravensec.tui.modals.confirm import ConfirmModal
+from ravensec.tui.screens.certificates import CertificatesScreen
+from ravensec.tui.screens.products import ProductsScreen
+from ravensec.tui.widgets.grid import Grid
 from tests.tui.conftest import register_local
 from tests.tui.helpers import click_save, fill, make_app, press, settle, toasts
-from tui.modals.cert_forms import CertFormModal
-from tui.modals.confirm import ConfirmModal
-from tui.screens.certificates import CertificatesScreen
-from tui.screens.products import ProductsScreen
-from tui.widgets.grid import Grid
 
 
 def mock_certs(cloud: Any, product_id: str) -> dict[str, Any]:

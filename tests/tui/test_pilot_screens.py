@@ -11,20 +11,20 @@ from typing import Any
 import pytest
 from textual.widgets import Static
 
-from core.errors import ReadOnlyError
-from core.profile import Profile
+from ravensec.core.errors import ReadOnlyError
+from ravensec.core.profile import Profile
+from ravensec.tui.modals.confirm import ConfirmModal
+from ravensec.tui.modals.forms import FormModal
+from ravensec.tui.modals.info import InfoModal
+from ravensec.tui.modals.iprule import IpRuleModal
+from ravensec.tui.screens.backups import BackupsScreen
+from ravensec.tui.screens.certificates import CertificatesScreen
+from ravensec.tui.screens.expiry import ExpiryScreen
+from ravensec.tui.screens.iprules import IpRulesScreen
+from ravensec.tui.screens.products import ProductsScreen
+from ravensec.tui.widgets.badge import HeaderBadge
+from ravensec.tui.widgets.grid import Grid
 from tests.tui.helpers import click_save, fill, make_app, press, settle, toasts
-from tui.modals.confirm import ConfirmModal
-from tui.modals.forms import FormModal
-from tui.modals.info import InfoModal
-from tui.modals.iprule import IpRuleModal
-from tui.screens.backups import BackupsScreen
-from tui.screens.certificates import CertificatesScreen
-from tui.screens.expiry import ExpiryScreen
-from tui.screens.iprules import IpRulesScreen
-from tui.screens.products import ProductsScreen
-from tui.widgets.badge import HeaderBadge
-from tui.widgets.grid import Grid
 
 
 def visible_products(cloud: Any) -> set[str]:
@@ -177,7 +177,7 @@ async def test_error_funnel_toast_and_details(cloud: Any, product: Any, operator
 
 
 async def test_demo_launch_marks_header() -> None:
-    from tui.demo import start_demo
+    from ravensec.tui.demo import start_demo
 
     demo = start_demo("demo")
     try:
@@ -207,7 +207,7 @@ async def test_ip_rules_add_my_ip(cloud: Any, product: Any, operator_profile: Pr
 
 async def test_ip_rules_on_an_account_without_the_capability(cloud: Any, product: Any,
                                                              operator_profile: Profile) -> None:
-    from core.workspace import Capabilities
+    from ravensec.core.workspace import Capabilities
 
     app = make_app(operator_profile, now=cloud.state.clock)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -225,8 +225,8 @@ async def test_ip_rules_on_an_account_without_the_capability(cloud: Any, product
 
 async def test_products_poll_while_creating(cloud: Any, product: Any, operator_profile: Profile,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    import tui.screens.products as products_mod
-    from core.models import ProductStatus
+    import ravensec.tui.screens.products as products_mod
+    from ravensec.core.models import ProductStatus
 
     monkeypatch.setattr(products_mod, "POLL_SECONDS", 0.2)
     with cloud.state.lock:

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
+from ravensec.tui.app import RavensecApp
+from ravensec.tui.widgets.grid import Grid
 from tests.tui.helpers import settle
-from tui.app import RavensecApp
-from tui.widgets.grid import Grid
 
 SIZES = [(120, 40), (80, 24)]
 # Fixed (and below the ephemeral port range, so no outgoing connection holds it) so that URLs in the
@@ -23,7 +23,7 @@ PORT_BASE = 23310
 
 @pytest.fixture(scope="module")
 def demo_cloud() -> Iterator[Any]:
-    from mockserver import MockCloud
+    from ravensec.mock import MockCloud
 
     with MockCloud("demo-fixed", port_base=PORT_BASE) as cloud:
         yield cloud

@@ -1,1 +1,1 @@
-"""The headless ``ravensec`` command line: subcommands over ``core.workspace``, never importing Textual."""
+"""The headless ``ravensec`` command line: subcommands over ``ravensec.core.workspace``, never importing Textual."""

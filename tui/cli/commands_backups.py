@@ -40,7 +40,7 @@ async def list_backups(ctx: Context) -> int:
 
 def read_key(spec: str) -> str:
     """The key text from ``--key``: literal, ``env:VAR``, ``@PATH`` or ``-`` (stdin); never echoed back."""
-    from core.errors import UsageError
+    from ravensec.core.errors import UsageError
 
     if spec == "-":
         return sys.stdin.readline().strip()
@@ -58,7 +58,7 @@ def read_key(spec: str) -> str:
 
 
 async def _backup_bytes(ctx: Context, name: str, *, local_ok: bool = True) -> tuple[bytes, str]:
-    from core.errors import NotFound
+    from ravensec.core.errors import NotFound
 
     local = Path(name)
     if local_ok and local.is_file():
@@ -69,7 +69,7 @@ async def _backup_bytes(ctx: Context, name: str, *, local_ok: bool = True) -> tu
     matches = [b for b in backups if name == f"{b.database}/{b.file_name}"] or [
         b for b in backups if name == b.file_name]
     if len(matches) > 1:
-        from core.errors import UsageError
+        from ravensec.core.errors import UsageError
 
         options = ", ".join(f"{b.database}/{b.file_name}" for b in matches)
         raise UsageError(f"{len(matches)} databases have a backup named {name!r}.",
@@ -82,7 +82,7 @@ async def _backup_bytes(ctx: Context, name: str, *, local_ok: bool = True) -> tu
 
 
 async def verify(ctx: Context) -> int:
-    from core.backups import parse_key, verify_backup
+    from ravensec.core.backups import parse_key, verify_backup
 
     key = parse_key(read_key(ctx.args.key))
     data, source = await _backup_bytes(ctx, ctx.args.file)
@@ -102,7 +102,7 @@ async def verify(ctx: Context) -> int:
 
 
 async def download(ctx: Context) -> int:
-    from core.fsutil import atomic_write_private
+    from ravensec.core.fsutil import atomic_write_private
 
     data, source = await _backup_bytes(ctx, ctx.args.file, local_ok=False)
     dest = Path(ctx.args.out)

@@ -12,8 +12,8 @@ from .durations import CLEARANCE, check_access, parse_days, parse_grants
 from .output import Column
 
 if TYPE_CHECKING:
-    from core.models import CertificateDefinition
-    from core.workspace import Workspace
+    from ravensec.core.models import CertificateDefinition
+    from ravensec.core.workspace import Workspace
 
 _EXPIRY_COLOR = {"expired": "red", "expiring_30": "red", "expiring_60": "yellow", "not_yet_valid": "yellow",
                  "valid": "green"}
@@ -35,7 +35,7 @@ LABELS = {"name": "Name", "thumbprint": "Thumbprint", "clearance": "Clearance", 
 
 async def find_cert(ws: Workspace, product_id: str, ref: str) -> CertificateDefinition:
     """A certificate by thumbprint, unique thumbprint prefix (6+ characters) or unique name."""
-    from core.errors import NotFound, UsageError
+    from ravensec.core.errors import NotFound, UsageError
 
     certs = await ws.list_certificates(product_id)
     key = ref.replace(":", "").replace(" ", "").upper()
@@ -74,7 +74,7 @@ async def show_cert(ctx: Context) -> int:
 
 
 async def whoami(ctx: Context) -> int:
-    from core.errors import NotFound
+    from ravensec.core.errors import NotFound
 
     p = await ctx.product()
     ws = await ctx.workspace()
@@ -99,8 +99,8 @@ def _result(ctx: Context, action: str, data: dict[str, Any], text: str) -> None:
 
 
 async def generate(ctx: Context) -> int:
-    from core.certs.packages import read_package
-    from core.fsutil import atomic_write_private
+    from ravensec.core.certs.packages import read_package
+    from ravensec.core.fsutil import atomic_write_private
 
     clearance, grants = _access(ctx)
     valid_for = parse_days(ctx.args.valid_for, "--valid-for") if ctx.args.valid_for else None
@@ -117,7 +117,7 @@ async def generate(ctx: Context) -> int:
     target.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_private(target, data)
     tp = read_package(data, ctx.args.password).bundle
-    from core.certs.identity import thumbprint
+    from ravensec.core.certs.identity import thumbprint
 
     _result(ctx, "generate", {"product": p.id, "name": ctx.args.name, "thumbprint": thumbprint(tp.certificate),
                               "file": str(target)},
@@ -149,9 +149,9 @@ async def generate_local(ctx: Context) -> int:
 
 
 async def upload(ctx: Context) -> int:
-    from core.certs.identity import thumbprint
-    from core.certs.load import load_certificates_any
-    from core.errors import UsageError
+    from ravensec.core.certs.identity import thumbprint
+    from ravensec.core.certs.load import load_certificates_any
+    from ravensec.core.errors import UsageError
 
     clearance, grants = _access(ctx)
     path = Path(ctx.args.file)
@@ -173,7 +173,7 @@ async def upload(ctx: Context) -> int:
 
 
 async def edit(ctx: Context) -> int:
-    from core.errors import UsageError
+    from ravensec.core.errors import UsageError
 
     a = ctx.args
     if a.name is None and a.clearance is None and not a.db and not a.clear_db:

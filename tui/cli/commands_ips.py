@@ -1,4 +1,4 @@
-"""``ravensec ips list|add|remove|set``: validated with core.iprules, with the diff printed before any change."""
+"""``ravensec ips list|add|remove|set``: validated with ravensec.core.iprules, with the diff printed before any change."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from .context import Context
 from .output import Column
 
 if TYPE_CHECKING:
-    from core.models import IpRule, Product
-    from core.workspace import Workspace
+    from ravensec.core.models import IpRule, Product
+    from ravensec.core.workspace import Workspace
 
 COLUMNS = [Column("IP", "ip"), Column("ALIAS", "alias")]
 
@@ -32,8 +32,8 @@ async def list_ips(ctx: Context) -> int:
 
 def parse_rules_text(text: str, source: str) -> list[IpRule]:
     """Rules from a file: JSON (``{"allowedIps": [...]}`` or a list), else one ``CIDR [alias]`` per line."""
-    from core.errors import ValidationError
-    from core.iprules import parse_rule
+    from ravensec.core.errors import ValidationError
+    from ravensec.core.iprules import parse_rule
 
     stripped = text.strip()
     if stripped.startswith(("{", "[")):
@@ -70,8 +70,8 @@ def parse_rules_text(text: str, source: str) -> list[IpRule]:
 
 
 def _check(rules: list[IpRule], p: Product) -> None:
-    from core.errors import ValidationError
-    from core.iprules import validate_rules
+    from ravensec.core.errors import ValidationError
+    from ravensec.core.iprules import validate_rules
 
     problems = validate_rules(rules, provider=p.cloud_provider)
     if problems:
@@ -81,7 +81,7 @@ def _check(rules: list[IpRule], p: Product) -> None:
 
 async def _apply(ctx: Context, ws: Workspace, p: Product, old: list[IpRule], new: list[IpRule],
                  action: str, *, destructive: bool) -> int:
-    from core.iprules import diff_rules, rule_warnings
+    from ravensec.core.iprules import diff_rules, rule_warnings
 
     diff = diff_rules(old, new)
     lines = diff.render()
@@ -114,7 +114,7 @@ async def _apply(ctx: Context, ws: Workspace, p: Product, old: list[IpRule], new
 
 
 async def add(ctx: Context) -> int:
-    from core.iprules import parse_rule
+    from ravensec.core.iprules import parse_rule
 
     rule = parse_rule(ctx.args.cidr, ctx.args.alias)
     ws, p, old = await _current(ctx)
@@ -128,8 +128,8 @@ async def add(ctx: Context) -> int:
 
 
 async def remove(ctx: Context) -> int:
-    from core.errors import NotFound
-    from core.iprules import parse_rule
+    from ravensec.core.errors import NotFound
+    from ravensec.core.iprules import parse_rule
 
     rule = parse_rule(ctx.args.cidr)
     ws, p, old = await _current(ctx)
@@ -138,7 +138,7 @@ async def remove(ctx: Context) -> int:
         listed = ", ".join(r.cidr for r in old) or "none"
         raise NotFound(f"{rule.cidr} is not on {p.display_name}'s allow-list (it has: {listed}).")
     if not new:
-        from core.errors import ValidationError
+        from ravensec.core.errors import ValidationError
 
         raise ValidationError(f"Removing {rule.cidr} would leave {p.display_name} with an empty allow-list.",
                               hint="Add the replacement range first, or use `ips set`.")
@@ -146,7 +146,7 @@ async def remove(ctx: Context) -> int:
 
 
 async def set_rules(ctx: Context) -> int:
-    from core.errors import UsageError
+    from ravensec.core.errors import UsageError
 
     source = ctx.args.from_file
     if source == "-":

@@ -53,8 +53,8 @@ async def cert_package(ctx: Context) -> int:
 
 
 async def wait_active(ctx: Context) -> int:
-    from core.errors import RavensecError
-    from core.models import ProductStatus
+    from ravensec.core.errors import RavensecError
+    from ravensec.core.models import ProductStatus
 
     p = await ctx.product(ctx.args.product)
     ws = await ctx.workspace()

@@ -11,7 +11,7 @@ from .context import Context
 from .output import Column
 
 if TYPE_CHECKING:
-    from core.profile import Profile
+    from ravensec.core.profile import Profile
 
 COLUMNS = [Column("", "current", fmt=lambda v: "*" if v else " "), Column("NAME", "name"), Column("KIND", "kind"),
            Column("TARGET", "target"), Column("READ-ONLY", "readOnly")]
@@ -51,7 +51,7 @@ def list_profiles(ctx: Context) -> int:
 
 
 def show_profile(ctx: Context) -> int:
-    from core.errors import NotFound
+    from ravensec.core.errors import NotFound
 
     cfg = ctx.config
     name = ctx.args.name or ctx.profile_name()
@@ -66,9 +66,9 @@ def _path(value: str | None) -> Path | None:
 
 
 def add_profile(ctx: Context) -> int:
-    from core.config import save_config, store_secret
-    from core.errors import UsageError
-    from core.profile import REAL_API_URL, Profile
+    from ravensec.core.config import save_config, store_secret
+    from ravensec.core.errors import UsageError
+    from ravensec.core.profile import REAL_API_URL, Profile
 
     a = ctx.args
     cfg = ctx.config
@@ -106,8 +106,8 @@ def add_profile(ctx: Context) -> int:
 
 
 def remove_profile(ctx: Context) -> int:
-    from core.config import save_config
-    from core.errors import NotFound
+    from ravensec.core.config import save_config
+    from ravensec.core.errors import NotFound
 
     cfg = ctx.config
     name = ctx.args.name
@@ -123,8 +123,8 @@ def remove_profile(ctx: Context) -> int:
 
 
 def use_profile(ctx: Context) -> int:
-    from core.config import save_config
-    from core.errors import NotFound
+    from ravensec.core.config import save_config
+    from ravensec.core.errors import NotFound
 
     cfg = ctx.config
     name = ctx.args.name
@@ -139,8 +139,8 @@ def use_profile(ctx: Context) -> int:
 
 def set_key(ctx: Context) -> int:
     """Read an API key from stdin into the secrets file and point the profile at it."""
-    from core.config import save_config, store_secret
-    from core.errors import NotFound, UsageError
+    from ravensec.core.config import save_config, store_secret
+    from ravensec.core.errors import NotFound, UsageError
 
     cfg = ctx.config
     name = ctx.args.name

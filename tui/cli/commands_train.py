@@ -1,4 +1,4 @@
-"""``ravensec train``: the CLI's door to training mode (everything else lives in ``tui.training``)."""
+"""``ravensec train``: the CLI's door to training mode (everything else lives in ``ravensec.tui.training``)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,6 @@ from .context import Context
 
 
 def train(ctx: Context) -> int:
-    from tui.training.launch import main_train
+    from ravensec.tui.training.launch import main_train
 
     return main_train(ctx.args)

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 from .output import Output
 
 if TYPE_CHECKING:
-    from core.config import Config
-    from core.models import Product
-    from core.profile import Profile
-    from core.workspace import Workspace
+    from ravensec.core.config import Config
+    from ravensec.core.models import Product
+    from ravensec.core.profile import Profile
+    from ravensec.core.workspace import Workspace
 
 
 class Context:
@@ -33,13 +33,13 @@ class Context:
     @property
     def config(self) -> Config:
         if self._config is None:
-            from core.config import load_config
+            from ravensec.core.config import load_config
 
             self._config = load_config()
         return self._config
 
     def profile_name(self) -> str:
-        from core.errors import UsageError
+        from ravensec.core.errors import UsageError
 
         cfg = self.config
         name = self.args.profile or os.environ.get("RAVENSEC_PROFILE") or cfg.current
@@ -64,7 +64,7 @@ class Context:
 
     async def workspace(self) -> Workspace:
         if self._workspace is None:
-            from core.workspace import Workspace
+            from ravensec.core.workspace import Workspace
 
             # --read-only can only tighten: a read-only profile stays read-only.
             self._workspace = await Workspace.open(self.profile(), read_only=True if self.args.read_only else None)
@@ -89,7 +89,7 @@ class Context:
 
     async def product(self, ref: str | None = None) -> Product:
         """The product named by ``ref`` (or ``--product``): its id, or its display name when that is unique."""
-        from core.errors import NotFound, UsageError
+        from ravensec.core.errors import NotFound, UsageError
 
         ref = ref if ref is not None else getattr(self.args, "product", None)
         products = await self.products()
@@ -123,7 +123,7 @@ class Context:
 
     def confirm(self, question: str) -> None:
         """Go on only with --yes or a 'y' typed on a terminal; refuse (usage error) when not interactive."""
-        from core.errors import UsageError
+        from ravensec.core.errors import UsageError
 
         if self.args.yes or self.dry_run:
             return
@@ -154,7 +154,7 @@ def arg(ctx: Context, name: str, default: Any = None) -> Any:
 
 def ensure_writable(ws: Workspace, what: str) -> None:
     """Refuse a change (even a dry run of one) in a read-only workspace, as the write itself would."""
-    from core.errors import ReadOnlyError
+    from ravensec.core.errors import ReadOnlyError
 
     if ws.read_only:
         raise ReadOnlyError(what)

@@ -17,9 +17,9 @@ from .context import Context
 from .output import Column
 
 if TYPE_CHECKING:
-    from core.models import Product
-    from core.profile import Profile
-    from core.workspace import Workspace
+    from ravensec.core.models import Product
+    from ravensec.core.profile import Profile
+    from ravensec.core.workspace import Workspace
 
 COLUMNS = [
     Column("", "status", color=lambda v: {"ok": "green", "warn": "yellow", "fail": "red"}.get(str(v))),
@@ -42,9 +42,9 @@ class Report:
 
 
 def _check_cert_file(report: Report, label: str, path: Path, password: str | None) -> None:
-    from core.certs.identity import days_left, expiry_state
-    from core.certs.load import load_bundle_file
-    from core.errors import RavensecError
+    from ravensec.core.certs.identity import days_left, expiry_state
+    from ravensec.core.certs.load import load_bundle_file
+    from ravensec.core.errors import RavensecError
 
     if not path.is_file():
         report.add("fail", "certificate file", label, f"{path} does not exist",
@@ -83,7 +83,7 @@ def _mock_ca(profile: Profile) -> Path | None:
 
 
 def _client_cert_path(profile: Profile, product_id: str) -> Path | None:
-    from core.config import cache_dir
+    from ravensec.core.config import cache_dir
 
     if product_id in profile.certificates:
         return Path(profile.certificates[product_id])
@@ -95,8 +95,8 @@ def _client_cert_path(profile: Profile, product_id: str) -> Path | None:
 
 async def _probe_node(profile: Profile, ca: Path | None, cert: Path, tag: str, url: str) -> str | None:
     """None when this one node answers ``whoami`` over mTLS with ``cert``; else the reason."""
-    from core.errors import RavensecError
-    from core.workspace import DIRECT_PRODUCT_ID, Workspace
+    from ravensec.core.errors import RavensecError
+    from ravensec.core.workspace import DIRECT_PRODUCT_ID, Workspace
 
     one = dataclasses.replace(profile, name=f"{profile.name}/{tag}", kind="direct", nodes=(url,),
                               certificates={}, client_cert=cert, ca_file=ca, read_only=True, timeout=10.0)
@@ -111,14 +111,14 @@ async def _probe_node(profile: Profile, ca: Path | None, cert: Path, tag: str, u
 async def _caller_ip(profile: Profile) -> str | None:
     if profile.kind == "mock":
         return "127.0.0.1"  # the mock listens on loopback, so that is the address it sees
-    from core.iprules import my_ip
+    from ravensec.core.iprules import my_ip
 
     return await my_ip()
 
 
 async def _lists_certificates(ws: Workspace, product_id: str) -> bool:
     """Whether the certificate in use may read the product's certificate list (an Operator's right or more)."""
-    from core.errors import RavensecError
+    from ravensec.core.errors import RavensecError
 
     try:
         await ws.list_certificates(product_id)
@@ -128,8 +128,8 @@ async def _lists_certificates(ws: Workspace, product_id: str) -> bool:
 
 
 async def _check_product(report: Report, ws: Workspace, p: Product, ca: Path | None, ip: str | None) -> None:
-    from core.errors import RavensecError
-    from core.iprules import is_allowed
+    from ravensec.core.errors import RavensecError
+    from ravensec.core.iprules import is_allowed
 
     rules = list(p.allowed_ips)
     if ws.capabilities.edit_ip_rules:
@@ -177,7 +177,7 @@ async def _check_product(report: Report, ws: Workspace, p: Product, ca: Path | N
 
 
 async def doctor(ctx: Context) -> int:
-    from core.errors import RavensecError
+    from ravensec.core.errors import RavensecError
 
     report = Report()
     try:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from core.errors import UsageError
-from core.models import DatabaseAccess, SecurityClearance
+from ravensec.core.errors import UsageError
+from ravensec.core.models import DatabaseAccess, SecurityClearance
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([dwmy]?)\s*$", re.IGNORECASE)
 _UNIT_DAYS = {"": 1, "d": 1, "w": 7, "m": 30, "y": 365}

@@ -1,6 +1,6 @@
 """The argument parser of ``ravensec``: global options, every subcommand, and where each one is handled.
 
-Each leaf parser sets ``handler="module:function"`` (a module of ``tui.cli``) so only the code a command
+Each leaf parser sets ``handler="module:function"`` (a module of ``ravensec.tui.cli``) so only the code a command
 needs is imported. Global options are accepted before or after the subcommand: subparsers carry copies
 whose defaults are suppressed, so a value given anywhere wins and the main parser's default fills the rest.
 """
@@ -217,8 +217,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     b.leaf(subs, "doctor", "check config, certificates, reachability, TLS and the IP allow-list",
            "doctor:doctor")
-    # Training mode (issue 7): arguments and behaviour live in tui.training.launch.
-    from tui.training.launch import add_arguments as train_arguments
+    # Training mode (issue 7): arguments and behaviour live in ravensec.tui.training.launch.
+    from ravensec.tui.training.launch import add_arguments as train_arguments
 
     p = b.leaf(subs, "train", "offline security training scenarios against the built-in mock",
                "commands_train:train")

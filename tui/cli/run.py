@@ -16,7 +16,7 @@ from .exitcodes import FAILED, USAGE, exit_code_for
 def run(args: argparse.Namespace, ctx: Context | None = None) -> int:
     ctx = ctx or Context(args)
     module_name, func_name = str(args.handler).split(":")
-    func = getattr(importlib.import_module(f"tui.cli.{module_name}"), func_name)
+    func = getattr(importlib.import_module(f"ravensec.tui.cli.{module_name}"), func_name)
     try:
         result = func(ctx)
         if inspect.iscoroutine(result):
@@ -30,7 +30,7 @@ def run(args: argparse.Namespace, ctx: Context | None = None) -> int:
         sys.stderr.close()
         return FAILED
     except Exception as exc:  # the one place every error becomes a line and a code
-        from core.errors import RavensecError
+        from ravensec.core.errors import RavensecError
 
         if ctx.verbose:
             traceback.print_exc(file=ctx.out.stderr)

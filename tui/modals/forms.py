@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Static
 
-from tui.screens.base import BaseModal
+from ravensec.tui.screens.base import BaseModal
 
 
 class FormModal(BaseModal):
@@ -95,7 +95,7 @@ class FolderModal(FormModal):
         yield Input(str(self._default), id="folder")
 
     async def submit(self) -> Any:
-        from core.errors import ValidationError
+        from ravensec.core.errors import ValidationError
 
         text = self.value("folder")
         if not text:

@@ -1,17 +1,17 @@
-"""The IP rule editor (inline validation through core.iprules) and the diff shown before saving."""
+"""The IP rule editor (inline validation through ravensec.core.iprules) and the diff shown before saving."""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.widgets import Input, Label
 
-from core.errors import RavensecError, ValidationError
-from core.models import IpRule
-from tui.modals.forms import FormModal
+from ravensec.core.errors import RavensecError, ValidationError
+from ravensec.core.models import IpRule
+from ravensec.tui.modals.forms import FormModal
 
 
 def _parse(text: str, alias: str) -> IpRule:
-    from core.iprules import parse_rule
+    from ravensec.core.iprules import parse_rule
 
     return parse_rule(text, alias)
 

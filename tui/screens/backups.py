@@ -7,14 +7,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Input, Label, Static
 
-from core.errors import ValidationError
-from core.models import Backup, Product
-from tui.modals.forms import FormModal
-from tui.screens.base import BaseScreen
-from tui.widgets.badge import HeaderBadge
-from tui.widgets.footer import KeysFooter
-from tui.widgets.format import fmt_time, human_size
-from tui.widgets.grid import Grid, GridRow
+from ravensec.core.errors import ValidationError
+from ravensec.core.models import Backup, Product
+from ravensec.tui.modals.forms import FormModal
+from ravensec.tui.screens.base import BaseScreen
+from ravensec.tui.widgets.badge import HeaderBadge
+from ravensec.tui.widgets.footer import KeysFooter
+from ravensec.tui.widgets.format import fmt_time, human_size
+from ravensec.tui.widgets.grid import Grid, GridRow
 
 COLUMNS = ("Database", "Time", "Kind", "Size", "Encryption", "File")
 
@@ -38,7 +38,7 @@ class VerifyBackupModal(FormModal):
         yield Input("", id="key", password=True)
 
     async def submit(self) -> str:
-        from core.backups import verify_backup
+        from ravensec.core.backups import verify_backup
 
         key = self.value("key")
         if not key:

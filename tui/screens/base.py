@@ -11,11 +11,11 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
-from tui.widgets.grid import Grid
+from ravensec.tui.widgets.grid import Grid
 
 if TYPE_CHECKING:
-    from core.workspace import Workspace
-    from tui.app import RavensecApp
+    from ravensec.core.workspace import Workspace
+    from ravensec.tui.app import RavensecApp
 
 
 class _Shared:

@@ -9,16 +9,16 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Static
 
-from core.models import CertificateDefinition, Product, SecurityClearance
-from tui.messages import DataChanged
-from tui.modals.cert_forms import CertFormModal, Mode
-from tui.modals.confirm import ConfirmModal
-from tui.screens.base import TableScreen
-from tui.widgets.badge import HeaderBadge
-from tui.widgets.footer import KeysFooter
-from tui.widgets.format import expiry_cell, expiry_state, fmt_date, fmt_permissions, short_thumb
-from tui.widgets.grid import Grid, GridRow
-from tui.widgets.policy import cert_action_refusal, grantable
+from ravensec.core.models import CertificateDefinition, Product, SecurityClearance
+from ravensec.tui.messages import DataChanged
+from ravensec.tui.modals.cert_forms import CertFormModal, Mode
+from ravensec.tui.modals.confirm import ConfirmModal
+from ravensec.tui.screens.base import TableScreen
+from ravensec.tui.widgets.badge import HeaderBadge
+from ravensec.tui.widgets.footer import KeysFooter
+from ravensec.tui.widgets.format import expiry_cell, expiry_state, fmt_date, fmt_permissions, short_thumb
+from ravensec.tui.widgets.grid import Grid, GridRow
+from ravensec.tui.widgets.policy import cert_action_refusal, grantable
 
 COLUMNS = ("Name", "Thumbprint", "Clearance", "Permissions", "Valid from", "Expires", "Disabled")
 

@@ -7,11 +7,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
-from tui.screens.base import BaseScreen
-from tui.widgets.badge import HeaderBadge
-from tui.widgets.footer import KeysFooter
-from tui.widgets.format import days_left, expiry_cell
-from tui.widgets.grid import Grid, GridRow
+from ravensec.tui.screens.base import BaseScreen
+from ravensec.tui.widgets.badge import HeaderBadge
+from ravensec.tui.widgets.footer import KeysFooter
+from ravensec.tui.widgets.format import days_left, expiry_cell
+from ravensec.tui.widgets.grid import Grid, GridRow
 
 COLUMNS = ("Product", "Certificate", "Thumbprint", "Clearance", "Expires", "Days left")
 WITHIN_DAYS = 60

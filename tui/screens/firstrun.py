@@ -10,11 +10,11 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Button, Input, Label, Static, TabbedContent, TabPane
 
-from core.errors import ValidationError
-from core.profile import Profile
-from tui.screens.base import BaseScreen
-from tui.widgets.badge import HeaderBadge
-from tui.widgets.footer import KeysFooter
+from ravensec.core.errors import ValidationError
+from ravensec.core.profile import Profile
+from ravensec.tui.screens.base import BaseScreen
+from ravensec.tui.widgets.badge import HeaderBadge
+from ravensec.tui.widgets.footer import KeysFooter
 
 WELCOME = (
     "Welcome to ravensec. No profile is configured yet. Create one: a RavenDB Cloud API key, "
@@ -77,7 +77,7 @@ class FirstRunScreen(BaseScreen):
         self.query_one("#form-error", Static).update("")
         try:
             profile = self._profile(kind)
-            from core.config import load_config, save_config
+            from ravensec.core.config import load_config, save_config
 
             cfg = load_config()
             cfg.profiles[profile.name] = profile
@@ -94,7 +94,7 @@ class FirstRunScreen(BaseScreen):
             name, key = self._value("cloud-name"), self._value("cloud-key")
             if not name or not key:
                 raise ValidationError("Profile name and API key are both needed.")
-            from core.config import store_secret
+            from ravensec.core.config import store_secret
 
             ref = store_secret(f"{name}.api_key", key)
             return Profile(name=name, kind="cloud", api_key=key, api_key_ref=ref)
@@ -111,7 +111,7 @@ class FirstRunScreen(BaseScreen):
         password = self.query_one("#direct-password", Input).value or None
         ref = ""
         if password:
-            from core.config import store_secret
+            from ravensec.core.config import store_secret
 
             ref = store_secret(f"{name}.client_cert_password", password)
         ca = self._value("direct-ca")

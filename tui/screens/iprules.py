@@ -10,14 +10,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
-from core.models import IpRule, Product
-from tui.messages import DataChanged
-from tui.modals.confirm import ConfirmModal
-from tui.modals.iprule import IpRuleModal
-from tui.screens.base import BaseScreen
-from tui.widgets.badge import HeaderBadge
-from tui.widgets.footer import KeysFooter
-from tui.widgets.grid import Grid, GridRow
+from ravensec.core.models import IpRule, Product
+from ravensec.tui.messages import DataChanged
+from ravensec.tui.modals.confirm import ConfirmModal
+from ravensec.tui.modals.iprule import IpRuleModal
+from ravensec.tui.screens.base import BaseScreen
+from ravensec.tui.widgets.badge import HeaderBadge
+from ravensec.tui.widgets.footer import KeysFooter
+from ravensec.tui.widgets.grid import Grid, GridRow
 
 COLUMNS = ("Address", "Alias", "Note")
 ALLOW_ALL_WARNING = "Allow all: any address on the internet can reach the nodes (a certificate is still needed)"
@@ -92,13 +92,13 @@ class IpRulesScreen(BaseScreen):
         return [(r.cidr, r.alias) for r in self.working] != [(r.cidr, r.alias) for r in self.saved]
 
     def problems(self) -> list[str]:
-        from core.iprules import validate_rules
+        from ravensec.core.iprules import validate_rules
 
         return validate_rules(self.working, provider=self.product.cloud_provider)
 
     def _show(self) -> None:
         self.query_one(Grid).set_rows(rule_rows(self.working))
-        from core.iprules import rule_warnings
+        from ravensec.core.iprules import rule_warnings
 
         lines = self.problems() if self.supported else []
         lines += [f"⚠ {w}" for w in rule_warnings(self.working, provider=self.product.cloud_provider)]
@@ -148,7 +148,7 @@ class IpRulesScreen(BaseScreen):
 
     @work(exclusive=True, group="myip", exit_on_error=False, name="find my IP")
     async def action_add_my_ip(self) -> None:
-        from core.iprules import my_ip
+        from ravensec.core.iprules import my_ip
 
         try:
             address = await asyncio.wait_for(my_ip(), timeout=5)
@@ -173,7 +173,7 @@ class IpRulesScreen(BaseScreen):
             self.load()
 
     def action_save_rules(self) -> None:
-        from core.iprules import diff_rules
+        from ravensec.core.iprules import diff_rules
 
         problems = self.problems()
         if problems:
@@ -210,6 +210,6 @@ class IpRulesScreen(BaseScreen):
         self.app.push_screen(ConfirmModal("Discard changes", lines, confirm_label="Discard"), answer)
 
     def _diff_lines(self) -> list[str]:
-        from core.iprules import diff_rules
+        from ravensec.core.iprules import diff_rules
 
         return list(diff_rules(self.saved, self.working).render())

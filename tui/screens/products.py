@@ -11,15 +11,15 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Static
 
-from core.models import Backup, Product, ProductStatus
-from tui.messages import ProductChosen
-from tui.modals.forms import FolderModal
-from tui.modals.info import InfoModal
-from tui.screens.base import TableScreen
-from tui.widgets.badge import HeaderBadge
-from tui.widgets.footer import KeysFooter
-from tui.widgets.format import expiry_cell, fmt_time, human_size
-from tui.widgets.grid import Grid, GridRow
+from ravensec.core.models import Backup, Product, ProductStatus
+from ravensec.tui.messages import ProductChosen
+from ravensec.tui.modals.forms import FolderModal
+from ravensec.tui.modals.info import InfoModal
+from ravensec.tui.screens.base import TableScreen
+from ravensec.tui.widgets.badge import HeaderBadge
+from ravensec.tui.widgets.footer import KeysFooter
+from ravensec.tui.widgets.format import expiry_cell, fmt_time, human_size
+from ravensec.tui.widgets.grid import Grid, GridRow
 
 COLUMNS = ("Name", "Tier", "Type", "Provider/Region", "Status", "Nodes", "Cert expiry", "Allow all", "Labels")
 BUSY = (ProductStatus.CREATING, ProductStatus.DEPLOYING_CHANGES)
@@ -206,19 +206,19 @@ class ProductsScreen(TableScreen):
         self.load()
 
     def action_certificates(self) -> None:
-        from tui.screens.certificates import CertificatesScreen
+        from ravensec.tui.screens.certificates import CertificatesScreen
 
         if self.selected is not None:
             self.app.push_screen(CertificatesScreen(self.selected))
 
     def action_ip_rules(self) -> None:
-        from tui.screens.iprules import IpRulesScreen
+        from ravensec.tui.screens.iprules import IpRulesScreen
 
         if self.selected is not None:
             self.app.push_screen(IpRulesScreen(self.selected))
 
     def action_backups(self) -> None:
-        from tui.screens.backups import BackupsScreen
+        from ravensec.tui.screens.backups import BackupsScreen
 
         if self.selected is not None:
             self.app.push_screen(BackupsScreen(self.selected))

@@ -11,9 +11,9 @@ from typing import Any
 from textual.binding import Binding
 from textual.screen import ModalScreen
 
-from tui.app import RavensecApp
-from tui.training.panel import TaskPanel
-from tui.training.progress import Progress, save_progress
+from ravensec.tui.app import RavensecApp
+from ravensec.tui.training.panel import TaskPanel
+from ravensec.tui.training.progress import Progress, save_progress
 
 log = logging.getLogger("ravensec.training")
 POLL_SECONDS = 0.5
@@ -50,7 +50,7 @@ class TrainingApp(RavensecApp):
 
     def judge(self) -> None:
         """Re-evaluate every goal against the live state; show it; note completion once."""
-        from mockserver.training import evaluate_state
+        from ravensec.mock.training import evaluate_state
 
         self.results = evaluate_state(list(self.scenario.goals), self.cloud.state, self.cloud.journal.snapshot(),
                                       self.scenario.context(self.progress.answers))
@@ -90,7 +90,7 @@ class TrainingApp(RavensecApp):
         self.judge()
 
     def action_answer(self) -> None:
-        from tui.training.answers import AnswerModal
+        from ravensec.tui.training.answers import AnswerModal
 
         questions = [g for g in self.scenario.goals if g.check == "answer"]
         if not questions:

@@ -7,8 +7,8 @@ import base64
 from pathlib import Path
 from typing import Any
 
-from core.config import data_dir
-from core.fsutil import atomic_write_private
+from ravensec.core.config import data_dir
+from ravensec.core.fsutil import atomic_write_private
 
 
 def handout_dir(name: str) -> Path:
@@ -17,7 +17,7 @@ def handout_dir(name: str) -> Path:
 
 def materialize(scenario: Any, cloud: Any) -> list[tuple[str, str]]:
     """(label, value) lines for the task panel; writes the certificate files they name."""
-    from mockserver.training.scenario import wrong_backup_key
+    from ravensec.mock.training.scenario import wrong_backup_key
 
     lines: list[tuple[str, str]] = []
     for h in scenario.handouts:

@@ -8,16 +8,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from core.errors import RavensecError, UsageError
+from ravensec.core.errors import RavensecError, UsageError
 
 
 def run_training(name: str, reset: bool = False) -> int:
     """Start the scenario's mock, open the TUI with the task panel; the app's exit code."""
-    from mockserver.training import load_scenario
-    from tui.demo import Demo
-    from tui.training.app import TrainingApp
-    from tui.training.handouts import materialize
-    from tui.training.progress import load_progress, reset_progress
+    from ravensec.mock.training import load_scenario
+    from ravensec.tui.demo import Demo
+    from ravensec.tui.training.app import TrainingApp
+    from ravensec.tui.training.handouts import materialize
+    from ravensec.tui.training.progress import load_progress, reset_progress
 
     scenario = load_scenario(name)
     progress = reset_progress(scenario.name) if reset else load_progress(scenario.name)
@@ -37,8 +37,8 @@ def run_training(name: str, reset: bool = False) -> int:
 
 
 def list_text() -> str:
-    from mockserver.training import list_scenarios
-    from tui.training.progress import load_progress
+    from ravensec.mock.training import list_scenarios
+    from ravensec.tui.training.progress import load_progress
 
     rows = []
     for s in list_scenarios():
@@ -49,9 +49,9 @@ def list_text() -> str:
 
 
 def check_text(name: str, state_dir: Path) -> tuple[str, bool]:
-    from mockserver.training import load_scenario
-    from mockserver.training.remote import check_remote
-    from tui.training.progress import load_progress
+    from ravensec.mock.training import load_scenario
+    from ravensec.mock.training.remote import check_remote
+    from ravensec.tui.training.progress import load_progress
 
     scenario = load_scenario(name)
     results = check_remote(scenario, state_dir, load_progress(scenario.name).answers)
@@ -76,7 +76,7 @@ def main_train(args: argparse.Namespace) -> int:
         if args.print_world:
             if not name:
                 raise UsageError("--print-world needs a scenario name.")
-            from mockserver.training import load_scenario
+            from ravensec.mock.training import load_scenario
 
             sys.stdout.write(load_scenario(name).world_toml())
             return 0

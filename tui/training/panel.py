@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from tui.training.progress import Progress
+from ravensec.tui.training.progress import Progress
 
 
 def render_goals(results: list[Any]) -> str:

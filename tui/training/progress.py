@@ -8,9 +8,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from core.config import data_dir
-from core.errors import ConfigError
-from core.fsutil import atomic_write
+from ravensec.core.config import data_dir
+from ravensec.core.errors import ConfigError
+from ravensec.core.fsutil import atomic_write
 
 
 @dataclass

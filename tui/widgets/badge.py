@@ -7,7 +7,7 @@ from datetime import datetime
 from rich.text import Text
 from textual.widgets import Static
 
-from core.models import CertificateDefinition
+from ravensec.core.models import CertificateDefinition
 
 from .format import expiry_cell, short_thumb
 

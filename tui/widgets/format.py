@@ -7,8 +7,8 @@ from datetime import datetime
 
 from rich.text import Text
 
-from core.errors import ValidationError
-from core.models import DatabaseAccess, parse_enum
+from ravensec.core.errors import ValidationError
+from ravensec.core.models import DatabaseAccess, parse_enum
 
 
 def fmt_date(value: datetime | None) -> str:

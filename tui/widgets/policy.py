@@ -5,7 +5,7 @@ The server (and core) refuse anyway; these rules only disable actions early and 
 
 from __future__ import annotations
 
-from core.models import CertificateDefinition, SecurityClearance
+from ravensec.core.models import CertificateDefinition, SecurityClearance
 
 # Actions (binding ids / action names) that change something on a server or in the account.
 WRITE_ACTIONS = frozenset(

@@ -38,7 +38,13 @@ typecheck: $(STAMP_TEST)
 	ln -sfn ../../../tui $(TYPECHECK_VIEW)/tui
 	$(BIN)/mypy
 
-pytest: $(STAMP_TEST)
+# The official Node.js client for tests/e2e/test_node_client.py (skipped, with the reason, where npm is missing).
+NODE_CLIENT := tests/e2e/node/node_modules/.package-lock.json
+$(NODE_CLIENT): tests/e2e/node/package-lock.json
+	if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/e2e/node --no-audit --no-fund --silent \
+	  || echo "npm ci failed: the Node.js client tests will skip"; fi
+
+pytest: $(STAMP_TEST) $(NODE_CLIENT)
 	$(BIN)/pytest -q -m "not slow"
 
 test: lint typecheck pytest

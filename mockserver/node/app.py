@@ -26,6 +26,7 @@ from aiohttp import web
 from ravensec.core.models import IpRule, ProductStatus
 from ravensec.mock import routes
 from ravensec.mock.authz import identify, refusal
+from ravensec.mock.backend import BackendError
 from ravensec.mock.node import certificates, cluster, databases, documents  # noqa: F401  (register handlers)
 from ravensec.mock.node.context import HANDLERS, Ctx
 from ravensec.mock.node.errors import (
@@ -36,6 +37,7 @@ from ravensec.mock.node.errors import (
     error_response,
     forbidden,
     not_simulated,
+    server_error_of,
 )
 from ravensec.mock.state import CloudState, MockNode, ProductState
 
@@ -139,6 +141,8 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
         return await handler(Ctx(request, state, product, node, identity, rm.database))
     except ServerError as err:
         return error_response(request, err)
+    except BackendError as err:
+        return error_response(request, server_error_of(err))
     except (ConnectionError, web.HTTPException):
         raise
     except Exception as exc:

@@ -1,7 +1,8 @@
 """The mock's rules as methods over its in-memory state (moto's backends, for RavenDB Cloud).
 
 :class:`ClusterBackend` holds one product's cluster rules -- generate, register, edit, delete and purge
-certificates, with RavenDB's clearance checks and messages -- and :class:`CloudBackend` the account's:
+certificates, with the clearance checks and messages of RavenDB's
+``src/Raven.Server/Web/Authentication/AdminCertificatesHandler.cs`` -- and :class:`CloudBackend` the account's:
 the allowed-IP list and regenerating a product's initial certificate. Node and portal handlers parse a
 request, call one method and write the answer; tests and fixture users call the same methods instead of
 editing ``CloudState`` under its lock. Every method takes the lock itself.

@@ -2,10 +2,10 @@
 handler, in the real server's order. Every route of the table that the mock does not simulate answers 501
 after authorization; every answer carries ``Raven-Server-Version``.
 
-Database missing: the server's exception is ``DatabaseDoesNotExistException``; server-api.md lists it with
-500, but the official client (and so the real server it is written against) expects **503 with
-``Database-Missing: <db>``** on ``/databases/<db>/...`` and turns exactly that into its
-``DatabaseDoesNotExistException``. We answer 503 + header, which is what clients observe.
+Database missing: the server's exception is ``DatabaseDoesNotExistException``, and the official client
+(RavenDB's ``src/Raven.Client/Http/RequestExecutor.cs``, which reads the ``Database-Missing`` header of a 503)
+turns exactly **503 with ``Database-Missing: <db>``** on ``/databases/<db>/...`` into it. We answer 503 +
+header, which is what clients observe.
 
 IP allow-list: checked on every request against the peer address (so a rule change bites on an open
 keep-alive connection). A refused address gets its connection reset without any HTTP answer, which is the

@@ -1,6 +1,7 @@
 """``/admin/certificates``: list, generate, register, edit, delete, purge and export, with the server's
-clearance rules and messages (server-api.md section 5). Those rules answer 500 from inside the handler,
-not 403.
+clearance rules and messages (RavenDB's ``src/Raven.Server/Web/Authentication/AdminCertificatesHandler.cs``;
+the rules themselves are in :mod:`ravensec.mock.backend`). Those rules throw .NET exceptions from inside the
+handler, so the server answers 500, not 403.
 
 [mock choice] Certificates generated here use ECDSA P-256 keys (fast) and are signed by the mock CA, the
 issuer of every node certificate.

@@ -15,7 +15,7 @@ import pytest
 
 from ravensec.core.http.cloud_api import CloudApi
 from ravensec.core.iprules import parse_rule
-from ravensec.mock.training import load_scenario
+from ravensec.mock.training import load_scenario, scenarios_dir
 
 RAVENSEC = [sys.executable, "-m", "ravensec.tui"]
 MOCK = [sys.executable, "-m", "ravensec.mock.cli"]
@@ -101,7 +101,7 @@ def test_list_and_unknown_names() -> None:
 
 
 def test_a_broken_scenario_is_named_with_its_key(tmp_path: Path) -> None:
-    src = Path(__file__).resolve().parents[2] / "fixtures" / "scenarios" / "close-the-door.toml"
+    src = scenarios_dir() / "close-the-door.toml"
     (tmp_path / "mine.toml").write_text(src.read_text().replace('check = "allowlist_includes"',
                                                                'check = "allowlist_contains"', 1))
     out = subprocess.run([*RAVENSEC, "train"], capture_output=True, text=True, timeout=60,

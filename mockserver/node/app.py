@@ -2,10 +2,10 @@
 handler, in the real server's order. Every route of the table that the mock does not simulate answers 501
 after authorization; every answer carries ``Raven-Server-Version``.
 
-Database missing: the server's exception is ``DatabaseDoesNotExistException``; server-api.md lists it with
-500, but the official client (and so the real server it is written against) expects **503 with
-``Database-Missing: <db>``** on ``/databases/<db>/...`` and turns exactly that into its
-``DatabaseDoesNotExistException``. We answer 503 + header, which is what clients observe.
+Database missing: the server's exception is ``DatabaseDoesNotExistException``, and the official client
+(RavenDB's ``src/Raven.Client/Http/RequestExecutor.cs``, which reads the ``Database-Missing`` header of a 503)
+turns exactly **503 with ``Database-Missing: <db>``** on ``/databases/<db>/...`` into it. We answer 503 +
+header, which is what clients observe.
 
 IP allow-list: checked on every request against the peer address (so a rule change bites on an open
 keep-alive connection). A refused address gets its connection reset without any HTTP answer, which is the
@@ -26,6 +26,7 @@ from aiohttp import web
 from ravensec.core.models import IpRule, ProductStatus
 from ravensec.mock import routes
 from ravensec.mock.authz import identify, refusal
+from ravensec.mock.backend import BackendError
 from ravensec.mock.node import certificates, cluster, databases, documents  # noqa: F401  (register handlers)
 from ravensec.mock.node.context import HANDLERS, Ctx
 from ravensec.mock.node.errors import (
@@ -36,6 +37,7 @@ from ravensec.mock.node.errors import (
     error_response,
     forbidden,
     not_simulated,
+    server_error_of,
 )
 from ravensec.mock.state import CloudState, MockNode, ProductState
 
@@ -139,6 +141,8 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
         return await handler(Ctx(request, state, product, node, identity, rm.database))
     except ServerError as err:
         return error_response(request, err)
+    except BackendError as err:
+        return error_response(request, server_error_of(err))
     except (ConnectionError, web.HTTPException):
         raise
     except Exception as exc:

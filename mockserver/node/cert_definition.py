@@ -12,9 +12,6 @@ from ravensec.core import wiredates
 from ravensec.core.models import DatabaseAccess, SecurityClearance
 from ravensec.mock.node.errors import argument_error
 
-# Clearances only a Cluster Admin may grant, change or take away.
-ADMINISH = (SecurityClearance.CLUSTER_ADMIN, SecurityClearance.CLUSTER_NODE)
-
 
 def validate_definition(
     d: Any, *, need_permissions: bool = True

@@ -1,6 +1,7 @@
 """``/admin/certificates``: list, generate, register, edit, delete, purge and export, with the server's
-clearance rules and messages (server-api.md section 5). Those rules answer 500 from inside the handler,
-not 403.
+clearance rules and messages (RavenDB's ``src/Raven.Server/Web/Authentication/AdminCertificatesHandler.cs``;
+the rules themselves are in :mod:`ravensec.mock.backend`). Those rules throw .NET exceptions from inside the
+handler, so the server answers 500, not 403.
 
 [mock choice] Certificates generated here use ECDSA P-256 keys (fast) and are signed by the mock CA, the
 issuer of every node certificate.
@@ -10,68 +11,21 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import json
-from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
 from ravensec.core.certs.bundle import CertBundle
-from ravensec.core.models import DatabaseAccess, SecurityClearance
-from ravensec.mock.node.cert_definition import ADMINISH, not_after_of, validate_definition
+from ravensec.core.models import SecurityClearance
+from ravensec.mock.backend import Caller, ClusterBackend, entry_for
+from ravensec.mock.node.cert_definition import not_after_of, validate_definition
 from ravensec.mock.node.context import Ctx, handles
-from ravensec.mock.node.errors import (
-    ARGUMENT,
-    INVALID_OPERATION,
-    JSON_TYPE,
-    ServerError,
-    argument_error,
-    invalid_operation,
-    json_body,
-    json_response,
-)
+from ravensec.mock.node.errors import JSON_TYPE, argument_error, json_body, json_response
 from ravensec.mock.state import CertEntry
-from ravensec.mock.tls import thumbprint_of_der
-
-if TYPE_CHECKING:  # cryptography loads with the first certificate a request makes or reads
-    from cryptography import x509
 
 ISSUER_KEY: web.AppKey[CertBundle] = web.AppKey("issuer", CertBundle)
 SERVER_BUNDLE_KEY: web.AppKey[CertBundle] = web.AppKey("server_bundle", CertBundle)
-
-
-def pinning_hash_of(cert: x509.Certificate) -> str:
-    from cryptography.hazmat.primitives import serialization
-
-    spki = cert.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    return base64.b64encode(hashlib.sha256(spki).digest()).decode()
-
-
-def entry_for(
-    cert: x509.Certificate,
-    name: str,
-    clearance: SecurityClearance,
-    permissions: dict[str, DatabaseAccess],
-    *,
-    generated: bool = False,
-) -> CertEntry:
-    from cryptography.hazmat.primitives import serialization
-
-    der = cert.public_bytes(serialization.Encoding.DER)
-    return CertEntry(
-        name=name,
-        thumbprint=thumbprint_of_der(der),
-        clearance=clearance,
-        permissions=permissions,
-        not_before=cert.not_valid_before_utc,
-        not_after=cert.not_valid_after_utc,
-        pinning_hash=pinning_hash_of(cert),
-        der=der,
-        generated_by_server=generated,
-    )
 
 
 _server_defs: dict[int, dict[str, Any]] = {}
@@ -109,12 +63,15 @@ def server_definition(ctx: Ctx) -> dict[str, Any]:
     return hit
 
 
-def _caller(ctx: Ctx) -> SecurityClearance:
-    return ctx.identity.clearance
+def _backend(ctx: Ctx) -> ClusterBackend:
+    return ClusterBackend(ctx.state, ctx.product)
 
 
-def _is_cluster_admin(ctx: Ctx) -> bool:
-    return _caller(ctx) == SecurityClearance.CLUSTER_ADMIN
+def _caller(ctx: Ctx) -> Caller:
+    """The client certificate's clearance and the thumbprints it connects with (its own, its entry's)."""
+    ident = ctx.identity
+    in_use = {t for t in (ident.thumbprint, ident.entry.thumbprint if ident.entry else "") if t}
+    return Caller(ident.clearance, frozenset(in_use))
 
 
 def _bool(v: str | None) -> bool:
@@ -176,31 +133,15 @@ async def list_certificates(ctx: Ctx) -> web.StreamResponse:
 
 @handles("POST", "/admin/certificates")
 async def generate(ctx: Ctx) -> web.StreamResponse:
-    from ravensec.core.certs.generate import make_client_certificate
     from ravensec.core.certs.packages import build_server_package
 
     d = await _generate_body(ctx)
     name, clearance, perms = validate_definition(d)
-    if clearance in ADMINISH and not _is_cluster_admin(ctx):
-        raise invalid_operation(
-            f"Cannot generate the client certificate '{name}' with 'Cluster Admin' security clearance because "
-            f"the current client certificate being used has a lower clearance: {_caller(ctx).value}"
-        )
-    now = ctx.state.clock()
-    not_after = not_after_of(d.get("NotAfter"), now)
-    password = d.get("Password") or None
-    bundle = make_client_certificate(
-        name,
-        key_type="ec-p256",
-        issuer=ctx.request.app[ISSUER_KEY],
-        not_before=now - timedelta(days=1),
-        not_after=not_after,
+    bundle = _backend(ctx).generate(
+        name, clearance, perms, not_after=not_after_of(d.get("NotAfter"), ctx.state.clock()),
+        issuer=ctx.request.app[ISSUER_KEY], caller=_caller(ctx),
     )
-    entry = entry_for(bundle.certificate, name, clearance, perms, generated=True)
-    with ctx.state.lock:
-        ctx.product.cluster.certificates[entry.thumbprint] = entry
-        ctx.product.cluster.raft_index += 1
-    data = build_server_package(bundle, name, password=password)
+    data = build_server_package(bundle, name, password=d.get("Password") or None)
     return web.Response(
         body=data,
         headers={
@@ -224,15 +165,8 @@ async def _generate_body(ctx: Ctx) -> Any:
 
 @handles("PUT", "/admin/certificates")
 async def register(ctx: Ctx) -> web.StreamResponse:
-    from ravensec.core.certs.load import load_certificates_any
-
     d = await ctx.body()
     name, clearance, perms = validate_definition(d)
-    if clearance in ADMINISH and not _is_cluster_admin(ctx):
-        raise invalid_operation(
-            f"Cannot save the certificate '{name}' with '{clearance.value}' security clearance because the "
-            f"current client certificate being used has a lower clearance: {_caller(ctx).value}"
-        )
     raw = d.get("Certificate")
     if not raw:
         raise argument_error("Certificate is a mandatory property when saving an existing certificate")
@@ -240,29 +174,8 @@ async def register(ctx: Ctx) -> web.StreamResponse:
         decoded = base64.b64decode(str(raw), validate=True)
     except (binascii.Error, ValueError):
         raise argument_error("Unable to parse the Certificate property, expected a Base64 value") from None
-    try:
-        certs = load_certificates_any(decoded, d.get("Password") or None)
-    except Exception:
-        raise ServerError(
-            INVALID_OPERATION,
-            f"Failed to put certificate {name} in the cluster.",
-            inner=ServerError(ARGUMENT, "Unable to load the provided certificate."),
-        ) from None
-    if not certs:
-        raise ServerError(
-            INVALID_OPERATION,
-            f"Failed to put certificate {name} in the cluster.",
-            inner=ServerError(ARGUMENT, "Unable to load the provided certificate."),
-        )
-    entries = [entry_for(c, name, clearance, perms) for c in certs]
-    primary = entries[0]
-    for e in entries[1:]:
-        e.primary_key = primary.thumbprint
-    primary.secondary_keys = [e.thumbprint for e in entries[1:]]
-    with ctx.state.lock:
-        for e in entries:
-            ctx.product.cluster.certificates[e.thumbprint] = e
-        ctx.product.cluster.raft_index += 1
+    _backend(ctx).register(name, clearance, perms, decoded, password=d.get("Password") or None,
+                           caller=_caller(ctx))
     return web.Response(status=201)
 
 
@@ -270,70 +183,20 @@ async def register(ctx: Ctx) -> web.StreamResponse:
 async def edit(ctx: Ctx) -> web.StreamResponse:
     d = await ctx.body()
     name, clearance, perms = validate_definition(d)  # first: it refuses a body that is not an object
-    tp = str(d.get("Thumbprint") or "").upper()
-    caller = _caller(ctx).value
-    with ctx.state.lock:
-        entry = ctx.product.cluster.certificates.get(tp)
-        if entry is None:
-            raise invalid_operation(
-                f"Cannot edit permissions for certificate with thumbprint '{tp}'. It doesn't exist in the cluster."
-            )
-        if entry.clearance in ADMINISH and not _is_cluster_admin(ctx):
-            raise invalid_operation(
-                f"Cannot edit the certificate '{entry.name}'. It has '{entry.clearance.value}' security clearance "
-                f"while the current client certificate being used has a lower clearance: {caller}"
-            )
-        if clearance in ADMINISH and not _is_cluster_admin(ctx):
-            raise invalid_operation(
-                f"Cannot edit security clearance to '{clearance.value}' for certificate '{entry.name}'. Only a "
-                f"'Cluster Admin' can do that and your current client certificate has a lower clearance: {caller}"
-            )
-        for e in [entry, *(ctx.product.cluster.certificates.get(s) for s in entry.secondary_keys)]:
-            if e is None:
-                continue
-            e.name, e.clearance, e.permissions = name, clearance, dict(perms)
-            e.disabled = bool(d.get("Disabled", False))
-        ctx.product.cluster.raft_index += 1
+    _backend(ctx).edit(str(d.get("Thumbprint") or ""), name, clearance, perms,
+                       disabled=bool(d.get("Disabled", False)), caller=_caller(ctx))
     return web.Response(status=201)
 
 
 @handles("DELETE", "/admin/certificates")
 async def delete(ctx: Ctx) -> web.StreamResponse:
-    tp = (ctx.q("thumbprint") or "").upper()
-    if not tp:
-        raise argument_error("Query string value 'thumbprint' must have a non empty value")
-    with ctx.state.lock:
-        certs = ctx.product.cluster.certificates
-        entry = certs.get(tp)
-        if entry is None:
-            return web.Response(status=204)
-        in_use = ctx.identity.entry is not None and ctx.identity.entry.thumbprint in (
-            tp,
-            *entry.secondary_keys,
-        )
-        if in_use or ctx.identity.thumbprint == tp:
-            raise invalid_operation(
-                f"Cannot delete {entry.name} because it's the current client certificate being used"
-            )
-        if entry.clearance in ADMINISH and not _is_cluster_admin(ctx):
-            raise invalid_operation(
-                f"Cannot delete the certificate '{entry.name}' with '{entry.clearance.value}' security clearance "
-                f"because the current client certificate being used has a lower clearance: {_caller(ctx).value}"
-            )
-        for t in (tp, *entry.secondary_keys):
-            certs.pop(t, None)
-        ctx.product.cluster.raft_index += 1
+    _backend(ctx).delete(ctx.q("thumbprint") or "", caller=_caller(ctx))
     return web.Response(status=204)
 
 
 @handles("DELETE", "/admin/certificates/purge")
 async def purge(ctx: Ctx) -> web.StreamResponse:
-    with ctx.state.lock:
-        now = ctx.state.clock()
-        certs = ctx.product.cluster.certificates
-        for tp in [tp for tp, e in certs.items() if e.not_after < now]:
-            del certs[tp]
-        ctx.product.cluster.raft_index += 1
+    _backend(ctx).purge()
     return web.Response(status=204)
 
 

@@ -9,6 +9,8 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from ravensec.mock.backend import BackendError, InvalidArgument, InvalidOperation
+
 SERVER_VERSION = "6.2.9-cloud-62055"
 JSON_TYPE = "application/json; charset=utf-8"
 
@@ -46,6 +48,13 @@ def invalid_operation(message: str) -> ServerError:
 
 def argument_error(message: str) -> ServerError:
     return ServerError(ARGUMENT, message, 500)
+
+
+def server_error_of(err: BackendError) -> ServerError:
+    """A rule's refusal as the server reports it: its .NET exception type, 500, the cause chained."""
+    inner = server_error_of(err.cause) if isinstance(err, InvalidOperation) and err.cause else None
+    type_ = ARGUMENT if isinstance(err, InvalidArgument) else INVALID_OPERATION
+    return ServerError(type_, err.message, 500, inner=inner)
 
 
 def json_body(body: Any) -> bytes:

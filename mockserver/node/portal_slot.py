@@ -1,5 +1,5 @@
-"""Where the portal app comes from: the portal helper's ``build_portal_app``, or, in a build without it, an
-app that says so (503) on every path."""
+"""Where the nodes' runtime gets the portal app: ``ravensec.mock.portal.app.build_portal_app``, and the
+app that answers 503 on every path in its place (kept for the runtime's fallback; every build has a portal)."""
 
 from __future__ import annotations
 
@@ -8,19 +8,12 @@ from typing import Any
 
 from aiohttp import web
 
+from ravensec.mock.portal.app import build_portal_app
 
-def find_portal() -> Callable[..., web.Application] | None:
-    """The portal helper's ``build_portal_app``, wherever in ``ravensec.mock.portal`` it lives."""
-    import importlib
 
-    for mod in ("ravensec.mock.portal", "ravensec.mock.portal.app"):
-        try:
-            fn = getattr(importlib.import_module(mod), "build_portal_app", None)
-        except ImportError:
-            continue
-        if fn is not None:
-            return fn  # type: ignore[no-any-return]
-    return None
+def find_portal() -> Callable[..., web.Application]:
+    """The portal's app factory."""
+    return build_portal_app
 
 
 async def portal_missing(request: web.Request) -> web.StreamResponse:

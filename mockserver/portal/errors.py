@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
+from ravensec.mock.backend import BackendError, InvalidFields, NotChangeable, ProductNotFound
 from ravensec.mock.state import CloudState
 
 STATE_KEY: web.AppKey[CloudState] = web.AppKey("state", CloudState)
@@ -38,10 +39,24 @@ def not_found(product_id: str) -> PortalError:
     return message(404, f"Product '{product_id}' was not found.")
 
 
+def portal_error_of(err: BackendError) -> PortalError:
+    """A rule's refusal as the Cloud API answers it."""
+    if isinstance(err, InvalidFields):
+        return field_errors(err.errors)
+    if isinstance(err, ProductNotFound):
+        return message(404, err.message)
+    if isinstance(err, NotChangeable):
+        return message(409, err.message)
+    return message(400, err.message)
+
+
 @web.middleware
 async def errors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
+    except BackendError as e:
+        err = portal_error_of(e)
+        return web.json_response(err.body, status=err.status, headers=err.headers)
     except PortalError as e:
         return web.json_response(e.body, status=e.status, headers=e.headers)
 

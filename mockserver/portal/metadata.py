@@ -1,6 +1,6 @@
 """What the mock cloud sells: providers, regions, instance types and release channels (``/metadata/...``).
 
-A representative subset of the real catalogue (cloud.md): enough for forms and validation, not a price list.
+A representative subset of the catalogue RavenDB Cloud's portal and ``/api/v1/metadata`` offer: enough for forms and validation, not a price list.
 """
 
 from __future__ import annotations

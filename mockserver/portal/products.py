@@ -12,11 +12,12 @@ from typing import Any
 
 from aiohttp import web
 
-from ravensec.core.models import ProductStatus, Tier
+from ravensec.core.models import Node, Product, ProductStatus, Storage, Tier
+from ravensec.mock.backend import CloudBackend, InvalidFields, parse_allowed_ips, require_changeable
 from ravensec.mock.state import CloudState, Cluster, MockNode, ProductState
 
 from . import metadata
-from .errors import STATE_KEY, PortalError, field_errors, message, not_found
+from .errors import STATE_KEY, field_errors, message
 
 SUBDOMAIN_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,11}[a-z0-9])?$")
 EXTRA_TAGS = ("D", "E", "F")
@@ -26,38 +27,27 @@ def cloud_host(p: ProductState, domain: str, tag: str) -> str:
     return f"{tag.lower()}.{p.subdomain}.{domain}.ravendb.cloud"
 
 
+def as_product(state: CloudState, p: ProductState) -> Product:
+    """The product as core models it; its ``to_api()`` is the Cloud API's product details."""
+    # A node that is listening is reached at its loopback address, so clients build https://<dns> exactly as
+    # they do for the real cloud; before the runtime listens, the node has its cloud name.
+    return Product(
+        id=p.id, display_name=p.display_name, status=p.status, tier=p.tier, cloud_provider=p.cloud_provider,
+        region=p.region, subdomain=p.subdomain, instance_type=p.instance_type,
+        release_channel=p.release_channel,
+        nodes=tuple(Node(n.tag, n.url or f"https://{cloud_host(p, state.account.domain, n.tag)}") for n in p.nodes),
+        allowed_ips=tuple(p.allowed_ips), storage=Storage(size=p.storage_size, type=p.storage_type),
+        labels=tuple(p.labels),
+    )
+
+
 def product_json(state: CloudState, p: ProductState) -> dict[str, Any]:
-    # A node that is listening is reached at its loopback address; "dns" carries host:port so that clients
-    # build https://<dns> exactly as they do for the real cloud. Before the runtime listens: the cloud name.
-    dns = [n.url.removeprefix("https://") if n.url else cloud_host(p, state.account.domain, n.tag) for n in p.nodes]
-    return {
-        "id": p.id,
-        "displayName": p.display_name,
-        "status": p.status.value,
-        "tier": p.tier.value,
-        "cloudProvider": p.cloud_provider,
-        "region": p.region,
-        "subdomainName": p.subdomain,
-        "instanceType": p.instance_type,
-        "releaseChannel": p.release_channel,
-        "dns": dns,
-        "nodeTags": [n.tag for n in p.nodes],
-        "security": {"allowedIps": [r.cidr for r in p.allowed_ips]},
-        "hardwareInfo": {
-            "storage": {"size": p.storage_size, "type": p.storage_type, "iops": None, "throughput": None},
-            "additionalStorage": None,
-        },
-        "labels": list(p.labels),
-        "serverVersion": p.server_version,
-    }
+    return {**as_product(state, p).to_api(), "serverVersion": p.server_version}
 
 
 def get_product(state: CloudState, product_id: str) -> ProductState:
-    """The product (lock held by the caller), or 404; hidden terminated products are gone for the API."""
-    p = state.products.get(product_id)
-    if p is None or (p.hidden and p.status == ProductStatus.TERMINATED):
-        raise not_found(product_id)
-    return p
+    """The product, or 404; hidden terminated products are gone for the API."""
+    return CloudBackend(state).product(product_id)
 
 
 async def body_json(request: web.Request) -> dict[str, Any]:
@@ -68,13 +58,6 @@ async def body_json(request: web.Request) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise message(400, "The request body must be a JSON object.")
     return data
-
-
-def require_changeable(p: ProductState) -> None:
-    if p.status in (ProductStatus.TERMINATING, ProductStatus.TERMINATED):
-        raise message(409, f"Product '{p.id}' is {p.status.value.lower()}; it cannot be changed.")
-    if p.status in (ProductStatus.CREATING, ProductStatus.DEPLOYING_CHANGES):
-        raise message(409, f"Product '{p.id}' is {p.status.value}; wait until it is Active.")
 
 
 async def list_products(request: web.Request) -> web.StreamResponse:
@@ -134,20 +117,16 @@ def _validate_create(state: CloudState, b: dict[str, Any]) -> dict[str, list[str
     if not isinstance(ips, list):
         err("allowedIps", "Allowed IPs must be a list of CIDR ranges.")
     else:
-        from .security import parse_rules
-
         try:
-            parse_rules(ips, provider=str(provider or ""))
-        except PortalError as e:
-            for m in e.body.get("allowedIps", []):
+            parse_allowed_ips(ips, provider=str(provider or ""))
+        except InvalidFields as e:
+            for m in e.errors.get("allowedIps", []):
                 err("allowedIps", m)
     return errs
 
 
 async def create(request: web.Request) -> web.StreamResponse:
     from ravensec.mock.build import make_initial_certificates
-
-    from .security import parse_rules
 
     state = request.app[STATE_KEY]
     b = await body_json(request)
@@ -184,7 +163,7 @@ async def create(request: web.Request) -> web.StreamResponse:
             release_channel=b.get("releaseChannel") or metadata.DEFAULT_RELEASE_CHANNEL,
             status=ProductStatus.CREATING,
             nodes=[MockNode(t) for t in tags],
-            allowed_ips=parse_rules(b.get("allowedIps", []), provider=b["cloudProvider"]),
+            allowed_ips=parse_allowed_ips(b.get("allowedIps", []), provider=b["cloudProvider"]),
             cluster=Cluster(
                 certificates={entry.thumbprint: entry},
                 topology_id=f"{pid[:8]}-topology",

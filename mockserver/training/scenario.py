@@ -1,4 +1,4 @@
-"""Scenario files: ``fixtures/scenarios/<name>.toml`` -- a mock world (the ``[world]`` table, in the world file
+"""Scenario files: ``mockserver/training/scenarios/<name>.toml`` -- a mock world (the ``[world]`` table, in the world file
 format) plus a title, a briefing, hints, goal conditions, handouts and a debrief. See docs/scenarios.md.
 
 Every mistake raises ``ravensec.core.errors.ConfigError`` naming the file and the key
@@ -18,14 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from ravensec.core.errors import ConfigError
-from ravensec.mock.training.goals import Context, Goal, GoalError, parse_goal
+from ravensec.mock.training.goals import Context, Goal, GoalError, GoalResult, evaluate, parse_goal
+from ravensec.mock.training.snapshot import Snapshot
 
 HANDOUT_KINDS = ("client_certificate", "backup_key", "wrong_backup_key", "api_access")
 TOP_KEYS = {"title", "order", "briefing", "debrief", "hints", "product", "goals", "handouts", "world"}
 
 
 def scenarios_dir() -> Path:
-    """``$RAVENSEC_SCENARIOS`` or the shipped ``mockserver/training/scenarios`` (``fixtures/scenarios`` links there)."""
+    """``$RAVENSEC_SCENARIOS`` or the shipped ``mockserver/training/scenarios``."""
     env = os.environ.get("RAVENSEC_SCENARIOS")
     return Path(env) if env else Path(__file__).resolve().parent / "scenarios"
 
@@ -76,6 +77,10 @@ class Scenario:
 
     def context(self, answers: dict[str, str] | None = None) -> Context:
         return Context(self.product, dict(answers or {}), self.handout_thumbprints())
+
+    def judge(self, snap: Snapshot, answers: dict[str, str] | None = None) -> list[GoalResult]:
+        """Every goal judged against a snapshot of the mock (``GET /ext/v1/state``). Pure."""
+        return evaluate(list(self.goals), snap, self.context(answers))
 
     def make_cloud(self, **kwargs: Any) -> Any:
         """A ``MockCloud`` serving this scenario's world (not started)."""

@@ -1,6 +1,6 @@
 """Shared pieces of the adversarial suite (issue 6): the hypothesis profiles ("fast" by default, "slow" with
 HYPOTHESIS_PROFILE=slow), skipping of slow tests unless asked for, and a fingerprint of the mock's whole
-state so a test can prove a refused request changed nothing.
+state so a test can prove a refused request changed nothing (fingerprint.py).
 
 The mock fixtures themselves (a one-product world with every kind of identity) are the ones of
 tests/mockserver/conftest.py, re-exported here rather than duplicated.
@@ -8,15 +8,12 @@ tests/mockserver/conftest.py, re-exported here rather than duplicated.
 
 from __future__ import annotations
 
-import json
 import os
 import re
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
 
-from ravensec.mock.state import CloudState
 from tests.mockserver.conftest import cloud, cloud_module, pem_dir  # noqa: F401  (fixtures reused)
 
 # "fast" keeps the whole property suite to a few hundred cases (make test); "slow" is the >= 10,000-case
@@ -56,49 +53,3 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in mine:
         if "slow" in item.keywords:
             item.add_marker(skip)
-
-
-def state_fingerprint(state: CloudState) -> str:
-    """Everything a request could change, as canonical JSON (keys and secrets reduced to what identifies
-    them). Two equal fingerprints mean the world is the same."""
-    with state.lock:
-        out: dict[str, Any] = {"api_keys": sorted(state.account.api_keys), "products": {}}
-        for pid, p in sorted(state.products.items()):
-            c = p.cluster
-            out["products"][pid] = {
-                "status": str(p.status),
-                "hidden": p.hidden,
-                "name": p.display_name,
-                "instance": p.instance_type,
-                "storage": [p.storage_size, p.storage_type],
-                "labels": list(p.labels),
-                "nodes": [[n.tag, n.up] for n in p.nodes],
-                "ips": [[str(r.network), r.alias] for r in p.allowed_ips],
-                "operator": p.operator_cert.cert_der().hex(),
-                "backups": [[b.database, b.file_name] for b in p.backups],
-                "topology": [c.topology_etag, c.raft_index, c.server_thumbprint],
-                "certs": {
-                    tp: [
-                        e.name,
-                        str(e.clearance),
-                        sorted((db, str(a)) for db, a in e.permissions.items()),
-                        e.disabled,
-                        e.not_after.isoformat(),
-                        e.der.hex(),
-                    ]
-                    for tp, e in sorted(c.certificates.items())
-                },
-                "dbs": {
-                    name: [
-                        d.etag,
-                        d.encrypted,
-                        sorted(d.hilo.items()),
-                        {
-                            k: [doc.collection, doc.body, doc.change_vector]
-                            for k, doc in sorted(d.docs.items())
-                        },
-                    ]
-                    for name, d in sorted(c.databases.items())
-                },
-            }
-        return json.dumps(out, sort_keys=True, default=str)

@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 from ravensec.mock import MockCloud
 from ravensec.mock.node.app import MOCK_BUG
 from ravensec.mock.node.context import HANDLERS
-from tests.adversarial.conftest import state_fingerprint
+from tests.adversarial.fingerprint import state_fingerprint
 from tests.adversarial.strategies import BODY, HEADERS, IP_LIST, JSON, QUERY
-from tests.mockserver.conftest import API_KEY, DB, PRODUCT_ID, node_url, session, who
+from tests.mockserver.helpers import API_KEY, DB, PRODUCT_ID, node_url, session, who
 
 NODE_ROUTES = sorted(HANDLERS)
 

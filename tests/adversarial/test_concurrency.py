@@ -19,7 +19,7 @@ import pytest
 from ravensec.core.certs.bundle import CertBundle
 from ravensec.core.certs.generate import generate_key, make_client_certificate
 from ravensec.mock import MockCloud
-from tests.mockserver.conftest import API_KEY, DB, PRODUCT_ID, who
+from tests.mockserver.helpers import API_KEY, DB, PRODUCT_ID, who
 
 CHAINS = 60  # register -> edit -> (every third) delete, chains interleaved
 GENERATED = 8  # server-side generations

@@ -16,12 +16,12 @@ from urllib3.util import SKIP_HEADER  # urllib3 would add a User-Agent of its ow
 
 from ravensec.core.models import SecurityClearance
 from ravensec.mock import MockCloud
-from ravensec.mock.node.certificates import entry_for
+from ravensec.mock.backend import CloudBackend
 from ravensec.mock.portal.app import build_portal_app
 from ravensec.mock.routes import Route, example_path, load_routes
 from ravensec.mock.state import Account, CloudState
-from tests.adversarial.conftest import state_fingerprint
-from tests.mockserver.conftest import API_KEY, DB, PRODUCT_ID, Who, node_url, session, who
+from tests.adversarial.fingerprint import state_fingerprint
+from tests.mockserver.helpers import API_KEY, DB, PRODUCT_ID, Who, node_url, session, who
 
 # A route's category: (requirement, endpoint type, database scoped) exactly as routes.tsv gives them.
 Category = tuple[str, str, bool]
@@ -116,11 +116,9 @@ def deleted(cloud: MockCloud, pem_dir: Path) -> Iterator[tuple[Who, requests.Ses
     path.write_bytes(bundle.combined_pem())
     path.chmod(0o600)
     tp = thumbprint_of_der(bundle.cert_der())
-    p = cloud.state.products[PRODUCT_ID]
-    with cloud.state.lock:
-        p.cluster.certificates[tp] = entry_for(
-            bundle.certificate, "deleted-op", SecurityClearance.OPERATOR, {}
-        )
+    CloudBackend(cloud.state).cluster(PRODUCT_ID).register(
+        "deleted-op", SecurityClearance.OPERATOR, {}, bundle.certificate
+    )
     w = Who("deleted", path, tp)
     s = session(cloud, w)
     assert s.get(node_url(cloud) + "/admin/certificates").status_code == 200

@@ -15,7 +15,7 @@ from ravensec.core.http.instance import InstanceClient
 from ravensec.core.models import SecurityClearance
 from ravensec.core.workspace import Workspace
 from ravensec.mock import MockCloud
-from tests.mockserver.conftest import DB, PRODUCT_ID, identity_bundle
+from tests.mockserver.helpers import DB, PRODUCT_ID, identity_bundle
 
 TIMEOUT = 0.5
 HANG = 0.8  # longer than the timeout, short enough to wait out at the end of a test

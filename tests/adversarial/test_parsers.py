@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from ravensec.core.errors import RavensecError
 from tests.adversarial.strategies import JSON, NASTY_TEXT
-from tests.mockserver.conftest import identity_bundle
+from tests.mockserver.helpers import identity_bundle
 
 
 def only_core_errors(fn: Callable[[], object]) -> None:

@@ -21,7 +21,7 @@ from ravensec.core.iprules import parse_rule
 from ravensec.core.models import DatabaseAccess, SecurityClearance
 from ravensec.core.workspace import Workspace
 from ravensec.mock import MockCloud
-from tests.mockserver.conftest import API_KEY, DB, PRODUCT_ID, identity_bundle
+from tests.mockserver.helpers import API_KEY, DB, PRODUCT_ID, identity_bundle
 
 REPO = Path(__file__).resolve().parents[2]
 SNAPSHOTS = REPO / "tests" / "tui" / "__snapshots__"

@@ -11,10 +11,10 @@ import pytest
 import requests
 from requests.adapters import HTTPAdapter
 
-from ravensec.core.models import IpRule
 from ravensec.mock import MockCloud
+from ravensec.mock.backend import CloudBackend
 from ravensec.mock.runtime import HOSTS
-from tests.mockserver.conftest import PRODUCT_ID, node_url, session, who
+from tests.mockserver.helpers import PRODUCT_ID, node_url, session, who
 
 
 class _FromAddress(HTTPAdapter):
@@ -33,8 +33,7 @@ def _from(s: requests.Session, address: str) -> requests.Session:
 
 
 def _set_rules(cloud: MockCloud, *cidrs: str) -> None:
-    with cloud.state.lock:
-        cloud.state.products[PRODUCT_ID].allowed_ips = [IpRule.from_api(c) for c in cidrs]
+    CloudBackend(cloud.state).set_allowed_ips(PRODUCT_ID, cidrs)
 
 
 def test_an_address_outside_the_list_gets_its_connection_reset(cloud: MockCloud, pem_dir: Path) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from ravensec.mock import MockCloud
 from ravensec.mock.routes import Requirement, example_path, load_routes, match
-from tests.mockserver.conftest import DB, node_url, session, who
+from tests.mockserver.helpers import DB, node_url, session, who
 
 # (label, method, path, body, status when allowed)
 ROUTES = {
@@ -99,7 +99,7 @@ def test_matrix(cloud: MockCloud, pem_dir: Path, ident: str, label: str) -> None
 
 
 def test_expired_message_has_the_dotnet_long_date(cloud: MockCloud, pem_dir: Path) -> None:
-    from tests.mockserver.conftest import identity_bundle
+    from tests.mockserver.helpers import identity_bundle
 
     na = identity_bundle("expired").certificate.not_valid_after_utc
     r = session(cloud, who("expired", pem_dir)).get(node_url(cloud) + "/cluster/topology")
@@ -194,7 +194,7 @@ def _renewal(name: str, *, issuer: object = None, cn: str | None = None) -> byte
     from datetime import UTC, datetime, timedelta
 
     from ravensec.core.certs.generate import make_client_certificate
-    from tests.mockserver.conftest import identity_bundle
+    from tests.mockserver.helpers import identity_bundle
 
     old = identity_bundle(name)
     now = datetime.now(UTC)
@@ -242,7 +242,7 @@ def test_a_fixed_world_clock_judges_expiry_but_not_fresh_certificates(
     while expiry follows the world's clock."""
     from datetime import UTC, datetime, timedelta
 
-    from tests.mockserver.conftest import identity_bundle
+    from tests.mockserver.helpers import identity_bundle
 
     expired_at = identity_bundle("expired").certificate.not_valid_after_utc
     cloud.state.clock = lambda: expired_at - timedelta(days=1)

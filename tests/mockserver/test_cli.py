@@ -25,12 +25,11 @@ def test_worlds_lists_the_shipped_worlds() -> None:
     assert "demo" in r.stdout and "empty" in r.stdout and "Shop (Production)" in r.stdout
 
 
-def test_check_world(tmp_path: Path) -> None:
+def test_check_world() -> None:
     assert run("check-world", "demo").returncode == 0
-    bad = tmp_path / "bad.toml"
-    bad.write_text('[account]\ndomain = "acme"\n[[products]]\ntier = "Gold"\n')
+    bad = Path(__file__).resolve().parents[2] / "fixtures" / "worlds" / "bad-tier.toml"
     r = run("check-world", str(bad))
-    assert r.returncode == 2 and "bad.toml: products[0].tier: unknown tier 'Gold'" in r.stderr
+    assert r.returncode == 2 and "bad-tier.toml: products[0].tier: unknown tier 'Gold'" in r.stderr
     r = run("check-world", "no-such-world")
     assert r.returncode == 2 and "no world named" in r.stderr
     assert run("frobnicate").returncode == 2

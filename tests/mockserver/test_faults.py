@@ -10,7 +10,7 @@ import requests
 
 from ravensec.core.errors import UsageError
 from ravensec.mock import MockCloud
-from tests.mockserver.conftest import DB, node_url, session, who
+from tests.mockserver.helpers import DB, node_url, session, who
 
 
 def _op(cloud: MockCloud, pem_dir: Path) -> requests.Session:

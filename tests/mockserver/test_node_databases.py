@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ravensec.mock import MockCloud
-from tests.mockserver.conftest import DB, PRODUCT_ID, node_url, session, who
+from tests.mockserver.helpers import DB, PRODUCT_ID, node_url, session, who
 
 
 def _s(cloud: MockCloud, pem_dir: Path, ident: str):  # type: ignore[no-untyped-def]

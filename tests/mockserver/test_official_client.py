@@ -36,7 +36,7 @@ from ravendb.serverwide.operations.common import (
 
 from ravensec.mock import MockCloud
 from ravensec.mock.tls import thumbprint_of_der
-from tests.mockserver.conftest import DB, PRODUCT_ID, identity_bundle
+from tests.mockserver.helpers import DB, PRODUCT_ID, identity_bundle
 
 
 class User:

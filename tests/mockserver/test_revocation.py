@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ravensec.mock import MockCloud
-from tests.mockserver.conftest import DB, node_url, session, who
+from tests.mockserver.helpers import DB, node_url, session, who
 
 
 def _ports(cloud: MockCloud, thumbprint: str) -> set[int]:

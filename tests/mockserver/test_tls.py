@@ -14,7 +14,7 @@ import requests
 from cryptography import x509
 
 from ravensec.mock import MockCloud, tls
-from tests.mockserver.conftest import PRODUCT_ID, identity_bundle, node_url, session, who
+from tests.mockserver.helpers import PRODUCT_ID, identity_bundle, node_url, session, who
 
 
 def test_hook_is_active_on_this_platform() -> None:
@@ -136,7 +136,7 @@ def test_pki_is_deterministic_and_caches_server_certificates() -> None:
 
 
 def test_thread_mode_starts_serves_and_leaves_nothing_behind(tmp_path: Path) -> None:
-    from tests.mockserver.conftest import build_state
+    from tests.mockserver.helpers import build_state
 
     threads_before = set(threading.enumerate())
     cloud = MockCloud(state_factory=build_state)
@@ -159,7 +159,7 @@ def test_thread_mode_starts_serves_and_leaves_nothing_behind(tmp_path: Path) -> 
 async def test_async_mode_serves_in_the_current_loop(tmp_path: Path) -> None:
     import aiohttp
 
-    from tests.mockserver.conftest import build_state
+    from tests.mockserver.helpers import build_state
 
     async with MockCloud(state_factory=build_state) as cloud:
         ctx = ssl.create_default_context(cafile=str(cloud.ca_path))
@@ -174,7 +174,7 @@ async def test_async_mode_serves_in_the_current_loop(tmp_path: Path) -> None:
 def test_state_dir_port_base_and_profile(tmp_path: Path) -> None:
     import json
 
-    from tests.mockserver.conftest import API_KEY, build_state
+    from tests.mockserver.helpers import API_KEY, build_state
 
     base = _free_port_block(5)
     with MockCloud(state_factory=build_state, state_dir=tmp_path, port_base=base) as cloud:

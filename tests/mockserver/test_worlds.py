@@ -10,19 +10,8 @@ from ravensec.core.errors import ConfigError
 from ravensec.core.models import ProductStatus, Tier
 from ravensec.mock.worlds import load_world, parse_world, world_names
 
-BASE = """
-seed = 1
-[account]
-domain = "acme"
-api_key = "k"
-[[products]]
-display_name = "Shop"
-tier = "Production"
-subdomain = "shop"
-allowed_ips = [{ ip = "127.0.0.1/32", alias = "me" }]
-[[products.databases]]
-name = "Orders"
-"""
+# The world the mistakes below are made in (a file of its own, so it is also a valid world to serve).
+BASE = (Path(__file__).resolve().parents[2] / "fixtures" / "worlds" / "one-shop.toml").read_text(encoding="utf-8")
 
 
 def parse(text: str) -> object:

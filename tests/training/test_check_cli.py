@@ -15,6 +15,7 @@ import pytest
 
 from ravensec.core.http.cloud_api import CloudApi
 from ravensec.core.iprules import parse_rule
+from ravensec.mock.training import load_scenario, scenarios_dir
 
 RAVENSEC = [sys.executable, "-m", "ravensec.tui"]
 MOCK = [sys.executable, "-m", "ravensec.mock.cli"]
@@ -73,6 +74,22 @@ def test_check_without_a_mock_says_what_to_do(tmp_path: Path) -> None:
     assert "connection.json" in out.stderr and "ravensec-mock serve" in out.stderr
 
 
+def test_check_against_a_stopped_mock_says_so_in_words(tmp_path: Path) -> None:
+    async def serve_and_stop() -> str:
+        async with load_scenario("close-the-door").make_cloud(state_dir=tmp_path) as cloud:
+            connection = (tmp_path / "connection.json").read_bytes()
+            url: str = cloud.portal_url
+        (tmp_path / "connection.json").write_bytes(connection)
+        return url
+
+    portal_url = asyncio.run(serve_and_stop())
+    out = ravensec("train", "--check", "close-the-door", "--state-dir", str(tmp_path))
+    assert out.returncode == 5, out.stderr
+    assert f"cannot reach the mock at {portal_url}: connection refused." in out.stderr
+    assert "ravensec-mock serve" in out.stderr
+    assert "SSLContext" not in out.stderr and "Traceback" not in out.stderr
+
+
 def test_list_and_unknown_names() -> None:
     out = ravensec("train")
     assert out.returncode == 0
@@ -84,7 +101,7 @@ def test_list_and_unknown_names() -> None:
 
 
 def test_a_broken_scenario_is_named_with_its_key(tmp_path: Path) -> None:
-    src = Path(__file__).resolve().parents[2] / "fixtures" / "scenarios" / "close-the-door.toml"
+    src = scenarios_dir() / "close-the-door.toml"
     (tmp_path / "mine.toml").write_text(src.read_text().replace('check = "allowlist_includes"',
                                                                'check = "allowlist_contains"', 1))
     out = subprocess.run([*RAVENSEC, "train"], capture_output=True, text=True, timeout=60,

@@ -11,6 +11,7 @@ import pytest
 
 from ravensec.core.models import SecurityClearance
 from ravensec.core.profile import Profile
+from tests.tui.helpers import register_local
 
 
 @pytest.fixture
@@ -36,18 +37,6 @@ def operator_profile(cloud: Any) -> Profile:
 def admin_profile(cloud: Any, product: Any) -> Profile:
     base: Profile = cloud.profile(name="admin")
     return dataclasses.replace(base, certificates={product.id: Path(product.cluster_admin_pem)})
-
-
-async def register_local(profile: Profile, product_id: str, name: str, clearance: SecurityClearance,
-                         dest: Path) -> tuple[str, Path]:
-    """Register a new certificate through core (as ``profile``); returns its thumbprint and PEM/PFX path."""
-    from ravensec.core.workspace import Workspace
-
-    async with await Workspace.open(profile) as ws:
-        thumb, paths = await ws.generate_local_and_register(product_id, name, clearance, {}, dest_dir=dest)
-    pem = [p for p in paths if p.suffix == ".pem"] or [p for p in paths if p.suffix == ".pfx"]
-    assert pem, f"no .pem or .pfx among {paths}"
-    return thumb, pem[0]
 
 
 @pytest.fixture

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
 from textual.widgets import Input
 
+from ravensec.core.models import SecurityClearance
 from ravensec.core.profile import Profile
+from ravensec.core.workspace import Workspace
 from ravensec.tui.app import RavensecApp
 
 
@@ -54,3 +57,13 @@ def screen_text(app: RavensecApp) -> str:
 
 def toasts(app: RavensecApp) -> list[str]:
     return [str(n.message) for n in app._notifications]
+
+
+async def register_local(profile: Profile, product_id: str, name: str, clearance: SecurityClearance,
+                         dest: Path) -> tuple[str, Path]:
+    """Register a new certificate through core (as ``profile``); returns its thumbprint and PEM/PFX path."""
+    async with await Workspace.open(profile) as ws:
+        thumb, paths = await ws.generate_local_and_register(product_id, name, clearance, {}, dest_dir=dest)
+    pem = [p for p in paths if p.suffix == ".pem"] or [p for p in paths if p.suffix == ".pfx"]
+    assert pem, f"no .pem or .pfx among {paths}"
+    return thumb, pem[0]

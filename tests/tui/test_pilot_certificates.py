@@ -16,8 +16,7 @@ from ravensec.tui.modals.confirm import ConfirmModal
 from ravensec.tui.screens.certificates import CertificatesScreen
 from ravensec.tui.screens.products import ProductsScreen
 from ravensec.tui.widgets.grid import Grid
-from tests.tui.conftest import register_local
-from tests.tui.helpers import click_save, fill, make_app, press, settle, toasts
+from tests.tui.helpers import click_save, fill, make_app, press, register_local, settle, toasts
 
 
 def mock_certs(cloud: Any, product_id: str) -> dict[str, Any]:

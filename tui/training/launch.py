@@ -4,6 +4,7 @@ running ``ravensec-mock serve`` (``--check``), or print a scenario's world (``--
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from pathlib import Path
 from typing import Any
@@ -49,12 +50,17 @@ def list_text() -> str:
 
 
 def check_text(name: str, state_dir: Path) -> tuple[str, bool]:
+    """Judge scenario ``name`` against the mock serving ``state_dir``: the report and whether all goals are met.
+
+    core fetches the mock's state (the network), the scenario judges it (pure): nothing here opens a socket.
+    """
+    from ravensec.core.http.mock_ext import fetch_mock_state
     from ravensec.mock.training import load_scenario
-    from ravensec.mock.training.remote import check_remote
     from ravensec.tui.training.progress import load_progress
 
     scenario = load_scenario(name)
-    results = check_remote(scenario, state_dir, load_progress(scenario.name).answers)
+    snap = asyncio.run(fetch_mock_state(state_dir))
+    results = scenario.judge(snap, load_progress(scenario.name).answers)
     lines = [f"{scenario.title} ({scenario.name}) against {state_dir}:"]
     for r in results:
         lines.append(f"  [{'x' if r.met else ' '}] {r.goal.text}" + ("" if r.met or not r.detail else f" -- {r.detail}"))

@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from ravensec.mock.tls import thumbprint_of_der
+from ravensec.core.certs.der import thumbprint_of_der
 
 MAX_ENTRIES = 50_000  # the most recent requests kept; tests see far fewer
 

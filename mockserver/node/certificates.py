@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import json
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from ravensec.core.certs.bundle import CertBundle
+from ravensec.core.certs.bundle import CertMaterial
+from ravensec.core.certs.der import pinning_hash_of_der, thumbprint_of_der
 from ravensec.core.models import DatabaseAccess, SecurityClearance
 from ravensec.mock.node.cert_definition import ADMINISH, not_after_of, validate_definition
 from ravensec.mock.node.context import Ctx, handles
@@ -32,22 +32,12 @@ from ravensec.mock.node.errors import (
     json_response,
 )
 from ravensec.mock.state import CertEntry
-from ravensec.mock.tls import thumbprint_of_der
 
 if TYPE_CHECKING:  # cryptography loads with the first certificate a request makes or reads
     from cryptography import x509
 
-ISSUER_KEY: web.AppKey[CertBundle] = web.AppKey("issuer", CertBundle)
-SERVER_BUNDLE_KEY: web.AppKey[CertBundle] = web.AppKey("server_bundle", CertBundle)
-
-
-def pinning_hash_of(cert: x509.Certificate) -> str:
-    from cryptography.hazmat.primitives import serialization
-
-    spki = cert.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    return base64.b64encode(hashlib.sha256(spki).digest()).decode()
+ISSUER_KEY: web.AppKey[CertMaterial] = web.AppKey("issuer")
+SERVER_BUNDLE_KEY: web.AppKey[CertMaterial] = web.AppKey("server_bundle")
 
 
 def entry_for(
@@ -68,13 +58,13 @@ def entry_for(
         permissions=permissions,
         not_before=cert.not_valid_before_utc,
         not_after=cert.not_valid_after_utc,
-        pinning_hash=pinning_hash_of(cert),
+        pinning_hash=pinning_hash_of_der(der),
         der=der,
         generated_by_server=generated,
     )
 
 
-_server_defs: dict[int, dict[str, Any]] = {}
+_server_defs: dict[bytes, dict[str, Any]] = {}  # by the server certificate's DER
 # Listing 100 certificates re-serialised on every request is most of the handler's time; both caches are
 # keyed by every mutable field, so an edit, disable or delete is seen on the very next request.
 _wire_defs: dict[tuple[Any, ...], dict[str, Any]] = {}
@@ -102,10 +92,11 @@ def _wire(e: CertEntry, meta: bool) -> dict[str, Any]:
 def server_definition(ctx: Ctx) -> dict[str, Any]:
     """The synthesized "Server Certificate" entry the server adds to a listing."""
     bundle = ctx.request.app[SERVER_BUNDLE_KEY]
-    hit = _server_defs.get(id(bundle))
+    der = bundle.cert_der()
+    hit = _server_defs.get(der)
     if hit is None:
         e = entry_for(bundle.certificate, "Server Certificate", SecurityClearance.CLUSTER_NODE, {})
-        hit = _server_defs[id(bundle)] = e.definition().to_wire()
+        hit = _server_defs[der] = e.definition().to_wire()
     return hit
 
 

@@ -24,14 +24,14 @@ import pytest
 import ravensec.mock
 
 if TYPE_CHECKING:
+    from pytest_asyncio import fixture as _async_fixture
+
     from ravensec.mock import MockCloud
-
-try:  # in strict mode an async fixture needs pytest-asyncio's decorator
-    import pytest_asyncio
-
-    _async_fixture: Any = pytest_asyncio.fixture
-except ImportError:  # pragma: no cover - without pytest-asyncio the factory fixture cannot run anyway
-    _async_fixture = pytest.fixture
+else:
+    try:  # in strict mode an async fixture needs pytest-asyncio's decorator
+        from pytest_asyncio import fixture as _async_fixture
+    except ImportError:  # pragma: no cover - without pytest-asyncio the factory fixture cannot run anyway
+        _async_fixture = pytest.fixture
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -65,7 +65,7 @@ def ravendb_cloud(_ravendb_cloud_session: MockCloud) -> MockCloud:
     return _ravendb_cloud_session
 
 
-@_async_fixture  # type: ignore[untyped-decorator]
+@_async_fixture
 async def ravendb_cloud_factory(
     ravendb_cloud_world: str | Path,
 ) -> AsyncIterator[Callable[..., Awaitable[MockCloud]]]:

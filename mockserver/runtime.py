@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from ravensec.core.certs.der import thumbprint_of_der
 from ravensec.core.errors import UsageError
@@ -277,8 +278,8 @@ class MockCloud:
         return build_portal_app(self.state, middlewares=mws)
 
     @web.middleware
-    async def _sync_after(self, request: web.Request, handler: Any) -> web.StreamResponse:
-        resp: web.StreamResponse = await handler(request)
+    async def _sync_after(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        resp = await handler(request)
         await self._sync_nodes()
         return resp
 

@@ -127,7 +127,7 @@ def pem_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def who(name: str, pem_dir: Path) -> Who:
     """An identity as a PEM file usable as ``requests``' ``cert``; ``"none"`` sends no certificate."""
-    from ravensec.mock.tls import thumbprint_of_der
+    from ravensec.core.certs.der import thumbprint_of_der
 
     if name == "none":
         return Who(name, None, "")

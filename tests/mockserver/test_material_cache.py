@@ -14,6 +14,7 @@ import pytest
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from ravensec.core.certs.bundle import CertBundle
+from ravensec.core.certs.der import thumbprint_of_der
 from ravensec.mock import MockCloud
 from ravensec.mock import build as build_mod
 from ravensec.mock import material_cache as mc
@@ -60,6 +61,7 @@ def test_a_pem_bundle_is_the_bundle_it_was_kept_from() -> None:
     original = MockPki(3).server_bundle(["localhost"])
     kept = bundle_from_json(bundle_to_json(original))
     assert isinstance(kept.parsed, CertBundle)  # composition: the PEM, and the bundle parsed from it
+    assert repr(kept) == f"PemBundle(thumbprint={thumbprint_of_der(original.cert_der())})"  # never the key
     assert kept.cert_pem() == original.cert_pem() and kept.cert_der() == original.cert_der()
     assert kept.combined_pem() == original.combined_pem()
     assert kept.certificate == original.certificate and kept.chain == original.chain

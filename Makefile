@@ -5,7 +5,9 @@ BIN := $(VENV)/bin
 # `make demo` installs what the demo needs; `make test` adds the test toolchain.
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
-# mypy cannot follow setuptools' package-dir mapping (ravensec.core -> core/ ...): it checks this view.
+# mypy cannot follow setuptools' package-dir mapping (ravensec.core -> core/ ...): it checks this view. Its
+# ravensec/__init__.py makes mypy prefer mockserver/worlds.py over the worlds/ data directory beside it (in a
+# namespace package both are candidates and mypy takes the directory).
 TYPECHECK_VIEW := build/typecheck/ravensec
 
 .PHONY: demo test lint typecheck pytest soak-tests bench slow reliability clean
@@ -36,6 +38,7 @@ typecheck: $(STAMP_TEST)
 	ln -sfn ../../../core $(TYPECHECK_VIEW)/core
 	ln -sfn ../../../mockserver $(TYPECHECK_VIEW)/mock
 	ln -sfn ../../../tui $(TYPECHECK_VIEW)/tui
+	touch $(TYPECHECK_VIEW)/__init__.py
 	$(BIN)/mypy
 
 # The official Node.js client for tests/e2e/test_node_client.py (skipped, with the reason, where npm is missing).

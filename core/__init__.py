@@ -80,7 +80,8 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
-    # The facade pulls in aiohttp; load it on first use so `import core` stays cheap for the CLI's --help.
+    # Every import of a ravensec.core submodule runs this file first (the mock's world loader, the CLI's
+    # --help): the facade would add aiohttp and the HTTP layer to each (~100 ms measured), so it loads here.
     if name in ("Workspace", "Capabilities"):
         from . import workspace
 

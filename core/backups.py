@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from . import wiredates
 from .errors import ValidationError
+from .fsutil import atomic_write_private
 from .models import BackupKind, parse_enum
 
 MAGIC = b"RVNBKP1\n"
@@ -231,8 +232,6 @@ def verify_backup(
 
 def save_decrypted(contents: BackupContents, path: Path) -> Path:
     """Write the decrypted documents as JSON, atomically and 0600 (they are the customer's data)."""
-    from .fsutil import atomic_write_private
-
     body = json.dumps({"database": contents.header.database, "documents": contents.documents}, indent=2)
     try:
         return atomic_write_private(Path(path), body.encode())

@@ -12,13 +12,11 @@ import ipaddress
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+
+import aiohttp
 
 from .errors import ValidationError
 from .models import IpRule
-
-if TYPE_CHECKING:
-    import aiohttp
 
 MAX_RULES = 50
 MAX_ALIAS = 100
@@ -165,8 +163,6 @@ async def my_ip(
         except ValueError:
             return None
     try:
-        import aiohttp
-
         limit = aiohttp.ClientTimeout(total=timeout)
         if session is None:
             async with aiohttp.ClientSession(timeout=limit) as own:

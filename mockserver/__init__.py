@@ -1,13 +1,14 @@
 """An in-memory mTLS mock of RavenDB Cloud: the portal API and every product's nodes, served over real TLS
 on 127.0.0.1 so that ravensec and the official ``ravendb`` client can be tested against it.
 
-``from mockserver import MockCloud`` is the entry point (see ``ravensec.mock.runtime``). The import is lazy:
-the pytest plugin loads this package in every test session and must cost nothing until a fixture is used.
+``from ravensec.mock import MockCloud`` is the entry point (see ``ravensec.mock.runtime``). The pytest plugin
+(``ravensec.mock.pytest_plugin``) loads this package in every test session of every project that installs
+ravensec, so the runtime (aiohttp and every route, ~150 ms) is imported on first use of a name, not here.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .runtime import MockCloud, MockProduct
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
 __all__ = ["MockCloud", "MockProduct"]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     if name in __all__:
         from . import runtime
 

@@ -7,16 +7,16 @@ A disabled certificate (7.2's ``Disabled``) is refused as its own status with a 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from ravensec.core.certs.der import spki_of_der, thumbprint_of_der
 from ravensec.core.models import DatabaseAccess, SecurityClearance
 from ravensec.mock.routes import Requirement, RouteMatch
 from ravensec.mock.state import CertEntry, Cluster
-from ravensec.mock.tls import thumbprint_of_der
 
 if TYPE_CHECKING:  # cryptography loads with the first client certificate, not with the mock
     from cryptography import x509
@@ -80,23 +80,18 @@ def subject_of(cert: x509.Certificate) -> str:
 
 @lru_cache(maxsize=512)
 def _parse(der: bytes) -> x509.Certificate:
-    # Every request of a keep-alive connection presents the same DER: parse it once.
+    # Every request of a keep-alive connection presents the same DER: parse it once. The first client
+    # certificate a request presents loads cryptography; the mock's start does not.
     from cryptography import x509
 
     return x509.load_der_x509_certificate(der)
 
 
-@lru_cache(maxsize=512)
-def _thumbprint(der: bytes) -> str:
-    return thumbprint_of_der(der)
-
-
-def _spki(cert: x509.Certificate) -> bytes:
-    from cryptography.hazmat.primitives import serialization
-
-    return cert.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+def _spki(der: bytes) -> bytes | None:
+    try:
+        return spki_of_der(der)
+    except ValueError:
+        return None
 
 
 def _by_clearance(entry: CertEntry) -> AuthStatus:
@@ -123,49 +118,48 @@ def identify(
     certificate a client makes right now is usable in a world whose clock stands still."""
     if not der:
         return Identity(AuthStatus.NO_CERTIFICATE)
-    tp = _thumbprint(der)
+    tp = thumbprint_of_der(der)
     try:
         cert = _parse(der)
     except ValueError:
         return Identity(AuthStatus.UNFAMILIAR_CERTIFICATE, thumbprint=tp, subject="CN=")
-    base = {
-        "thumbprint": tp,
-        "subject": subject_of(cert),
-        "not_before": cert.not_valid_before_utc,
-        "not_after": cert.not_valid_after_utc,
-    }
+    unfamiliar = Identity(
+        AuthStatus.UNFAMILIAR_CERTIFICATE,
+        thumbprint=tp,
+        subject=subject_of(cert),
+        not_before=cert.not_valid_before_utc,
+        not_after=cert.not_valid_after_utc,
+    )
     if cert.not_valid_after_utc < now:
-        return Identity(AuthStatus.EXPIRED, **base)  # type: ignore[arg-type]
+        return replace(unfamiliar, status=AuthStatus.EXPIRED)
     if cert.not_valid_before_utc > max(now, real_now or now):
-        return Identity(AuthStatus.NOT_YET_VALID, **base)  # type: ignore[arg-type]
+        return replace(unfamiliar, status=AuthStatus.NOT_YET_VALID)
     if tp == cluster.server_thumbprint.upper() or tp in {
         t.upper() for t in cluster.well_known_admin_thumbprints
     }:
-        return Identity(AuthStatus.CLUSTER_ADMIN, is_server=tp == cluster.server_thumbprint.upper(), **base)  # type: ignore[arg-type]
+        return replace(unfamiliar, status=AuthStatus.CLUSTER_ADMIN, is_server=tp == cluster.server_thumbprint.upper())
     entry = cluster.certificates.get(tp) or next(
         (e for t, e in cluster.certificates.items() if t.upper() == tp), None
     )
     if entry is not None:
         if entry.disabled:
-            return Identity(AuthStatus.DISABLED, entry=entry, **base)  # type: ignore[arg-type]
-        return Identity(_by_clearance(entry), entry=entry, permissions=dict(entry.permissions), **base)  # type: ignore[arg-type]
+            return replace(unfamiliar, status=AuthStatus.DISABLED, entry=entry)
+        return replace(unfamiliar, status=_by_clearance(entry), entry=entry, permissions=dict(entry.permissions))
     # A renewal: same public key as a registered certificate, honoured only from an issuer we know.
-    spki = _spki(cert)
+    spki = _spki(der)
     for other in cluster.certificates.values():
-        if other.disabled:
+        if other.disabled or spki is None or _spki(other.der) != spki:
             continue
         try:
-            if _spki(_parse(other.der)) != spki:
-                continue
+            registered_issuer = _parse(other.der).issuer
         except ValueError:
             continue
         # Known issuer: one the server trusts (its CA), or the very issuer of the registered certificate
         # (a self-signed renewal of the same key and name).
-        registered_issuer = _parse(other.der).issuer
         if cert.issuer.public_bytes() in issuers or cert.issuer == registered_issuer:
-            return Identity(_by_clearance(other), entry=other, permissions=dict(other.permissions), **base)  # type: ignore[arg-type]
-        return Identity(AuthStatus.UNFAMILIAR_ISSUER, **base)  # type: ignore[arg-type]
-    return Identity(AuthStatus.UNFAMILIAR_CERTIFICATE, **base)  # type: ignore[arg-type]
+            return replace(unfamiliar, status=_by_clearance(other), entry=other, permissions=dict(other.permissions))
+        return replace(unfamiliar, status=AuthStatus.UNFAMILIAR_ISSUER)
+    return unfamiliar
 
 
 def _date(value: datetime | None) -> str:

@@ -13,22 +13,20 @@ node's dispatcher as the server's error body, the portal's error middleware as t
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from ravensec.core.certs.der import pinning_hash_of_der, thumbprint_of_der
 from ravensec.core.errors import ValidationError
 from ravensec.core.models import DatabaseAccess, IpRule, ProductStatus, SecurityClearance
 from ravensec.mock.state import CertEntry, CloudState, ProductState
-from ravensec.mock.tls import thumbprint_of_der
 
 if TYPE_CHECKING:  # cryptography loads with the first certificate a rule makes or reads
     from cryptography import x509
 
-    from ravensec.core.certs.bundle import CertBundle
+    from ravensec.core.certs.bundle import CertBundle, CertMaterial
 
 # Clearances only a Cluster Admin may grant, edit or delete.
 ADMINISH = (SecurityClearance.CLUSTER_ADMIN, SecurityClearance.CLUSTER_NODE)
@@ -90,15 +88,6 @@ class Caller:
 OWNER = Caller(SecurityClearance.CLUSTER_ADMIN)
 
 
-def pinning_hash_of(cert: x509.Certificate) -> str:
-    from cryptography.hazmat.primitives import serialization
-
-    spki = cert.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    return base64.b64encode(hashlib.sha256(spki).digest()).decode()
-
-
 def entry_for(
     cert: x509.Certificate,
     name: str,
@@ -118,7 +107,7 @@ def entry_for(
         permissions=permissions,
         not_before=cert.not_valid_before_utc,
         not_after=cert.not_valid_after_utc,
-        pinning_hash=pinning_hash_of(cert),
+        pinning_hash=pinning_hash_of_der(der),
         der=der,
         generated_by_server=generated,
     )
@@ -191,7 +180,7 @@ class ClusterBackend:
         permissions: Mapping[str, DatabaseAccess],
         *,
         not_after: datetime,
-        issuer: CertBundle,
+        issuer: CertMaterial,
         caller: Caller = OWNER,
     ) -> CertBundle:
         """A new client certificate signed by ``issuer`` (ECDSA P-256: fast), registered; with its key."""

@@ -5,6 +5,7 @@ encrypted backup files; both are cached per (world file, anchor, CA), so later b
 ``MockCloud.reset()`` -- only rebuild the mutable containers around the same immutable certificates and
 blobs, which takes a fraction of a millisecond for the demo world. Given a ``MaterialCache``, the material
 is also kept between runs (``ravensec.mock.material_cache``): a start that finds it there makes no certificate.
+So ``core.certs.generate`` (cryptography) is imported by the functions that make certificates, not here.
 """
 
 from __future__ import annotations
@@ -17,9 +18,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
-from ravensec.core.certs.bundle import CertBundle
+from ravensec.core.certs.bundle import CertBundle, CertMaterial
+from ravensec.core.certs.der import thumbprint_of_der
 from ravensec.core.models import BackupKeySource, SecurityClearance
+from ravensec.mock import material_cache as mc
+from ravensec.mock.backend import entry_for
 from ravensec.mock.backups import derive_key, make_backup
+from ravensec.mock.material_cache import MaterialCache
 from ravensec.mock.state import (
     Account,
     BackupEntry,
@@ -32,12 +37,11 @@ from ravensec.mock.state import (
     ProductState,
     utcnow,
 )
+from ravensec.mock.tls import MockPki
 from ravensec.mock.worlds import DatabaseSpec, ProductSpec, WorldSpec
 
 if TYPE_CHECKING:
     from ravensec.core.certs.generate import KeyType
-    from ravensec.mock.material_cache import MaterialCache
-    from ravensec.mock.tls import MockPki
 
 INITIAL_CERT_YEARS = 5
 _CACHE_MAX = 16
@@ -54,7 +58,7 @@ def initial_cert_name(subdomain: str, domain: str) -> str:
 
 
 def make_initial_certificates(
-    seed: int, product_id: str, subdomain: str, domain: str, issuer: CertBundle | None, anchor: datetime
+    seed: int, product_id: str, subdomain: str, domain: str, issuer: CertMaterial | None, anchor: datetime
 ) -> tuple[CertBundle, CertBundle]:
     """The product's initial Operator certificate (5 years from ``anchor``) and the tests' Cluster Admin one."""
     from ravensec.core.certs.generate import generate_key, make_client_certificate
@@ -99,13 +103,11 @@ def regenerate_operator(state: CloudState, product: ProductState, generation: in
     )
 
 
-def operator_entry(bundle: CertBundle) -> CertEntry:
-    from ravensec.mock.node.certificates import entry_for
-
+def operator_entry(bundle: CertMaterial) -> CertEntry:
     return entry_for(bundle.certificate, _cn(bundle), SecurityClearance.OPERATOR, {})
 
 
-def _cn(bundle: CertBundle) -> str:
+def _cn(bundle: CertMaterial) -> str:
     from cryptography.x509.oid import NameOID
 
     attrs = bundle.certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
@@ -114,10 +116,10 @@ def _cn(bundle: CertBundle) -> str:
 
 @dataclass(frozen=True)
 class _ProductMaterial:
-    operator: CertBundle
-    cluster_admin: CertBundle
+    operator: CertMaterial
+    cluster_admin: CertMaterial
     entries: tuple[CertEntry, ...]  # templates: copied per build
-    bundles: dict[str, CertBundle]  # thumbprint -> key pair of each world certificate
+    bundles: dict[str, CertMaterial]  # thumbprint -> key pair of each world certificate
     db_keys: dict[str, bytes]
     backups: tuple[BackupEntry, ...]  # blobs are immutable bytes; entries are copied per build
 
@@ -133,8 +135,6 @@ _cache_lock = threading.Lock()
 
 
 def _material_to_json(m: _Material) -> dict[str, Any]:
-    from ravensec.mock import material_cache as mc
-
     return {
         "account_key": m.account_key.hex(),
         "products": {
@@ -152,8 +152,6 @@ def _material_to_json(m: _Material) -> dict[str, Any]:
 
 
 def _material_from_json(d: dict[str, Any]) -> _Material:
-    from ravensec.mock import material_cache as mc
-
     products = {
         pid: _ProductMaterial(
             mc.bundle_from_json(p["operator"]),
@@ -180,7 +178,7 @@ class WorldBuilder:
     ) -> None:
         self.spec = spec
         self.pki = pki
-        self.issuer: CertBundle | None = pki.ca if pki is not None else None
+        self.issuer: CertMaterial | None = pki.ca if pki is not None else None
         # RSA keys cannot be seeded: such a world's material differs on every run, so it is never kept.
         seeded = all(c.key_type == "ec-p256" for p in spec.products for c in p.certificates)
         self.cache = cache if seeded else None
@@ -216,7 +214,6 @@ class WorldBuilder:
 
     def _make_material(self) -> _Material:
         from ravensec.core.certs.generate import generate_key, make_client_certificate
-        from ravensec.mock.node.certificates import entry_for
 
         s = self.spec
         account_key = derive_key(s.seed, s.domain, "account-backup-key")
@@ -224,7 +221,7 @@ class WorldBuilder:
         for p in s.products:
             operator, admin = make_initial_certificates(s.seed, p.id, p.subdomain, s.domain, self.issuer, s.anchor)
             entries = [operator_entry(operator)]
-            bundles: dict[str, CertBundle] = {}
+            bundles: dict[str, CertMaterial] = {}
             for i, c in enumerate(p.certificates):
                 seed = key_seed(s.seed, p.id, "cert", str(i), c.name)
                 key_type = cast("KeyType", c.key_type)  # checked against KEY_TYPES when the world loaded
@@ -322,9 +319,5 @@ class WorldBuilder:
         return db
 
 
-def _thumbprint(bundle: CertBundle) -> str:
-    return hashlib.sha1(bundle.cert_der()).hexdigest().upper()
-
-
-def build_world(spec: WorldSpec, pki: MockPki | None = None) -> CloudState:
-    return WorldBuilder(spec, pki).build()
+def _thumbprint(bundle: CertMaterial) -> str:
+    return thumbprint_of_der(bundle.cert_der())

@@ -16,6 +16,8 @@ from pathlib import Path
 from types import FrameType
 
 from ravensec.core.errors import RavensecError
+from ravensec.mock.runtime import MockCloud
+from ravensec.mock.worlds import load_world, world_names
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,8 +41,6 @@ def profile_snippet(state_dir: Path, name: str = "mock") -> str:
 
 
 def _serve(world: str, state_dir: Path | None, port_base: int) -> int:
-    from ravensec.mock.runtime import MockCloud
-
     if not 0 <= port_base <= 65000:
         print("ravensec-mock: --port-base must be between 0 and 65000", file=sys.stderr)
         return 2
@@ -78,8 +78,6 @@ def _serve(world: str, state_dir: Path | None, port_base: int) -> int:
 
 
 def _worlds() -> int:
-    from ravensec.mock.worlds import load_world, world_names
-
     for name in world_names():
         spec = load_world(name)
         tiers = ", ".join(f"{p.display_name} ({p.tier.value})" for p in spec.products) or "no products"
@@ -88,8 +86,6 @@ def _worlds() -> int:
 
 
 def _check(file: str) -> int:
-    from ravensec.mock.worlds import load_world
-
     spec = load_world(file)
     certs = sum(len(p.certificates) for p in spec.products)
     backups = sum(len(p.backups) for p in spec.products)

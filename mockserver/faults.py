@@ -12,11 +12,12 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
 
 from ravensec.core.errors import UsageError
 from ravensec.mock import routes
@@ -142,17 +143,17 @@ async def _partial(request: web.Request, *, reset: bool) -> web.StreamResponse:
     raise ConnectionResetError("fault: connection cut mid-response")
 
 
-def faults_middleware(faults: Faults, node: str) -> Callable[..., Awaitable[web.StreamResponse]]:
+def faults_middleware(faults: Faults, node: str) -> Middleware:
     """An aiohttp middleware applying request faults to the app it is installed on (``node`` names it)."""
 
     @web.middleware
-    async def middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         fault = faults.take(request.method, request.path_qs, node)
         if fault is None:
-            return await handler(request)  # type: ignore[no-any-return]
+            return await handler(request)
         if fault.kind == "latency":
             await asyncio.sleep(float(fault.value or 0.1))
-            return await handler(request)  # type: ignore[no-any-return]
+            return await handler(request)
         if fault.kind == "status":
             status = int(fault.value)
             body = {
@@ -167,7 +168,7 @@ def faults_middleware(faults: Faults, node: str) -> Callable[..., Awaitable[web.
             raise ConnectionResetError("fault: connection dropped")
         if fault.kind == "hang":
             await asyncio.sleep(float(fault.value) if fault.value else 3600.0)
-            return await handler(request)  # type: ignore[no-any-return]
+            return await handler(request)
         return await _partial(request, reset=fault.kind == "reset")
 
     return middleware

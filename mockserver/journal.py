@@ -4,13 +4,12 @@ Tests read ``cloud.journal`` to assert what went over the wire."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
 from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
 
-from ravensec.mock.tls import thumbprint_of_der
+from ravensec.core.certs.der import thumbprint_of_der
 
 MAX_ENTRIES = 50_000  # the most recent requests kept; tests see far fewer
 
@@ -69,11 +68,11 @@ def _thumbprint(request: web.Request) -> str:
     return thumbprint_of_der(der) if der else ""
 
 
-def journal_middleware(journal: Journal, node: str) -> Callable[..., Awaitable[web.StreamResponse]]:
+def journal_middleware(journal: Journal, node: str) -> Middleware:
     """An aiohttp middleware recording every request handled by the app it is installed on."""
 
     @web.middleware
-    async def middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         tr = request.transport
         peer = tr.get_extra_info("peername") if tr is not None else None
         tp = _thumbprint(request)
@@ -92,7 +91,7 @@ def journal_middleware(journal: Journal, node: str) -> Callable[..., Awaitable[w
             )
 
         try:
-            resp: web.StreamResponse = await handler(request)
+            resp = await handler(request)
         except web.HTTPException as exc:
             record(exc.status)
             raise

@@ -21,11 +21,19 @@ import hashlib
 import json
 import logging
 import ssl
+import zlib
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ravensec.core.certs.bundle import CertBundle
+import cryptography  # the top-level package only (its version): no hazmat, no cost
+import platformdirs
+
+import ravensec.core
+from ravensec.core.certs.bundle import CertBundle, CertMaterial
+from ravensec.core.certs.der import thumbprint_of_der
+from ravensec.core.fsutil import atomic_write_private
 from ravensec.core.models import BackupKeySource, BackupKind, DatabaseAccess, SecurityClearance
 from ravensec.mock.state import BackupEntry, CertEntry
 
@@ -51,75 +59,75 @@ _SOURCES = {
         "node/certificates.py",
     ),
 }
+_ROOTS = {"core": Path(ravensec.core.__file__).parent, "mockserver": Path(__file__).parent}
 
 
-class PemBundle(CertBundle):
-    """A ``CertBundle`` kept as PEM: ``cert_pem``, ``cert_der``, ``key_pem`` and ``combined_pem`` answer from
-    the bytes; ``certificate``, ``private_key`` and ``chain`` are parsed on first use, which loads
-    cryptography only then."""
+@dataclass(frozen=True)
+class PemBundle:
+    """A certificate with its key and chain kept as PEM, as the cache stores them: ``cert_pem``, ``cert_der``,
+    ``key_pem`` and ``combined_pem`` answer from the bytes; ``certificate``, ``private_key`` and ``chain``
+    from the :class:`CertBundle` parsed on first use (``parsed``), which loads cryptography only then."""
 
-    def __init__(
-        self, cert_pem: bytes, key_pem: bytes | None = None, chain_pem: tuple[bytes, ...] = ()
-    ) -> None:
-        # CertBundle is frozen: its __init__ is bypassed and the PEM stored the way dataclasses do it.
-        object.__setattr__(self, "_pem", (cert_pem, key_pem, chain_pem))
+    pem: bytes
+    key: bytes | None = None
+    chain_pem: tuple[bytes, ...] = ()
 
     @functools.cached_property
-    def certificate(self) -> x509.Certificate:  # type: ignore[override]
+    def parsed(self) -> CertBundle:
+        # The one place a kept certificate is parsed: a start from the cache never gets here.
         from cryptography import x509
-
-        return x509.load_pem_x509_certificate(self._pem[0])
-
-    @functools.cached_property
-    def private_key(self) -> PrivateKeyTypes | None:  # type: ignore[override]
         from cryptography.hazmat.primitives import serialization
 
-        key = self._pem[1]
-        return serialization.load_pem_private_key(key, password=None) if key is not None else None
+        return CertBundle(
+            x509.load_pem_x509_certificate(self.pem),
+            serialization.load_pem_private_key(self.key, password=None) if self.key is not None else None,
+            tuple(x509.load_pem_x509_certificate(c) for c in self.chain_pem),
+        )
 
-    @functools.cached_property
-    def chain(self) -> tuple[x509.Certificate, ...]:  # type: ignore[override]
-        from cryptography import x509
+    @property
+    def certificate(self) -> x509.Certificate:
+        return self.parsed.certificate
 
-        return tuple(x509.load_pem_x509_certificate(c) for c in self._pem[2])
+    @property
+    def private_key(self) -> PrivateKeyTypes | None:
+        return self.parsed.private_key
+
+    @property
+    def chain(self) -> tuple[x509.Certificate, ...]:
+        return self.parsed.chain
 
     def cert_pem(self) -> bytes:
-        return self._pem[0]
+        return self.pem
 
     @functools.cached_property
     def _der(self) -> bytes:
-        return ssl.PEM_cert_to_DER_cert(self._pem[0].decode("ascii"))
+        return ssl.PEM_cert_to_DER_cert(self.pem.decode("ascii"))
 
     def cert_der(self) -> bytes:
         return self._der
 
     def key_pem(self, password: str | None = None) -> bytes:
-        if password or self._pem[1] is None:
-            return super().key_pem(password)
-        return self._pem[1]
+        if password or self.key is None:
+            return self.parsed.key_pem(password)
+        return self.key
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, PemBundle) and other._pem == self._pem
-
-    def __hash__(self) -> int:
-        return hash(self._pem)
+    def combined_pem(self) -> bytes:
+        return self.cert_pem() + self.key_pem()
 
     def __repr__(self) -> str:
-        return f"PemBundle(thumbprint={hashlib.sha1(self._der).hexdigest().upper()})"
+        return f"PemBundle(thumbprint={thumbprint_of_der(self._der)})"
 
 
 # ------------------------------------------------------------------------------------------ JSON codecs
 
 
-def bundle_to_json(b: CertBundle) -> dict[str, Any]:
+def bundle_to_json(b: CertMaterial) -> dict[str, Any]:
     if isinstance(b, PemBundle):
-        cert, key, chain = b._pem
+        cert, key, chain = b.pem, b.key, b.chain_pem
     else:
-        from cryptography.hazmat.primitives.serialization import Encoding
-
         cert = b.cert_pem()
         key = b.key_pem() if b.private_key is not None else None
-        chain = tuple(c.public_bytes(Encoding.PEM) for c in b.chain)
+        chain = tuple(CertBundle(c).cert_pem() for c in b.chain)
     return {"cert": cert.decode(), "key": key.decode() if key else None, "chain": [c.decode() for c in chain]}
 
 
@@ -190,16 +198,9 @@ def backup_from_json(d: dict[str, Any]) -> BackupEntry:
 @functools.cache
 def code_version() -> str:
     """A digest of cryptography's and zlib's versions and of the source of the code that makes the material."""
-    import zlib
-
-    import cryptography
-
-    import ravensec.core
-    import ravensec.mock
-
     h = hashlib.sha256(f"{FORMAT}:{cryptography.__version__}:{zlib.ZLIB_RUNTIME_VERSION}".encode())
-    for package, names in (("core", _SOURCES["core"]), ("mockserver", _SOURCES["mockserver"])):
-        root = Path((ravensec.core if package == "core" else ravensec.mock).__file__).parent
+    for package, names in _SOURCES.items():
+        root = _ROOTS[package]
         for name in names:
             h.update(f"\0{package}/{name}\0".encode())
             # Installed without sources: cryptography's version still tells the material apart.
@@ -216,8 +217,6 @@ class MaterialCache:
 
     @classmethod
     def default(cls) -> MaterialCache:
-        import platformdirs
-
         # The directory ravensec.core.config.cache_dir() names, without loading the configuration module.
         return cls(Path(platformdirs.user_cache_dir("ravensec")) / "mock")
 
@@ -237,13 +236,11 @@ class MaterialCache:
             return None
 
     def save(self, data: Any, kind: str, *parts: str) -> None:
-        from ravensec.mock.node.files import write_private
-
         path = self.path(kind, *parts)
         try:
             self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
             # No fsync: a cache entry lost or cut short by a crash is a miss, never a wrong answer.
-            write_private(path, json.dumps(data, separators=(",", ":")).encode(), durable=False)
+            atomic_write_private(path, json.dumps(data, separators=(",", ":")).encode(), durable=False)
             self._prune()
         except OSError:
             log.debug("mock material cache: cannot write %s", path, exc_info=True)

@@ -9,7 +9,8 @@ Fixtures:
 - ``ravendb_cloud_world`` -- which world (a name such as ``demo``/``empty`` or a TOML path); from
   ``--ravendb-cloud-world`` or ``demo``. Override it in a conftest **at session scope**.
 
-Loading the plugin starts and imports nothing heavy: the mock is imported when a fixture is first used.
+Loading the plugin starts and imports nothing heavy: ``ravensec.mock.MockCloud`` loads the mock (aiohttp,
+every route) when a fixture first asks for it.
 """
 
 from __future__ import annotations
@@ -20,15 +21,17 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+import ravensec.mock
+
 if TYPE_CHECKING:
-    from ravensec.mock.runtime import MockCloud
+    from pytest_asyncio import fixture as _async_fixture
 
-try:  # in strict mode an async fixture needs pytest-asyncio's decorator
-    import pytest_asyncio
-
-    _async_fixture: Any = pytest_asyncio.fixture
-except ImportError:  # pragma: no cover - without pytest-asyncio the factory fixture cannot run anyway
-    _async_fixture = pytest.fixture
+    from ravensec.mock import MockCloud
+else:
+    try:  # in strict mode an async fixture needs pytest-asyncio's decorator
+        from pytest_asyncio import fixture as _async_fixture
+    except ImportError:  # pragma: no cover - without pytest-asyncio the factory fixture cannot run anyway
+        _async_fixture = pytest.fixture
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -52,9 +55,7 @@ def ravendb_cloud_world(request: pytest.FixtureRequest) -> str | Path:
 
 @pytest.fixture(scope="session")
 def _ravendb_cloud_session(ravendb_cloud_world: str | Path) -> Iterator[MockCloud]:
-    from ravensec.mock.runtime import MockCloud
-
-    with MockCloud(ravendb_cloud_world) as cloud:
+    with ravensec.mock.MockCloud(ravendb_cloud_world) as cloud:
         yield cloud
 
 
@@ -64,16 +65,14 @@ def ravendb_cloud(_ravendb_cloud_session: MockCloud) -> MockCloud:
     return _ravendb_cloud_session
 
 
-@_async_fixture  # type: ignore[untyped-decorator]
+@_async_fixture
 async def ravendb_cloud_factory(
     ravendb_cloud_world: str | Path,
 ) -> AsyncIterator[Callable[..., Awaitable[MockCloud]]]:
-    from ravensec.mock.runtime import MockCloud
-
     started: list[MockCloud] = []
 
     async def make(world: str | Path | None = None, **kwargs: Any) -> MockCloud:
-        cloud = MockCloud(world if world is not None else ravendb_cloud_world, **kwargs)
+        cloud = ravensec.mock.MockCloud(world if world is not None else ravendb_cloud_world, **kwargs)
         await cloud.astart()
         started.append(cloud)
         return cloud

@@ -19,24 +19,27 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
+from ravensec.core.certs.der import thumbprint_of_der
+from ravensec.core.errors import UsageError
+from ravensec.core.fsutil import atomic_write, atomic_write_private
+from ravensec.core.profile import Profile
+from ravensec.mock.build import WorldBuilder
 from ravensec.mock.faults import Fault, Faults, faults_middleware
 from ravensec.mock.journal import Journal, journal_middleware
 from ravensec.mock.loop_thread import call_in_loop, start_loop_thread, stop_loop_thread
+from ravensec.mock.material_cache import MaterialCache
 from ravensec.mock.node.app import build_node_app
 from ravensec.mock.node.certificates import ISSUER_KEY, SERVER_BUNDLE_KEY
-from ravensec.mock.node.files import write_private
 from ravensec.mock.node.listener import Listener
 from ravensec.mock.node.portal_slot import find_portal, placeholder_portal
 from ravensec.mock.state import CloudState, ProductState
-from ravensec.mock.tls import MockPki, thumbprint_of_der
-
-if TYPE_CHECKING:
-    from ravensec.core.profile import Profile
-    from ravensec.mock.material_cache import MaterialCache
+from ravensec.mock.tls import MockPki
+from ravensec.mock.worlds import load_world
 
 HOSTS = ["localhost", "127.0.0.1"]
 StateFactory = Callable[[MockPki], CloudState]
@@ -70,11 +73,7 @@ class MockCloud:
         self.state_dir = Path(state_dir) if state_dir is not None else None
         self.journal = Journal()
         self.faults = Faults()
-        cache = None
-        if material_cache:
-            from ravensec.mock.material_cache import MaterialCache
-
-            cache = MaterialCache.default()
+        cache = MaterialCache.default() if material_cache else None
         if state_factory is None:
             state_factory, world_seed = self._world_factory(world, cache)
             seed = world_seed if seed is None else seed
@@ -95,11 +94,8 @@ class MockCloud:
     def _world_factory(
         world: str | Path | None, cache: MaterialCache | None
     ) -> tuple[StateFactory, int]:
-        from ravensec.mock.build import WorldBuilder
-        from ravensec.mock.worlds import load_world
-
         spec = load_world(world)
-        builders: dict[int, Any] = {}
+        builders: dict[int, WorldBuilder] = {}
 
         def build(pki: MockPki) -> CloudState:
             # One builder per PKI, so that its key-material cache makes reset() cheap.
@@ -141,16 +137,12 @@ class MockCloud:
         for p in prods.values():
             if p.name.lower() == name_or_id.lower():
                 return p
-        from ravensec.core.errors import UsageError
-
         raise UsageError(
             f"The mock world has no product {name_or_id!r}.",
             hint=f"Known: {', '.join(p.name for p in prods.values())}.",
         )
 
     def profile(self, name: str = "mock") -> Profile:
-        from ravensec.core.profile import Profile
-
         prods = self.products
         return Profile(
             name=name,
@@ -225,7 +217,7 @@ class MockCloud:
         self._loop = asyncio.get_running_loop()
         self._sync_lock = asyncio.Lock()
         self._files_dir()
-        write_private(self.ca_path, self.pki.ca_pem, 0o644, durable=not self._own_dir)
+        atomic_write(self.ca_path, self.pki.ca_pem, durable=not self._own_dir)
         self.faults.set_down_hook(self._down_hook)
         portal_bundle = self.pki.server_bundle(HOSTS, label="portal")
         self._portal = Listener(
@@ -286,8 +278,8 @@ class MockCloud:
         return build_portal_app(self.state, middlewares=mws)
 
     @web.middleware
-    async def _sync_after(self, request: web.Request, handler: Any) -> web.StreamResponse:
-        resp: web.StreamResponse = await handler(request)
+    async def _sync_after(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        resp = await handler(request)
         await self._sync_nodes()
         return resp
 
@@ -345,12 +337,13 @@ class MockCloud:
         durable = not self._own_dir
         for p in products:
             mp = self._mock_product(p)
+            mp.operator_pem.parent.mkdir(parents=True, exist_ok=True)
             if not mp.operator_pem.exists():
-                write_private(mp.operator_pem, p.operator_cert.combined_pem(), durable=durable)
+                atomic_write_private(mp.operator_pem, p.operator_cert.combined_pem(), durable=durable)
             if not mp.cluster_admin_pem.exists():
-                write_private(mp.cluster_admin_pem, p.cluster_admin_cert.combined_pem(), durable=durable)
+                atomic_write_private(mp.cluster_admin_pem, p.cluster_admin_cert.combined_pem(), durable=durable)
         if self.state_dir is not None and self._portal is not None:
-            write_private(
+            atomic_write_private(
                 self.state_dir / "connection.json", json.dumps(self.connection_info(), indent=2).encode()
             )
 

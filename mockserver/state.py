@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from ravensec.core.certs.bundle import CertBundle
+from ravensec.core.certs.bundle import CertMaterial
 from ravensec.core.models import (
     BackupKeySource,
     BackupKind,
@@ -133,8 +133,8 @@ class ProductState:
     nodes: list[MockNode]
     allowed_ips: list[IpRule]
     cluster: Cluster
-    operator_cert: CertBundle  # the product's initial Operator certificate, with its key
-    cluster_admin_cert: CertBundle  # never given to cloud customers; the fixture hands it to tests
+    operator_cert: CertMaterial  # the product's initial Operator certificate, with its key
+    cluster_admin_cert: CertMaterial  # never given to cloud customers; the fixture hands it to tests
     storage_size: int = 10
     storage_type: str = "SsdStandard"
     labels: list[str] = field(default_factory=list)
@@ -174,12 +174,12 @@ class CloudState:
     # listeners for its nodes. Survives reset() (the runtime swaps only ``account`` and ``products``).
     on_product_added: list[Callable[[ProductState], None]] = field(default_factory=list)
     # The CA that signs initial certificates of products created through the API (the mock PKI's CA).
-    issuer: CertBundle | None = None
+    issuer: CertMaterial | None = None
     seed: int = 0
     world_name: str = ""
     # Key pairs of the world file's certificates, by thumbprint (the cloud never has them; the demo and the
     # training hand them out to show what each certificate may do).
-    client_bundles: dict[str, CertBundle] = field(default_factory=dict)
+    client_bundles: dict[str, CertMaterial] = field(default_factory=dict)
 
     def schedule(self, product: ProductState, now_status: ProductStatus, then: ProductStatus) -> None:
         """Put ``product`` in ``now_status`` and let it reach ``then`` after ``transition_seconds``.

@@ -6,31 +6,33 @@ expired or not yet valid certificates all get through, and the HTTP layer decide
 ``CERT_OPTIONAL`` rejects those, so we replace OpenSSL's whole chain verification on the context with a
 callback that accepts everything (``SSL_CTX_set_cert_verify_callback`` through ctypes). That is checked once
 with a real handshake; where it cannot work we fall back to trust anchors plus partial-chain and
-no-time-check flags, which still refuses self-signed certificates of unknown keys (``ACCEPT_ANY_CLIENT_CERT``
+no-time-check flags, which still refuses self-signed certificates of unknown keys (``accept_any_client_cert()``
 tells which mode is active; a test pins the divergence).
 
 Start-up cost matters (``ravensec --demo`` starts the mock beside its UI, in the same process): cryptography
-loads on the first certificate made or parsed, ctypes with the first context, and the hook's self-test runs
-on the first context that needs it, in memory (no socket, no thread), with a fixed certificate (no key
+loads on the first certificate made or parsed (``core.certs.generate`` is imported where the CA or a server
+certificate is made, which a start from the material cache never does), and the hook's self-test runs on
+the first context that needs it, in memory (no socket, no thread), with a fixed certificate (no key
 generation), not at import.
 """
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import functools
 import hashlib
 import logging
 import ssl
 import sys
+import sysconfig
 import tempfile
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from ravensec.core.certs.bundle import CertBundle
-    from ravensec.mock.material_cache import MaterialCache
+from ravensec.core.certs.bundle import CertMaterial
+from ravensec.core.certs.der import thumbprint_of_der
+from ravensec.mock.material_cache import MaterialCache, bundle_from_json, bundle_to_json
 
 log = logging.getLogger(__name__)
 
@@ -70,12 +72,9 @@ def _accept_any_impl(_store_ctx: int | None, _arg: int | None) -> int:
     return 1
 
 
-def _load_libssl() -> Any:
-    """The libssl that ``_ssl`` is linked against (found in our own memory map) as a ``ctypes.CDLL``, else
-    None."""
-    import _ssl  # noqa: F401  (make sure the library is mapped)
-    import ctypes
-
+def _load_libssl() -> ctypes.CDLL | None:
+    """The libssl that ``_ssl`` (loaded with ``ssl``) is linked against, found in our own memory map, as a
+    ``ctypes.CDLL``; else None."""
     try:
         with open("/proc/self/maps", encoding="utf-8") as maps:
             for line in maps:
@@ -87,37 +86,33 @@ def _load_libssl() -> Any:
     return None
 
 
+_VerifyCallback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)
+
+
 @functools.cache
-def _libssl() -> tuple[Any, Any] | None:
+def _libssl() -> tuple[ctypes.CDLL, ctypes._CFunctionType] | None:
     """``_load_libssl()`` with the two functions we call typed, and the accept-all C callback; looked up once,
     on the first context. Cached, so the callback outlives every context that points at it."""
-    import ctypes
-
     lib = _load_libssl()
     if lib is None:
         return None
-    callback_type = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)
-    lib.SSL_CTX_set_cert_verify_callback.argtypes = [ctypes.c_void_p, callback_type, ctypes.c_void_p]
+    lib.SSL_CTX_set_cert_verify_callback.argtypes = [ctypes.c_void_p, _VerifyCallback, ctypes.c_void_p]
     lib.SSL_CTX_set_cert_verify_callback.restype = None
     lib.SSL_CTX_get_verify_mode.argtypes = [ctypes.c_void_p]
     lib.SSL_CTX_get_verify_mode.restype = ctypes.c_int
-    return lib, callback_type(_accept_any_impl)
+    return lib, _VerifyCallback(_accept_any_impl)
 
 
 def _free_threaded() -> bool:
     # Free-threaded builds exist from 3.13 on; asking sysconfig costs ~3 ms of loading its data first.
     if sys.version_info < (3, 13):
         return False
-    import sysconfig
-
     return bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
 
 
-def _ssl_ctx_pointer(ctx: ssl.SSLContext, lib: Any) -> int | None:
+def _ssl_ctx_pointer(ctx: ssl.SSLContext, lib: ctypes.CDLL) -> int | None:
     # CPython 3.11 PySSLContext: PyObject_HEAD (refcount + type, 16 bytes on 64-bit) then ``SSL_CTX *ctx``.
     # Debug and free-threaded builds have a bigger header: do not guess there.
-    import ctypes
-
     if (
         ctypes.sizeof(ctypes.c_void_p) != 8
         or sys.implementation.name != "cpython"
@@ -203,13 +198,6 @@ def accept_any_client_cert() -> bool:
     return _self_test()
 
 
-def __getattr__(name: str) -> Any:
-    # ``ACCEPT_ANY_CLIENT_CERT`` stays readable as a module constant, computed on first read.
-    if name == "ACCEPT_ANY_CLIENT_CERT":
-        return accept_any_client_cert()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 def accept_any_client_context(
     cert_file: Path, *, trust_anchors: list[bytes] | None = None, force_fallback: bool = False
 ) -> ssl.SSLContext:
@@ -229,11 +217,6 @@ def accept_any_client_context(
     return ctx
 
 
-def thumbprint_of_der(der: bytes) -> str:
-    """Uppercase hex SHA-1 of a DER certificate: RavenDB's identity of a certificate."""
-    return hashlib.sha1(der).hexdigest().upper()
-
-
 class MockPki:
     """One deterministic CA (``seed``) and the server certificates it signs, cached per host list/label.
 
@@ -241,16 +224,18 @@ class MockPki:
     has them, and ``save()`` keeps there what was made since.
     """
 
+    ca: CertMaterial
+
     def __init__(self, seed: int = 0, *, cache: MaterialCache | None = None) -> None:
         self.seed = seed
         self._cache = cache
-        self._servers: dict[tuple[tuple[str, ...], str], CertBundle] = {}
+        self._servers: dict[tuple[tuple[str, ...], str], CertMaterial] = {}
         self._ca_subject: bytes | None = None
         self._unsaved = False
         if not self._load():
             from ravensec.core.certs.generate import generate_key, make_ca
 
-            self.ca: CertBundle = make_ca(
+            self.ca = make_ca(
                 "RavenDB Cloud Mock CA",
                 key=generate_key("ec-p256", seed=seed * 1000 + 1),
                 not_before=PKI_NOT_BEFORE,
@@ -264,8 +249,6 @@ class MockPki:
         self._lock = threading.Lock()
 
     def _load(self) -> bool:
-        from ravensec.mock.material_cache import bundle_from_json
-
         kept = self._cache.load("pki", str(self.seed)) if self._cache is not None else None
         if kept is None:
             return False
@@ -282,8 +265,6 @@ class MockPki:
     def save(self) -> None:
         """Keep the CA and the server certificates made so far in the cache (when there is one and something
         new was made)."""
-        from ravensec.mock.material_cache import bundle_to_json
-
         with self._lock:
             if self._cache is None or not self._unsaved:
                 return
@@ -304,7 +285,7 @@ class MockPki:
             self._ca_subject = self.ca.certificate.subject.public_bytes()
         return self._ca_subject
 
-    def server_bundle(self, hosts: list[str], *, label: str = "") -> CertBundle:
+    def server_bundle(self, hosts: list[str], *, label: str = "") -> CertMaterial:
         """A server certificate for ``hosts`` (DNS names and IPs) signed by the CA; cached.
 
         ``label`` keeps distinct certificates for the same hosts (one per product, so that one product's
@@ -331,7 +312,7 @@ class MockPki:
                 self._unsaved = self._cache is not None
             return b
 
-    def _pem_file(self, bundle: CertBundle) -> Path:
+    def _pem_file(self, bundle: CertMaterial) -> Path:
         tp = thumbprint_of_der(bundle.cert_der())
         with self._lock:
             path = self._pem_files.get(tp)
@@ -344,7 +325,7 @@ class MockPki:
                 self._pem_files[tp] = path
             return path
 
-    def server_context(self, bundle: CertBundle, *, force_fallback: bool = False) -> ssl.SSLContext:
+    def server_context(self, bundle: CertMaterial, *, force_fallback: bool = False) -> ssl.SSLContext:
         """A server context presenting ``bundle`` (plus the CA) that lets any client certificate through."""
         return accept_any_client_context(
             self._pem_file(bundle), trust_anchors=[self.ca_pem], force_fallback=force_fallback

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from enum import StrEnum
+from types import EllipsisType
+from typing import Any, TypeVar, overload
 
 from ravensec.core.errors import ConfigError
+
+E = TypeVar("E", bound=StrEnum)
 
 
 class Reader:
@@ -40,11 +44,11 @@ class Reader:
             raise self.fail(self.key(name), f"expected {what or _tname(typ)}, got {type(v).__name__}")
         return v
 
-    def text(self, name: str, default: Any = ...) -> str:
-        v = self.get(name, str, default)
-        if v is not default and not str(v).strip():
+    def text(self, name: str, default: str | EllipsisType = ...) -> str:
+        v: str = self.get(name, str, default)
+        if name in self.data and not v.strip():
             raise self.fail(self.key(name), "must not be empty")
-        return v  # type: ignore[no-any-return]
+        return v
 
     def table(self, name: str) -> Reader:
         return Reader(self.source, self.get(name, dict, {}), self.key(name))
@@ -58,10 +62,12 @@ class Reader:
             out.append(Reader(self.source, item, f"{self.key(name)}[{i}]"))
         return out
 
-    def enum(self, name: str, cls: Any, noun: str, default: Any = ..., choices: tuple[Any, ...] = ()) -> Any:
-        raw = self.get(name, str, default)
-        if raw is default and default is not ...:
+    def enum(
+        self, name: str, cls: type[E], noun: str, default: E | EllipsisType = ..., choices: tuple[E, ...] = ()
+    ) -> E:
+        if name not in self.data and not isinstance(default, EllipsisType):
             return default
+        raw = self.get(name, str)
         members = choices or tuple(m for m in cls if m.value != "Unknown")
         for m in members:
             if m.value.lower() == str(raw).lower():
@@ -70,10 +76,16 @@ class Reader:
         expected = ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else names[0]
         raise self.fail(self.key(name), f"unknown {noun} {raw!r}; expected {expected}")
 
-    def when(self, name: str, anchor: datetime, default: Any = ...) -> datetime:
-        v = self.get(name, (datetime, str), default, what="a date-time")
-        if v is default:
-            return v  # type: ignore[no-any-return]
+    @overload
+    def when(self, name: str, anchor: datetime, default: datetime | EllipsisType = ...) -> datetime: ...
+
+    @overload
+    def when(self, name: str, anchor: datetime, default: None) -> datetime | None: ...
+
+    def when(self, name: str, anchor: datetime, default: datetime | EllipsisType | None = ...) -> datetime | None:
+        if name not in self.data and not isinstance(default, EllipsisType):
+            return default
+        v = self.get(name, (datetime, str), what="a date-time")
         if isinstance(v, str):
             try:
                 v = datetime.fromisoformat(v.replace("Z", "+00:00"))

@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from ravensec.core.errors import ConfigError
+from ravensec.core.iprules import parse_rule, validate_rules
 from ravensec.core.models import BackupKind, DatabaseAccess, IpRule, ProductStatus, SecurityClearance, Tier
+from ravensec.mock.portal.metadata import instance_type, known_region, release_channels
 from ravensec.mock.world_reader import Reader as _Reader
 
 WORLDS_DIR = Path(__file__).with_name("worlds")
@@ -113,8 +115,6 @@ def _product_id(seed: int, subdomain: str) -> str:
 
 
 def _rules(r: _Reader, key: str, tier: Tier) -> tuple[IpRule, ...]:
-    from ravensec.core.iprules import parse_rule, validate_rules
-
     raw = r.get(key, list, [], what="an array")
     rules = []
     for i, item in enumerate(raw):
@@ -215,8 +215,6 @@ def _product(r: _Reader, seed: int, anchor: datetime) -> ProductSpec:
         raise r.fail(r.key("nodes"), "a Production product has nodes A, B and C")
     if tier != Tier.PRODUCTION and len(nodes) != 1:
         raise r.fail(r.key("nodes"), f"a {tier.value} product has a single node")
-    from ravensec.mock.portal.metadata import instance_type, known_region, release_channels
-
     default_type = {Tier.FREE: "Free", Tier.DEVELOPMENT: "Dev10", Tier.PRODUCTION: "PB10"}[tier]
     itype = r.get("instance_type", str, default_type)
     it = instance_type(itype)

@@ -1,13 +1,42 @@
-"""The one in-memory shape of a certificate with (optionally) its private key and chain."""
+"""The one in-memory shape of a certificate with (optionally) its private key and chain.
+
+Importing this module loads no ``cryptography``: the HTTP layer names :class:`CertBundle` on the start-up
+path, while a bundle exists only once a certificate was parsed or made, so its methods import the
+serialization they need when called (``cryptography`` is loaded by then).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-if TYPE_CHECKING:  # cryptography loads on first use: the start-up path only carries bundles around
+if TYPE_CHECKING:
     from cryptography import x509
     from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+
+__all__ = ["CertBundle", "CertMaterial"]
+
+
+class CertMaterial(Protocol):
+    """What the code that signs with, packages or serves a certificate asks of it, however it is held: a
+    :class:`CertBundle`, or PEM kept as bytes and parsed on first use (the mock's material cache)."""
+
+    @property
+    def certificate(self) -> x509.Certificate: ...
+
+    @property
+    def private_key(self) -> PrivateKeyTypes | None: ...
+
+    @property
+    def chain(self) -> tuple[x509.Certificate, ...]: ...
+
+    def cert_pem(self) -> bytes: ...
+
+    def cert_der(self) -> bytes: ...
+
+    def key_pem(self, password: str | None = None) -> bytes: ...
+
+    def combined_pem(self) -> bytes: ...
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from ..errors import CertificateError, UsageError
-from .bundle import CertBundle
+from .bundle import CertBundle, CertMaterial
 
 KeyType = Literal["rsa2048", "rsa4096", "ec-p256"]
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
@@ -77,7 +77,7 @@ def make_client_certificate(
     *,
     key_type: KeyType = "rsa2048",
     key: PrivateKey | None = None,
-    issuer: CertBundle | None = None,
+    issuer: CertMaterial | None = None,
     not_before: datetime | None = None,
     not_after: datetime | None = None,
     serial: int | None = None,
@@ -100,7 +100,7 @@ def make_client_certificate(
 
 def make_server_certificate(
     hosts: list[str],
-    issuer: CertBundle,
+    issuer: CertMaterial,
     *,
     key: PrivateKey | None = None,
     key_type: KeyType = "ec-p256",
@@ -190,7 +190,7 @@ def _derived_serial(*parts: bytes) -> int:
 def _build(
     common_name: str,
     key: PrivateKey,
-    issuer: CertBundle | None,
+    issuer: CertMaterial | None,
     start: datetime,
     end: datetime,
     serial: int | None,

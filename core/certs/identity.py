@@ -1,32 +1,36 @@
-"""Who a certificate is: thumbprint, public-key pinning hash, subject name, and how close it is to expiry."""
+"""Who a parsed certificate is: thumbprint, public-key pinning hash, subject name and expiry state.
+
+The rules themselves live in :mod:`~ravensec.core.certs.der` and :mod:`~ravensec.core.certs.expiry`, which
+need no ``cryptography``; this module applies them to ``cryptography`` certificates.
+"""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import math
-from datetime import UTC, datetime
-from enum import StrEnum
+from datetime import datetime
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
 
-EXPIRING_SOON_DAYS = 60  # the cloud e-mails 60 days before expiry
-EXPIRING_URGENT_DAYS = 30  # ... and regenerates the initial certificate 30 days before
+from .der import pinning_hash_of_spki, thumbprint_of_der
+from .expiry import ExpiryState, days_left, expiry_state
 
-
-class ExpiryState(StrEnum):
-    VALID = "valid"
-    EXPIRING_60 = "expiring within 60 days"
-    EXPIRING_30 = "expiring within 30 days"
-    EXPIRED = "expired"
-    NOT_YET_VALID = "not yet valid"
+# ExpiryState, days_left and expiry_state are re-exported: callers that hold a parsed certificate import
+# them from here beside certificate_expiry.
+__all__ = [
+    "ExpiryState",
+    "certificate_expiry",
+    "days_left",
+    "expiry_state",
+    "pinning_hash",
+    "subject_name",
+    "thumbprint",
+]
 
 
 def thumbprint(cert: x509.Certificate) -> str:
     """Uppercase hex SHA-1 of the DER certificate, as RavenDB keys certificates."""
-    return hashlib.sha1(cert.public_bytes(serialization.Encoding.DER)).hexdigest().upper()
+    return thumbprint_of_der(cert.public_bytes(serialization.Encoding.DER))
 
 
 def pinning_hash(cert: x509.Certificate) -> str:
@@ -34,7 +38,7 @@ def pinning_hash(cert: x509.Certificate) -> str:
     spki = cert.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    return base64.b64encode(hashlib.sha256(spki).digest()).decode("ascii")
+    return pinning_hash_of_spki(spki)
 
 
 def subject_name(cert: x509.Certificate) -> str:
@@ -44,33 +48,6 @@ def subject_name(cert: x509.Certificate) -> str:
         value = cns[0].value
         return "CN=" + (value.decode("utf-8", "replace") if isinstance(value, bytes) else value)
     return cert.subject.rfc4514_string()
-
-
-def _utc(when: datetime) -> datetime:
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
-
-
-def days_left(not_after: datetime, now: datetime | None = None) -> int:
-    """Whole days until ``not_after`` (rounded down; negative once expired, -1 on the day after)."""
-    seconds = (_utc(not_after) - _utc(now or datetime.now(UTC))).total_seconds()
-    return math.floor(seconds / 86400)
-
-
-def expiry_state(
-    not_before: datetime | None, not_after: datetime, now: datetime | None = None
-) -> ExpiryState:
-    """Where a certificate stands at ``now`` (default: the current time)."""
-    current = _utc(now or datetime.now(UTC))
-    if not_before is not None and current < _utc(not_before):
-        return ExpiryState.NOT_YET_VALID
-    if current >= _utc(not_after):
-        return ExpiryState.EXPIRED
-    remaining = _utc(not_after) - current
-    if remaining.total_seconds() <= EXPIRING_URGENT_DAYS * 86400:
-        return ExpiryState.EXPIRING_30
-    if remaining.total_seconds() <= EXPIRING_SOON_DAYS * 86400:
-        return ExpiryState.EXPIRING_60
-    return ExpiryState.VALID
 
 
 def certificate_expiry(cert: x509.Certificate, now: datetime | None = None) -> ExpiryState:

@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, r
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from ..errors import CertificateError
-from .bundle import CertBundle
+from .bundle import CertBundle, CertMaterial
 from .identity import subject_name
 from .load import load_bundle
 from .package_zip import extract_package, read_zip, write_zip
@@ -57,7 +57,7 @@ class CertPackage:
     files: tuple[str, ...]
 
 
-def export_pfx(bundle: CertBundle, password: str | None, *, legacy: bool = False) -> bytes:
+def export_pfx(bundle: CertMaterial, password: str | None, *, legacy: bool = False) -> bytes:
     """PKCS#12 of the bundle (key, certificate, chain); see the module docstring for the encryption."""
     key = bundle.private_key
     if not isinstance(
@@ -97,7 +97,7 @@ def export_pfx(bundle: CertBundle, password: str | None, *, legacy: bool = False
     )
 
 
-def build_cloud_package(bundle: CertBundle, base_name: str, *, password: str | None = None) -> bytes:
+def build_cloud_package(bundle: CertMaterial, base_name: str, *, password: str | None = None) -> bytes:
     """The cloud's ZIP for ``base_name`` (e.g. ``acme.ravendb.cloud.client.certificate``)."""
     base = _safe_name(base_name)
     password = password or secrets.token_hex(16)
@@ -113,7 +113,7 @@ def build_cloud_package(bundle: CertBundle, base_name: str, *, password: str | N
     return write_zip(files)
 
 
-def build_server_package(bundle: CertBundle, name: str, *, password: str | None = None) -> bytes:
+def build_server_package(bundle: CertMaterial, name: str, *, password: str | None = None) -> bytes:
     """What a RavenDB server answers to ``POST /admin/certificates``: ``<Name>.pfx``, ``.crt``, ``.key``."""
     base = _safe_name(name)
     files = {

@@ -16,8 +16,10 @@ import binascii
 import re
 import ssl
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
+
+from .der import validity_of_der
 
 __all__ = ["PemFile", "first_certificate_not_after", "is_single_plain_identity", "pem_file_identity"]
 
@@ -85,68 +87,12 @@ def is_single_plain_identity(data: bytes) -> bool:
 
 
 def first_certificate_not_after(data: bytes) -> datetime | None:
-    """The end of validity (UTC) of the first certificate of a PEM, read from its DER; None when unsure.
-
-    A few bytes of ASN.1 instead of ``cryptography``: Certificate ::= SEQUENCE { tbsCertificate SEQUENCE {
-    [0] version OPTIONAL, serialNumber, signature, issuer, validity SEQUENCE { notBefore, notAfter }, ... } }.
-    Anything unexpected gives None, and the caller asks ``cryptography`` as before.
-    """
+    """The end of validity (UTC) of the first certificate of a PEM, read from its DER; None when unsure
+    (the caller then asks ``cryptography``)."""
     match = next((b for b in _BLOCK.finditer(data) if b.group(1) == b"CERTIFICATE"), None)
     if match is None:
         return None
     try:
-        der = base64.b64decode(b"".join(match.group(2).split()), validate=True)
-        tag, start, _ = _tlv(der, 0)  # Certificate
-        if tag != 0x30:
-            return None
-        tag, pos, tbs_end = _tlv(der, start)  # TBSCertificate
-        if tag != 0x30:
-            return None
-        if der[pos] == 0xA0:  # explicit version
-            pos = _tlv(der, pos)[2]
-        for expected in (0x02, 0x30, 0x30):  # serialNumber, signature AlgorithmIdentifier, issuer Name
-            tag, _, pos = _tlv(der, pos)
-            if tag != expected:
-                return None
-        tag, pos, validity_end = _tlv(der, pos)  # Validity
-        if tag != 0x30 or validity_end > tbs_end:
-            return None
-        pos = _tlv(der, pos)[2]  # notBefore
-        tag, start, end = _tlv(der, pos)  # notAfter
-        if end > validity_end:
-            return None
-        return _asn1_time(tag, der[start:end])
-    except (binascii.Error, ValueError, IndexError):
+        return validity_of_der(base64.b64decode(b"".join(match.group(2).split()), validate=True))[1]
+    except (binascii.Error, ValueError):
         return None
-
-
-def _tlv(der: bytes, pos: int) -> tuple[int, int, int]:
-    """(tag, start of the value, end of the value) of the DER element at ``pos``."""
-    tag, first = der[pos], der[pos + 1]
-    if first < 0x80:
-        start, length = pos + 2, first
-    else:
-        count = first & 0x7F
-        if not 1 <= count <= 4:
-            raise ValueError("unsupported DER length")
-        start, length = pos + 2 + count, int.from_bytes(der[pos + 2 : pos + 2 + count], "big")
-    end = start + length
-    if end > len(der):
-        raise ValueError("truncated DER")
-    return tag, start, end
-
-
-def _asn1_time(tag: int, value: bytes) -> datetime | None:
-    """UTCTime (YYMMDDHHMMSSZ) or GeneralizedTime (YYYYMMDDHHMMSSZ), the forms RFC 5280 allows."""
-    text = value.decode("ascii")
-    if tag == 0x17 and len(text) == 13 and text.endswith("Z"):
-        year = int(text[:2])
-        text = f"{1900 + year if year >= 50 else 2000 + year}{text[2:]}"
-    elif not (tag == 0x18 and len(text) == 15 and text.endswith("Z")):
-        return None
-    if not text[:14].isdigit():
-        return None
-    # By hand rather than strptime, which would load _strptime (and with it calendar and locale) for this.
-    fields = (text[0:4], text[4:6], text[6:8], text[8:10], text[10:12], text[12:14])
-    year, month, day, hour, minute, second = (int(f) for f in fields)
-    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)

@@ -73,7 +73,7 @@ def ip_allowed(ip: str, rules: Iterable[IpRule]) -> bool:
 
 def connection_allowed(product: ProductState, ip: str, der: bytes | None) -> bool:
     """The product's allow-list, with traffic between its own nodes (its server certificate) exempt."""
-    from ravensec.mock.tls import thumbprint_of_der
+    from ravensec.core.certs.der import thumbprint_of_der
 
     if ip_allowed(ip, product.allowed_ips):
         return True

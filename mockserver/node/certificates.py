@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from ravensec.core.certs.bundle import CertBundle
+from ravensec.core.certs.bundle import CertMaterial
 from ravensec.core.models import SecurityClearance
 from ravensec.mock.backend import Caller, ClusterBackend, entry_for
 from ravensec.mock.node.cert_definition import not_after_of, validate_definition
@@ -24,11 +24,11 @@ from ravensec.mock.node.context import Ctx, handles
 from ravensec.mock.node.errors import JSON_TYPE, argument_error, json_body, json_response
 from ravensec.mock.state import CertEntry
 
-ISSUER_KEY: web.AppKey[CertBundle] = web.AppKey("issuer", CertBundle)
-SERVER_BUNDLE_KEY: web.AppKey[CertBundle] = web.AppKey("server_bundle", CertBundle)
+ISSUER_KEY: web.AppKey[CertMaterial] = web.AppKey("issuer")
+SERVER_BUNDLE_KEY: web.AppKey[CertMaterial] = web.AppKey("server_bundle")
 
 
-_server_defs: dict[int, dict[str, Any]] = {}
+_server_defs: dict[bytes, dict[str, Any]] = {}  # by the server certificate's DER
 # Listing 100 certificates re-serialised on every request is most of the handler's time; both caches are
 # keyed by every mutable field, so an edit, disable or delete is seen on the very next request.
 _wire_defs: dict[tuple[Any, ...], dict[str, Any]] = {}
@@ -56,10 +56,11 @@ def _wire(e: CertEntry, meta: bool) -> dict[str, Any]:
 def server_definition(ctx: Ctx) -> dict[str, Any]:
     """The synthesized "Server Certificate" entry the server adds to a listing."""
     bundle = ctx.request.app[SERVER_BUNDLE_KEY]
-    hit = _server_defs.get(id(bundle))
+    der = bundle.cert_der()
+    hit = _server_defs.get(der)
     if hit is None:
         e = entry_for(bundle.certificate, "Server Certificate", SecurityClearance.CLUSTER_NODE, {})
-        hit = _server_defs[id(bundle)] = e.definition().to_wire()
+        hit = _server_defs[der] = e.definition().to_wire()
     return hit
 
 

@@ -108,8 +108,8 @@ def test_matrix_covers_every_route() -> None:
 @pytest.fixture
 def deleted(cloud: MockCloud, pem_dir: Path) -> Iterator[tuple[Who, requests.Session]]:
     """An Operator certificate that worked on a keep-alive connection and was deleted right after."""
+    from ravensec.core.certs.der import thumbprint_of_der
     from ravensec.core.certs.generate import generate_key, make_client_certificate
-    from ravensec.mock.tls import thumbprint_of_der
 
     bundle = make_client_certificate("deleted-op", key_type="ec-p256", key=generate_key("ec-p256", seed=777))
     path = pem_dir / "deleted.pem"

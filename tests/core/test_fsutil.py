@@ -76,3 +76,23 @@ def test_missing_directory_is_an_error_and_creates_nothing(tmp_path: Path) -> No
     with pytest.raises(FileNotFoundError):
         atomic_write(tmp_path / "nope" / "f", b"x")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_symlink_at_the_destination_is_replaced_not_written_through(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.write_bytes(b"not yours")
+    target = tmp_path / "operator.pem"
+    target.symlink_to(elsewhere)
+    atomic_write_private(target, b"key material")
+    assert not target.is_symlink() and target.read_bytes() == b"key material" and _mode(target) == 0o600
+    assert elsewhere.read_bytes() == b"not yours"
+
+
+def test_a_write_that_need_not_be_durable_skips_fsync_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    synced: list[int] = []
+    monkeypatch.setattr(fsutil.os, "fsync", synced.append)
+    atomic_write_private(tmp_path / "cache.json", b"{}", durable=False)
+    assert synced == []
+    assert (tmp_path / "cache.json").read_bytes() == b"{}" and _mode(tmp_path / "cache.json") == 0o600
+    atomic_write(tmp_path / "durable", b"x")
+    assert len(synced) == 2  # the file, then its directory

@@ -1,9 +1,24 @@
-"""What the first screen's path loads: importing the facade, opening a profile, listing products and a
-product's certificates and asking whoami must not pay for ``cryptography`` (~40 ms at start-up).
+"""What the start-up paths load, and the few deliberate import boundaries that keep them so.
 
-Each client runs in a fresh interpreter (nothing imported yet) against an in-process mock. Only a client
-certificate that is not a plain PEM (a PFX, say) is read with ``cryptography``, when the first node call
-needs it.
+Imports sit at the top of their modules except at these boundaries, each worth more than a few milliseconds
+on a path that runs often (measured with ``python -X importtime``):
+
+1. ``cryptography`` (~40 ms) is imported where a certificate is parsed or made: the modules
+   ``core.certs.load``, ``identity``, ``generate`` and ``packages``; ``CertBundle``'s methods (its type is on
+   every start-up path, an instance only exists once a certificate was parsed); in the mock, where the CA,
+   a server or a world certificate is made (``tls``, ``build``), a client certificate is parsed
+   (``authz._parse``), a kept certificate is first read (``material_cache.PemBundle.parsed``) and a backup
+   is encrypted (``mock.backups.make_backup``). Importing the facade, listing products and certificates,
+   ``whoami`` with a PEM client certificate, and a start of the mock from its material cache load none of it.
+   ``ravensec.core.certs`` re-exports only what needs none of it (bundle, DER rules, expiry states).
+2. ``ravensec.core.Workspace`` is loaded on first use of the name (aiohttp and the HTTP layer, ~100 ms):
+   every import of any ``ravensec.core`` submodule runs the package first.
+3. ``ravensec.mock.MockCloud`` is loaded on first use of the name (aiohttp and every route, ~150 ms): the
+   pytest plugin loads the package in every test session of every project that installs ravensec.
+
+Each client runs in a fresh interpreter (nothing imported yet); the facade's ones against an in-process mock.
+Only a client certificate that is not a plain PEM (a PFX, say) is read with ``cryptography``, when the first
+node call needs it.
 """
 
 from __future__ import annotations
@@ -29,8 +44,6 @@ assert ravensec.core.Workspace is Workspace and ravensec.core.Capabilities is Ca
 assert callable(Workspace.open)
 heavy = ("cryptography", "zipfile", "importlib.metadata", "tomllib", "secrets")
 print(" ".join(m for m in heavy if m in sys.modules) or "-")
-import ravensec.core.certs  # and the certificate toolkit's lazy names load their modules (cryptography) on use
-assert callable(ravensec.core.certs.thumbprint) and "cryptography" in sys.modules
 """
 
 CLIENT = """
@@ -124,3 +137,45 @@ async def test_a_pfx_client_certificate_is_read_with_cryptography(cloud: MockClo
         pem = product.operator_pem
         pem.with_suffix(".pfx").write_bytes(export_pfx(load_bundle_file(pem), None))
     assert (await run_client(CERT_CLIENT, str(cloud.state_dir), ".pfx")).split() == ["True", "True", "True"]
+
+
+LOADED = """
+import importlib, sys
+importlib.import_module(sys.argv[1])
+print(" ".join(m for m in sys.argv[2:] if m in sys.modules) or "-")
+"""
+
+# (what is imported, what it must not load): the boundaries above, seen from the paths they protect.
+BOUNDARIES = [
+    # 1: the certificate toolkit's package and its cryptography-free modules
+    ("ravensec.core.certs", ("cryptography",)),
+    ("ravensec.core.certs.der", ("cryptography",)),
+    ("ravensec.core.certs.expiry", ("cryptography",)),
+    # 1: the mock up to its first request (a start from the material cache makes and parses nothing)
+    ("ravensec.mock.runtime", ("cryptography.hazmat", "cryptography.x509")),
+    ("ravensec.mock.cli", ("cryptography.hazmat", "cryptography.x509")),
+    # 2: core's submodules without the facade
+    ("ravensec.core.models", ("aiohttp", "ravensec.core.workspace", "cryptography")),
+    ("ravensec.core.errors", ("aiohttp", "ravensec.core.workspace", "cryptography")),
+    # 3: the pytest plugin without the mock
+    ("ravensec.mock.pytest_plugin", ("aiohttp", "ravensec.mock.runtime", "cryptography")),
+]
+
+
+@pytest.mark.parametrize(("module", "absent"), BOUNDARIES, ids=[m for m, _ in BOUNDARIES])
+async def test_each_boundary_keeps_its_path_light(module: str, absent: tuple[str, ...]) -> None:
+    assert (await run_client(LOADED, module, *absent)).split() == ["-"]
+
+
+async def test_the_other_side_of_the_boundaries_loads_what_they_keep_out() -> None:
+    # Sanity for the checks above: these do load what the light paths must not.
+    for module, loaded in [
+        ("ravensec.core.certs.identity", "cryptography"),
+        ("ravensec.core.certs.load", "cryptography"),
+        ("ravensec.core.workspace", "aiohttp"),
+    ]:
+        assert (await run_client(LOADED, module, loaded)).split() == [loaded], module
+    code = "import sys, ravensec.core, ravensec.mock\nravensec.core.Workspace, ravensec.mock.MockCloud\n" + (
+        "print(all(m in sys.modules for m in ('ravensec.core.workspace', 'ravensec.mock.runtime')))"
+    )
+    assert (await run_client(code)).split() == ["True"]

@@ -13,6 +13,7 @@ from pathlib import Path
 import requests
 
 from ravensec.core.certs.bundle import CertBundle
+from ravensec.core.certs.der import thumbprint_of_der
 from ravensec.core.models import DatabaseAccess, IpRule, ProductStatus, SecurityClearance, Tier
 from ravensec.mock import MockCloud
 from ravensec.mock.backend import entry_for
@@ -107,8 +108,6 @@ class Who:
 
 def who(name: str, pem_dir: Path) -> Who:
     """An identity as a PEM file usable as ``requests``' ``cert``; ``"none"`` sends no certificate."""
-    from ravensec.mock.tls import thumbprint_of_der
-
     if name == "none":
         return Who(name, None, "")
     bundle = identity_bundle(name)

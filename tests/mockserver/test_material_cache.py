@@ -14,6 +14,7 @@ import pytest
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from ravensec.core.certs.bundle import CertBundle
+from ravensec.core.certs.der import thumbprint_of_der
 from ravensec.mock import MockCloud
 from ravensec.mock import build as build_mod
 from ravensec.mock import material_cache as mc
@@ -59,7 +60,8 @@ def test_a_hit_gives_what_a_fresh_build_makes(tmp_path: Path) -> None:
 def test_a_pem_bundle_is_the_bundle_it_was_kept_from() -> None:
     original = MockPki(3).server_bundle(["localhost"])
     kept = bundle_from_json(bundle_to_json(original))
-    assert isinstance(kept, CertBundle)
+    assert isinstance(kept.parsed, CertBundle)  # composition: the PEM, and the bundle parsed from it
+    assert repr(kept) == f"PemBundle(thumbprint={thumbprint_of_der(original.cert_der())})"  # never the key
     assert kept.cert_pem() == original.cert_pem() and kept.cert_der() == original.cert_der()
     assert kept.combined_pem() == original.combined_pem()
     assert kept.certificate == original.certificate and kept.chain == original.chain
@@ -76,7 +78,7 @@ def test_a_pem_bundle_is_the_bundle_it_was_kept_from() -> None:
 def test_a_start_from_the_cache_loads_no_cryptography_until_a_request_needs_it(tmp_path: Path) -> None:
     code = (
         "import sys, ssl, http.client\n"
-        "from mockserver import MockCloud\n"
+        "from ravensec.mock import MockCloud\n"
         "with MockCloud('demo') as cloud:\n"
         "    loaded = any(m.startswith('cryptography.hazmat') for m in sys.modules)\n"
         "    p = cloud.product('Shop')\n"

@@ -15,8 +15,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from ravensec.core.certs.bundle import CertBundle
+from ravensec.core.certs.der import thumbprint_of_der
 from ravensec.mock import MockCloud
-from ravensec.mock.tls import thumbprint_of_der
 from tests.mockserver.helpers import DB, PRODUCT_ID, node_url, session, who
 
 URL = "/admin/certificates"

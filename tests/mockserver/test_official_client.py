@@ -34,8 +34,8 @@ from ravendb.serverwide.operations.common import (
     GetDatabaseRecordOperation,
 )
 
+from ravensec.core.certs.der import thumbprint_of_der
 from ravensec.mock import MockCloud
-from ravensec.mock.tls import thumbprint_of_der
 from tests.mockserver.helpers import DB, PRODUCT_ID, identity_bundle
 
 

@@ -7,6 +7,11 @@ import sys
 
 import pytest
 
+# cryptography loaded here, before any inner session: pytester runs them in this process and drops the modules
+# each imported when it ends, but cryptography's Rust side keeps the classes of the first import of its Python
+# side, so the next session's fresh import would not match them ("curve must be an EllipticCurve instance").
+import ravensec.core.certs.generate  # noqa: F401
+
 pytest_plugins = ["pytester"]
 
 # The inner sessions run in this process; the SVG snapshot plugin cannot share its temp dir across them.

@@ -19,7 +19,7 @@ from tests.mockserver.helpers import PRODUCT_ID, identity_bundle, node_url, sess
 
 def test_hook_is_active_on_this_platform() -> None:
     # The whole mock relies on it; if this fails the fallback (documented below) is in use.
-    assert tls.ACCEPT_ANY_CLIENT_CERT
+    assert tls.accept_any_client_cert()
 
 
 def test_node_certificate_names_localhost_and_127_0_0_1_and_chains_to_the_ca(cloud: MockCloud) -> None:

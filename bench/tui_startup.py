@@ -50,38 +50,52 @@ def _child_minimal() -> None:
     Minimal().run()
 
 
-def _pty_times(argv: list[str], markers: list[bytes], env: dict[str, str], timeout: float = 30.0) -> list[float]:
-    """Start ``argv`` on a fresh 120x40 pseudo-terminal; seconds until each marker first shows in its output."""
-    start = time.perf_counter()
+def _spawn(argv: list[str], env: dict[str, str], size: tuple[int, int] = (120, 40)) -> tuple[int, int]:
+    """Start ``argv`` on a fresh pseudo-terminal of ``size`` (columns, rows); its pid and the pty's fd."""
     pid, fd = pty.fork()
     if pid == 0:  # the child: become the program
         os.chdir(ROOT)
         os.execve(argv[0], argv, env)
-    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))
+    return pid, fd
+
+
+def _wait_for(fd: int, markers: list[bytes], start: float, timeout: float = 30.0) -> tuple[list[float], bytes]:
+    """Read the pty until every marker has shown; seconds from ``start`` to each marker, and the output."""
     seen: dict[bytes, float] = {}
     out = b""
-    try:
-        while len(seen) < len(markers) and time.perf_counter() - start < timeout:
-            ready, _, _ = select.select([fd], [], [], 0.05)
-            if not ready:
-                continue
-            try:
-                chunk = os.read(fd, 1 << 16)
-            except OSError:
-                break
-            if not chunk:
-                break
-            out += chunk
-            now = time.perf_counter() - start
-            for m in markers:
-                if m not in seen and m in out:
-                    seen[m] = now
-    finally:
-        _stop(pid, fd)
+    while len(seen) < len(markers) and time.perf_counter() - start < timeout:
+        ready, _, _ = select.select([fd], [], [], 0.05)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 1 << 16)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+        now = time.perf_counter() - start
+        for m in markers:
+            if m not in seen and m in out:
+                seen[m] = now
     missing = [m for m in markers if m not in seen]
     if missing:
-        raise RuntimeError(f"{argv} never showed {missing}; output tail: {out[-400:]!r}")
-    return [seen[m] for m in markers]
+        raise RuntimeError(f"never showed {missing}; output tail: {out[-400:]!r}")
+    return [seen[m] for m in markers], out
+
+
+def _pty_times(argv: list[str], markers: list[bytes], env: dict[str, str], timeout: float = 30.0) -> list[float]:
+    """Start ``argv`` on a fresh 120x40 pseudo-terminal; seconds until each marker first shows in its output."""
+    start = time.perf_counter()
+    pid, fd = _spawn(argv, env)
+    try:
+        times, _ = _wait_for(fd, markers, start, timeout)
+    except RuntimeError as e:
+        raise RuntimeError(f"{argv}: {e}") from None
+    finally:
+        _stop(pid, fd)
+    return times
 
 
 def _stop(pid: int, fd: int) -> None:
@@ -98,6 +112,22 @@ def _stop(pid: int, fd: int) -> None:
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
     os.close(fd)
+
+
+def _bench_env(home: str) -> dict[str, str]:
+    # The app writes a log file and reads a config: keep both out of the user's directories.
+    env = dict(os.environ, HOME=home, XDG_CONFIG_HOME=f"{home}/config", XDG_DATA_HOME=f"{home}/data",
+               XDG_STATE_HOME=f"{home}/state", XDG_CACHE_HOME=f"{home}/cache", TERM="xterm-256color",
+               COLUMNS="120", LINES="40", PYTHONPYCACHEPREFIX=f"{home}/pycache")
+    # Byte-code is cached (in the temporary folder) as in any normal install: an environment with
+    # PYTHONDONTWRITEBYTECODE (CI images) would otherwise compile ravensec's modules on every start, which
+    # the peers, all in site-packages, never pay.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def _minimal_argv() -> list[str]:
+    return [sys.executable, "-m", "bench.tui_startup", "child-minimal"]
 
 
 def _ravensec_argv() -> list[str]:
@@ -172,15 +202,8 @@ def _spread(times: list[float]) -> str:
 def startup() -> None:
     harlequin = Path(sys.executable).with_name("harlequin")
     with tempfile.TemporaryDirectory(prefix="ravensec-bench-") as home:
-        # The app writes a log file and reads a config: keep both out of the user's directories.
-        env = dict(os.environ, HOME=home, XDG_CONFIG_HOME=f"{home}/config", XDG_DATA_HOME=f"{home}/data",
-                   XDG_STATE_HOME=f"{home}/state", XDG_CACHE_HOME=f"{home}/cache", TERM="xterm-256color",
-                   COLUMNS="120", LINES="40", PYTHONPYCACHEPREFIX=f"{home}/pycache")
-        # Byte-code is cached (in the temporary folder) as in any normal install: an environment with
-        # PYTHONDONTWRITEBYTECODE (CI images) would otherwise compile ravensec's modules on every start, which
-        # the peers, all in site-packages, never pay.
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
-        minimal_argv = [sys.executable, "-m", "bench.tui_startup", "child-minimal"]
+        env = _bench_env(home)
+        minimal_argv = _minimal_argv()
         profile_argv = [*_ravensec_argv()[:-1], "--profile", "mock"]
         minimal, frame, table, running, peer = [], [], [], [], []
         server = _serve_mock(home, env)

@@ -80,7 +80,8 @@ class RavensecApp(App[int]):
     # ------------------------------------------------------------------ start-up
     def compose(self) -> ComposeResult:
         yield HeaderBadge(id="badge")
-        yield LoadingIndicator()
+        # Animates 16 times a second wherever it is, even under other screens: removed once loading ends.
+        yield LoadingIndicator(id="starting")
         yield KeysFooter()
 
     def on_mount(self) -> None:
@@ -95,6 +96,7 @@ class RavensecApp(App[int]):
             from ravensec.tui.screens.firstrun import FirstRunScreen
 
             self.push_screen(FirstRunScreen())
+            self._loading_done()
         else:
             self.open_profile(self.profile)
 
@@ -120,6 +122,10 @@ class RavensecApp(App[int]):
         while len(self.screen_stack) > 1:
             self.pop_screen()
         self.push_screen(ProductsScreen())
+        self._loading_done()
+
+    def _loading_done(self) -> None:
+        self.screen_stack[0].query("#starting").remove()
 
     async def on_unmount(self) -> None:
         if self.workspace is not None:
@@ -153,6 +159,7 @@ class RavensecApp(App[int]):
             demo.stop()
 
     def _fail(self, message: str) -> None:
+        self._loading_done()
         self.fatal = message
         self.exit(1, return_code=1)
 

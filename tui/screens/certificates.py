@@ -7,7 +7,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
 from ravensec.core.models import CertificateDefinition, Product, SecurityClearance
 from ravensec.tui.messages import DataChanged
@@ -123,7 +123,7 @@ class CertificatesScreen(TableScreen):
         key = self.query_one(Grid).selected_key()
         return self.certs.get(key) if key else None
 
-    @on(DataTable.RowHighlighted, "#certs")
+    @on(Grid.RowHighlighted, "#certs")
     def _highlighted(self) -> None:
         self._selection_changed()
 

@@ -79,7 +79,8 @@ def _cell_text(cell: Cell) -> Text:
 
 
 def _width(cell: Cell) -> int:
-    return cell.cell_len if isinstance(cell, Text) else cell_len(cell)
+    plain = cell.plain if isinstance(cell, Text) else cell
+    return len(plain) if plain.isascii() else cell_len(plain)  # most cells are ASCII: skip the width tables
 
 
 class Grid(ScrollView, can_focus=True):

@@ -16,7 +16,7 @@ from ravensec.core.errors import RavensecError
 from ravensec.core.models import CertificateDefinition, Product
 from ravensec.tui.messages import DataChanged, ProductChosen
 from ravensec.tui.modals.info import InfoModal, error_details, help_text
-from ravensec.tui.widgets.badge import HeaderBadge, badge_text
+from ravensec.tui.widgets.badge import HeaderBadge, badge_for
 from ravensec.tui.widgets.footer import KeysFooter
 from ravensec.tui.widgets.palette import RavensecCommands
 from ravensec.tui.widgets.policy import READ_ONLY_REASON, WRITE_ACTIONS
@@ -228,7 +228,7 @@ class RavensecApp(App[int]):
     def refresh_badge(self) -> None:
         p = self.profile
         product = self.current_product
-        text = badge_text(
+        badge = badge_for(
             profile=p.name if p else "(none)",
             kind=p.kind if p else "-",
             demo=self.demo,
@@ -238,8 +238,8 @@ class RavensecApp(App[int]):
             now=self.now(),
         )
         for screen in self.screen_stack:
-            for badge in screen.query(HeaderBadge):
-                badge.update(text)
+            for header in screen.query(HeaderBadge):
+                header.show(badge)
 
     # ------------------------------------------------------------------ the error funnel
     def report_error(self, error: BaseException, *, where: str = "") -> None:

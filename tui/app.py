@@ -16,7 +16,7 @@ from ravensec.core.errors import RavensecError
 from ravensec.core.models import CertificateDefinition, Product
 from ravensec.tui.messages import DataChanged, ProductChosen
 from ravensec.tui.modals.info import InfoModal, error_details, help_text
-from ravensec.tui.widgets.badge import HeaderBadge, badge_text
+from ravensec.tui.widgets.badge import HeaderBadge, badge_for
 from ravensec.tui.widgets.footer import KeysFooter
 from ravensec.tui.widgets.palette import RavensecCommands
 from ravensec.tui.widgets.policy import READ_ONLY_REASON, WRITE_ACTIONS
@@ -80,7 +80,8 @@ class RavensecApp(App[int]):
     # ------------------------------------------------------------------ start-up
     def compose(self) -> ComposeResult:
         yield HeaderBadge(id="badge")
-        yield LoadingIndicator()
+        # Animates 16 times a second wherever it is, even under other screens: removed once loading ends.
+        yield LoadingIndicator(id="starting")
         yield KeysFooter()
 
     def on_mount(self) -> None:
@@ -95,6 +96,7 @@ class RavensecApp(App[int]):
             from ravensec.tui.screens.firstrun import FirstRunScreen
 
             self.push_screen(FirstRunScreen())
+            self._loading_done()
         else:
             self.open_profile(self.profile)
 
@@ -120,6 +122,10 @@ class RavensecApp(App[int]):
         while len(self.screen_stack) > 1:
             self.pop_screen()
         self.push_screen(ProductsScreen())
+        self._loading_done()
+
+    def _loading_done(self) -> None:
+        self.screen_stack[0].query("#starting").remove()
 
     async def on_unmount(self) -> None:
         if self.workspace is not None:
@@ -153,6 +159,7 @@ class RavensecApp(App[int]):
             demo.stop()
 
     def _fail(self, message: str) -> None:
+        self._loading_done()
         self.fatal = message
         self.exit(1, return_code=1)
 
@@ -221,7 +228,7 @@ class RavensecApp(App[int]):
     def refresh_badge(self) -> None:
         p = self.profile
         product = self.current_product
-        text = badge_text(
+        badge = badge_for(
             profile=p.name if p else "(none)",
             kind=p.kind if p else "-",
             demo=self.demo,
@@ -231,8 +238,8 @@ class RavensecApp(App[int]):
             now=self.now(),
         )
         for screen in self.screen_stack:
-            for badge in screen.query(HeaderBadge):
-                badge.update(text)
+            for header in screen.query(HeaderBadge):
+                header.show(badge)
 
     # ------------------------------------------------------------------ the error funnel
     def report_error(self, error: BaseException, *, where: str = "") -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
 from ravensec.core.models import CertificateDefinition, Product, SecurityClearance
 from ravensec.tui.messages import DataChanged
@@ -20,24 +22,29 @@ from ravensec.tui.widgets.format import expiry_cell, expiry_state, fmt_date, fmt
 from ravensec.tui.widgets.grid import Grid, GridRow
 from ravensec.tui.widgets.policy import cert_action_refusal, grantable
 
+_NEVER = datetime.min.replace(tzinfo=UTC)  # sorts a certificate without a start date first
 COLUMNS = ("Name", "Thumbprint", "Clearance", "Permissions", "Valid from", "Expires", "Disabled")
 
 
 def cert_rows(certs: list[CertificateDefinition], now, in_use: str | None) -> list[GridRow]:  # type: ignore[no-untyped-def]
     rows = []
+    # Once per clearance rather than per row: the enum properties cost more than the rest of a row.
+    labels = {c: c.label for c in SecurityClearance}
+    ranks = {c: c.rank for c in SecurityClearance}
     for c in certs:
-        name = Text(c.name + (" ★" if c.thumbprint == in_use else ""))
+        name = c.name + (" ★" if c.thumbprint == in_use else "")
+        label = labels[c.security_clearance]
         cells = (
             name,
             short_thumb(c.thumbprint),
-            c.security_clearance.label,
+            label,
             fmt_permissions(c.permissions),
             fmt_date(c.not_before),
             expiry_cell(c.not_after, now),
             Text("disabled", style="dim") if c.disabled else "",
         )
-        keys = (None, None, c.security_clearance.rank, None, c.not_before.isoformat() if c.not_before else "", c.not_after.isoformat())
-        hay = f"{c.name} {c.thumbprint} {c.security_clearance.label} {' '.join(c.permissions)}".lower()
+        keys = (None, None, ranks[c.security_clearance], None, c.not_before or _NEVER, c.not_after)
+        hay = f"{c.name} {c.thumbprint} {label} {' '.join(c.permissions)}".lower()
         rows.append(GridRow(c.thumbprint, cells, keys, haystack=hay))
     return rows
 
@@ -123,7 +130,7 @@ class CertificatesScreen(TableScreen):
         key = self.query_one(Grid).selected_key()
         return self.certs.get(key) if key else None
 
-    @on(DataTable.RowHighlighted, "#certs")
+    @on(Grid.RowHighlighted, "#certs")
     def _highlighted(self) -> None:
         self._selection_changed()
 

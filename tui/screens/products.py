@@ -9,7 +9,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
 from ravensec.core.models import Backup, Product, ProductStatus
 from ravensec.tui.messages import ProductChosen
@@ -133,11 +133,11 @@ class ProductsScreen(TableScreen):
         key = self.query_one(Grid).selected_key()
         return self.products.get(key) if key else None
 
-    @on(DataTable.RowHighlighted, "#products")
+    @on(Grid.RowHighlighted, "#products")
     def _row_highlighted(self) -> None:
         self._selection_changed()
 
-    @on(DataTable.RowSelected, "#products")
+    @on(Grid.RowSelected, "#products")
     def _row_selected(self) -> None:
         self.action_certificates()
 

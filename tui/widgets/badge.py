@@ -1,18 +1,109 @@
-"""The header badge: profile, target kind, DEMO, [RO], and the client certificate in use (from whoami)."""
+"""The header badge: profile, target kind, DEMO, [RO], product, and the client certificate in use (whoami).
+
+Laid out by priority: when the line is narrow the brand, the product and the profile give way first, then the
+certificate's thumbprint, then DEMO; the certificate in use (name, clearance, expiry) and [RO] stay.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 
+from rich.cells import cell_len
 from rich.text import Text
-from textual.widgets import Static
+from textual.widget import Widget
 
 from ravensec.core.models import CertificateDefinition
 
 from .format import expiry_cell, short_thumb
 
+GAP = "  "
 
-def badge_text(
+
+@dataclass(frozen=True)
+class Caller:
+    """What the badge shows of the certificate in use."""
+
+    name: str
+    thumbprint: str
+    clearance: str
+    expiry: Text
+
+
+@dataclass(frozen=True)
+class Badge:
+    profile: str
+    kind: str
+    demo: bool
+    read_only: bool
+    product: str | None
+    caller: Caller | None
+
+    def layouts(self) -> Iterator[list[Text]]:
+        """Every way to draw the badge, from the fullest to the most compact."""
+        brand = Text(" ravensec ", style="bold reverse")
+        profile = Text(f"profile {self.profile} ({self.kind})", style="bold")
+        demo = [Text("DEMO", style="bold black on yellow")] if self.demo else []
+        ro = [Text("[RO]", style="bold red")] if self.read_only else []
+        product = [Text(f"product {self.product}")] if self.product else []
+        yield [brand, profile, *demo, *ro, *product, *self._cert("full")]
+        yield [profile, *demo, *ro, *product, *self._cert("full")]
+        yield [profile, *demo, *ro, *self._cert("full")]
+        yield [*demo, *ro, *self._cert("full")]
+        yield [*demo, *ro, *self._cert("medium")]
+        yield [*ro, *self._cert("medium")]
+
+    def _cert(self, form: str) -> list[Text]:
+        c = self.caller
+        if c is None:
+            return [Text("cert: unknown", style="dim")] if self.product else []
+        text = Text()
+        if form == "full":
+            text.append(f"cert {c.name} {short_thumb(c.thumbprint)} ")
+            text.append(c.clearance, style="bold")
+            text.append("  expires ")
+        else:
+            text.append(f"cert {c.name or short_thumb(c.thumbprint)} ")
+            text.append(c.clearance, style="bold")
+            text.append(" exp ")
+        text.append_text(c.expiry)
+        return [text]
+
+    def fit(self, width: int) -> Text:
+        line = Text()
+        for items in self.layouts():
+            line = _join(items)
+            if line.cell_len <= width:
+                return line
+        return self._squeezed(width)
+
+    def _squeezed(self, width: int) -> Text:
+        """The last resort: [RO], then the certificate with its name cut to what is left of the line."""
+        c = self.caller
+        ro = [Text("[RO]", style="bold red")] if self.read_only else []
+        if c is None:
+            line = _join([*ro, *self._cert("medium")])
+        else:
+            tail = Text(" ")
+            tail.append(c.clearance, style="bold")
+            tail.append(" ")
+            tail.append_text(c.expiry)
+            room = width - _join(ro).cell_len - (cell_len(GAP) if ro else 0) - 1 - tail.cell_len
+            name = Text(c.name or short_thumb(c.thumbprint))
+            name.truncate(max(room, 1), overflow="ellipsis")
+            line = _join([*ro, Text.assemble(name, tail)])
+        line.truncate(width, overflow="ellipsis")
+        return line
+
+
+def _join(items: list[Text]) -> Text:
+    line = Text(" ") if items and items[0].plain != " ravensec " else Text()
+    line.append_text(Text(GAP).join(items))
+    return line
+
+
+def badge_for(
     *,
     profile: str,
     kind: str,
@@ -21,27 +112,25 @@ def badge_text(
     caller: CertificateDefinition | None,
     product: str | None,
     now: datetime,
-) -> Text:
-    text = Text()
-    text.append(" ravensec ", style="bold reverse")
-    text.append(f"  profile {profile} ({kind})", style="bold")
-    if demo:
-        text.append("  DEMO", style="bold black on yellow")
-    if read_only:
-        text.append("  [RO]", style="bold red")
-    if product:
-        text.append(f"  product {product}")
+) -> Badge:
+    shown = None
     if caller is not None:
-        text.append(f"  cert {caller.name} {short_thumb(caller.thumbprint)} ")
-        text.append(caller.security_clearance.label, style="bold")
-        text.append("  expires ")
-        text.append_text(expiry_cell(caller.not_after, now))
-    elif product:
-        text.append("  cert: unknown", style="dim")
-    return text
+        shown = Caller(caller.name, caller.thumbprint, caller.security_clearance.label,
+                       expiry_cell(caller.not_after, now))
+    return Badge(profile, kind, demo, read_only, product, shown)
 
 
-class HeaderBadge(Static):
-    """Re-rendered by the app whenever the profile, product or whoami answer changes."""
+class HeaderBadge(Widget):
+    """Given a Badge by the app whenever the profile, product or whoami answer changes; fits it to its width."""
 
     DEFAULT_CSS = "HeaderBadge { height: 1; width: 1fr; background: $panel; }"
+
+    _badge: Badge | None = None
+
+    def show(self, badge: Badge) -> None:
+        if badge != self._badge:  # the same answer again: nothing to repaint
+            self._badge = badge
+            self.refresh()
+
+    def render(self) -> Text:
+        return self._badge.fit(self.size.width) if self._badge is not None else Text()

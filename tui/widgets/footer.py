@@ -1,9 +1,11 @@
-"""The footer every screen shows: Textual's Footer that rebuilds only when the keys it shows change."""
+"""The footer every screen shows: Textual's Footer that rebuilds only when the keys it shows change, and
+shows only whole keys (as many as fit, in order) and always ``?`` (help lists the rest)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from textual import events
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
@@ -34,6 +36,7 @@ class KeysFooter(Footer):
 
     _drawn: Shown | None = None
     _sync_pending = False
+    ALWAYS = "help"  # the action whose key stays whatever the width
 
     def bindings_changed(self, screen: Screen[object]) -> None:
         if not (screen.app.app_focus and self.is_attached and screen is self.screen):
@@ -55,6 +58,7 @@ class KeysFooter(Footer):
             self._drawn = shown
             self._bindings_ready = True
             await self.recompose()
+            self._fit_keys()
             return
         for key in self.query(FooterKey):
             is_enabled = enabled.get(key.action)
@@ -62,3 +66,29 @@ class KeysFooter(Footer):
                 # FooterKey reads _disabled on click (bell instead of the key) and styles by the class.
                 key._disabled = not is_enabled
                 key.set_class(not is_enabled, "-disabled")
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit_keys()
+
+    def _fit_keys(self) -> None:
+        """Hide the keys past the first that does not fit whole, keeping room for the ALWAYS key."""
+        keys = list(self.query(FooterKey))
+        # The command palette key is docked right, after a one-cell border.
+        room = self.size.width - sum(_width(k) + 1 for k in keys if k.has_class("-command-palette"))
+        shown = [k for k in keys if not k.has_class("-command-palette")]
+        always = next((k for k in shown if k.action == self.ALWAYS), None)
+        if always is not None:
+            room -= _width(always)
+        full = False
+        for key in shown:
+            if key is always:
+                key.display = True
+                continue
+            full = full or _width(key) > room
+            key.display = not full
+            if not full:
+                room -= _width(key)
+
+
+def _width(key: FooterKey) -> int:
+    return key.render().cell_len  # the key and its description with their padding, as FooterKey draws them

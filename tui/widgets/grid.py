@@ -1,15 +1,32 @@
-"""A DataTable that keeps its full data set and shows it filtered and sorted (``/`` filter, column sort)."""
+"""A table that keeps its full data set, shows it filtered and sorted, and draws only the rows on screen.
+
+Textual's DataTable builds and measures every row it holds (1.7 s for 10,000 certificates, again on each
+filter keystroke), so it cannot hold a large product's certificates. Grid is a Line API widget: filtering and
+sorting work on plain lists, and ``render_line`` draws the few rows in view, so every row of 100,000 is
+reachable with the keys, the mouse and the filter.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
-from textual.widgets import DataTable
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 Cell = str | Text
+
+PADDING = 1  # blank cells either side of each column
+SORT_MARKS = (" ▲", " ▼")
 
 
 @dataclass(frozen=True)
@@ -53,73 +70,268 @@ def sort_rows(rows: list[GridRow], column: int | None, reverse: bool) -> list[Gr
     return [r for r in ordered if r.pinned] + [r for r in ordered if not r.pinned]
 
 
-# Rendering every row of a 10,000-row table costs about a second per keystroke; past this many matches the
-# table shows the first rows (in the chosen sort order) and says how many more there are.
-MAX_RENDERED = 200
+def _cell_text(cell: Cell) -> Text:
+    # Server strings are data: a str becomes plain Text (never markup); a line break would split the row.
+    text = cell if isinstance(cell, Text) else Text(cell)
+    if "\n" in text.plain or "\r" in text.plain:
+        text = Text(" ").join(text.split("\n")) if isinstance(cell, Text) else Text(" ".join(cell.splitlines()))
+    return text
 
 
-class Grid(DataTable[Cell]):
-    """Set ``columns`` once, then ``set_rows``; ``filter_text`` and ``sort_by`` re-render.
+def _width(cell: Cell) -> int:
+    plain = cell.plain if isinstance(cell, Text) else cell
+    return len(plain) if plain.isascii() else cell_len(plain)  # most cells are ASCII: skip the width tables
 
-    ``matched`` holds every row that passes the filter; ``shown_rows`` the ones in the table.
+
+class Grid(ScrollView, can_focus=True):
+    """Set ``columns`` once, then ``set_rows``; ``set_filter`` and ``sort_by`` re-order.
+
+    ``shown_rows`` holds every row that passes the filter, in order; the cursor indexes it. The header row
+    stays on top; a click on a column name sorts by it.
     """
 
-    DEFAULT_CSS = "Grid { height: 1fr; }"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select_cursor", "Select", show=False, id="grid.select"),
+        Binding("up", "cursor_up", "Cursor up", show=False, id="grid.up"),
+        Binding("down", "cursor_down", "Cursor down", show=False, id="grid.down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="grid.page_up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="grid.page_down"),
+        Binding("home,ctrl+home", "first", "First row", show=False, id="grid.first"),
+        Binding("end,ctrl+end", "last", "Last row", show=False, id="grid.last"),
+        Binding("left", "scroll_left", "Scroll left", show=False, id="grid.left"),
+        Binding("right", "scroll_right", "Scroll right", show=False, id="grid.right"),
+    ]
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"grid--header", "grid--cursor", "grid--even-row", "grid--odd-row"}
+    # DataTable's look, so the screens read as before.
+    DEFAULT_CSS = """
+    Grid {
+        height: 1fr;
+        background: $surface;
+        color: $foreground;
+        &:focus {
+            background-tint: $foreground 5%;
+            & > .grid--cursor {
+                background: $block-cursor-background;
+                color: $block-cursor-foreground;
+                text-style: $block-cursor-text-style;
+            }
+            & > .grid--header { background-tint: $foreground 5%; }
+        }
+        &:dark > .grid--even-row { background: $surface-darken-1 40%; }
+        & > .grid--header { text-style: bold; background: $panel; color: $foreground; }
+        &:ansi > .grid--header { background: ansi_bright_blue; color: ansi_default; }
+        & > .grid--even-row { background: $surface-lighten-1 50%; }
+        & > .grid--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+    }
+    """
+
+    class RowHighlighted(Message):
+        """The row under the cursor changed (a move, or new rows, filter or sort)."""
+
+        def __init__(self, grid: Grid, cursor_row: int, key: str | None) -> None:
+            super().__init__()
+            self.grid, self.cursor_row, self.key = grid, cursor_row, key
+
+        @property
+        def control(self) -> Grid:
+            return self.grid
+
+    class RowSelected(Message):
+        """Enter on a row, or a click on the highlighted row."""
+
+        def __init__(self, grid: Grid, cursor_row: int, key: str) -> None:
+            super().__init__()
+            self.grid, self.cursor_row, self.key = grid, cursor_row, key
+
+        @property
+        def control(self) -> Grid:
+            return self.grid
 
     def __init__(self, columns: Sequence[str], *, id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        super().__init__(id=id)
         self._column_names = list(columns)
         self._rows: list[GridRow] = []
         self.shown_rows: list[GridRow] = []
-        self.matched: list[GridRow] = []
         self.filter_text = ""
         self.sort_column: int | None = None
         self.sort_reverse = False
+        self._cursor = 0
+        self._highlighted: str | None = None
+        self._cell_widths = [0] * len(self._column_names)  # the widest cell of each column, over all rows
+        self._widths = [cell_len(name) for name in self._column_names]
 
-    def on_mount(self) -> None:
-        self.add_columns(*self._column_names)
-
+    # ---------------------------------------------------------------- data
     @property
     def all_rows(self) -> list[GridRow]:
         return self._rows
 
+    @property
+    def cursor_row(self) -> int:
+        return self._cursor
+
     def set_rows(self, rows: Sequence[GridRow]) -> None:
-        self._rows = list(rows)
-        self._render_rows()
+        rows = list(rows)
+        if rows == self._rows:
+            return  # a poll that found nothing new: nothing to repaint
+        self._rows = rows
+        widths = [0] * len(self._column_names)
+        for row in rows:
+            for i, cell in enumerate(row.cells[: len(widths)]):
+                if (w := _width(cell)) > widths[i]:
+                    widths[i] = w
+        self._cell_widths = widths
+        self._reorder()
 
     def set_filter(self, text: str) -> None:
         self.filter_text = text
-        self._render_rows()
+        self._reorder()
 
     def sort_by(self, column: int) -> None:
         if self.sort_column == column:
             self.sort_reverse = not self.sort_reverse
         else:
             self.sort_column, self.sort_reverse = column, False
-        self._render_rows()
+        self._reorder()
 
     def selected_key(self) -> str | None:
-        if not self.shown_rows or self.cursor_row < 0 or self.cursor_row >= len(self.shown_rows):
-            return None
-        return self.shown_rows[self.cursor_row].key
+        if 0 <= self._cursor < len(self.shown_rows):
+            return self.shown_rows[self._cursor].key
+        return None
 
-    def _render_rows(self) -> None:
+    def _reorder(self) -> None:
         keep = self.selected_key()
-        self.matched = sort_rows(filter_rows(self._rows, self.filter_text), self.sort_column, self.sort_reverse)
-        self.shown_rows = self.matched[:MAX_RENDERED]
-        self.border_subtitle = (
-            f"showing {len(self.shown_rows)} of {len(self.matched)}: type / to narrow"
-            if len(self.matched) > len(self.shown_rows)
-            else ""
-        )
-        self.clear()
-        self.add_rows([r.cells for r in self.shown_rows])
-        if keep is not None:
-            for i, r in enumerate(self.shown_rows):
-                if r.key == keep:
-                    self.move_cursor(row=i)
-                    break
+        self.shown_rows = sort_rows(filter_rows(self._rows, self.filter_text), self.sort_column, self.sort_reverse)
+        self._widths = [
+            max(cells, cell_len(self._header(i))) for i, cells in enumerate(self._cell_widths)
+        ]
+        self.virtual_size = Size(sum(self._widths) + 2 * PADDING * len(self._widths), len(self.shown_rows) + 1)
+        index = next((i for i, r in enumerate(self.shown_rows) if r.key == keep), None) if keep else None
+        if index is None:
+            self._cursor = 0
+            self.scroll_to(y=0, animate=False, immediate=True)
+        else:
+            self._cursor = index
+            self._scroll_to_cursor()
+        self.refresh()
+        self._announce()
 
-    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+    # ---------------------------------------------------------------- cursor
+    def move_cursor(self, *, row: int, scroll: bool = True) -> None:
+        if not self.shown_rows:
+            return
+        self._cursor = max(0, min(row, len(self.shown_rows) - 1))
+        if scroll:
+            self._scroll_to_cursor()
+        self.refresh()
+        self._announce()
+
+    def _page(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)  # the header takes a line
+
+    def _scroll_to_cursor(self) -> None:
+        page = self._page()
+        top = round(self.scroll_y)
+        if self._cursor < top:
+            self.scroll_to(y=self._cursor, animate=False, immediate=True)
+        elif self._cursor >= top + page:
+            self.scroll_to(y=self._cursor - page + 1, animate=False, immediate=True)
+
+    def _announce(self) -> None:
+        key = self.selected_key()
+        if key != self._highlighted:
+            self._highlighted = key
+            self.post_message(self.RowHighlighted(self, self._cursor, key))
+
+    def action_cursor_up(self) -> None:
+        self.move_cursor(row=self._cursor - 1)
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor(row=self._cursor + 1)
+
+    def action_page_up(self) -> None:
+        self.move_cursor(row=self._cursor - self._page())
+
+    def action_page_down(self) -> None:
+        self.move_cursor(row=self._cursor + self._page())
+
+    def action_first(self) -> None:
+        self.move_cursor(row=0)
+
+    def action_last(self) -> None:
+        self.move_cursor(row=len(self.shown_rows) - 1)
+
+    def action_select_cursor(self) -> None:
+        key = self.selected_key()
+        if key is not None:
+            self.post_message(self.RowSelected(self, self._cursor, key))
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
         event.stop()
-        self.sort_by(event.column_index)
+        if offset.y == 0:
+            column = self._column_at(offset.x + round(self.scroll_x))
+            if column is not None:
+                self.sort_by(column)
+            return
+        row = round(self.scroll_y) + offset.y - 1
+        if row >= len(self.shown_rows):
+            return
+        if row == self._cursor:
+            self.action_select_cursor()
+        else:
+            self.move_cursor(row=row, scroll=False)
+
+    def _header(self, column: int) -> str:
+        return self._column_names[column] + (SORT_MARKS[self.sort_reverse] if column == self.sort_column else "")
+
+    def _column_at(self, x: int) -> int | None:
+        right = 0
+        for i, width in enumerate(self._widths):
+            right += width + 2 * PADDING
+            if x < right:
+                return i
+        return None
+
+    def on_focus(self) -> None:
+        self.refresh()  # the cursor row's colours follow focus
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+    # ---------------------------------------------------------------- drawing
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        scroll_x = round(self.scroll_x)
+        if y == 0:
+            names = [self._header(i) for i in range(len(self._column_names))]
+            return self._strip(names, self.get_component_rich_style("grid--header"), scroll_x, width)
+        index = round(self.scroll_y) + y - 1
+        if index >= len(self.shown_rows):
+            return Strip.blank(width, self.rich_style)
+        if index == self._cursor:
+            component = "grid--cursor"
+        else:
+            component = "grid--odd-row" if index % 2 else "grid--even-row"
+        return self._strip(self.shown_rows[index].cells, self.get_component_rich_style(component), scroll_x, width)
+
+    def _strip(self, cells: Sequence[Cell], style: Style, scroll_x: int, width: int) -> Strip:
+        base = self.rich_style + style
+        line = Text(style=base, no_wrap=True, end="")
+        pad = " " * PADDING
+        for cell, column_width in zip(cells, self._widths, strict=False):
+            text = _cell_text(cell)
+            if text.cell_len > column_width:
+                text = text.copy()
+                text.truncate(column_width, overflow="ellipsis")
+            line.append(pad)
+            line.append_text(text)
+            line.append(" " * (column_width - text.cell_len) + pad)
+        # Rich leaves a plain run's style None (under NO_COLOR, every run); Textual's filters need one.
+        segments = list(Segment.apply_style(line.render(self.app.console), base))
+        return Strip(segments, line.cell_len).crop_extend(scroll_x, scroll_x + width, base)

@@ -187,6 +187,7 @@ class WorldBuilder:
         self.cache = cache if seeded else None
         # Each product's certificates by thumbprint, made once: a build copies the dict, not the entries.
         self._certs: dict[str, tuple[tuple[CertEntry, ...], dict[str, CertEntry]]] = {}
+        self._dbs: dict[tuple[str, str], Database] = {}  # (product id, name) -> the first build's database
 
     def _cache_key(self) -> tuple[str, bytes]:
         return (self.spec.fingerprint, self.issuer.cert_der() if self.issuer is not None else b"")
@@ -310,6 +311,15 @@ class WorldBuilder:
         )
 
     def _database(self, p: ProductSpec, d: DatabaseSpec, pm: _ProductMaterial) -> Database:
+        # Documents are immutable once stored (a write stores a new one, a read copies the body): every build
+        # shares the first one's, so reset() copies two dicts per database, not every document.
+        made = self._dbs.get((p.id, d.name))
+        if made is None:
+            made = self._dbs[(p.id, d.name)] = self._new_database(p, d, pm)
+        return Database(d.name, encrypted=d.encrypted, docs=dict(made.docs), hilo=dict(made.hilo), etag=made.etag,
+                        key=made.key)
+
+    def _new_database(self, p: ProductSpec, d: DatabaseSpec, pm: _ProductMaterial) -> Database:
         db = Database(d.name, encrypted=d.encrypted, key=pm.db_keys.get(d.name))
         db_id = hashlib.sha256(f"{p.id}:{d.name}".encode()).hexdigest()[:22]
         for doc in d.documents:

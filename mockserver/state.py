@@ -74,8 +74,10 @@ class CertEntry:
         )
 
 
-@dataclass
+@dataclass(frozen=True)
 class Document:
+    """Immutable (a write stores a new one; readers copy ``body``): builds of a world share them."""
+
     id: str
     collection: str
     body: dict[str, Any]

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from ravensec.mock.faults import Fault, Faults, faults_middleware
+from ravensec.mock.http_limits import HttpLimits, body_limit_middleware
 from ravensec.mock.journal import Journal, journal_middleware
 from ravensec.mock.loop_thread import call_in_loop, start_loop_thread, stop_loop_thread
 from ravensec.mock.node.app import build_node_app
@@ -62,15 +63,18 @@ class MockCloud:
         seed: int | None = None,
         state_factory: StateFactory | None = None,
         material_cache: bool = True,
+        limits: HttpLimits | None = None,
     ) -> None:
         """``world``: a world name or TOML path (ignored when ``state_factory`` builds the state instead);
         ``seed``: the PKI's seed, by default the world's own; ``material_cache``: keep the generated keys and
-        certificates in the user's cache directory between runs (``ravensec.mock.material_cache``)."""
+        certificates in the user's cache directory between runs (``ravensec.mock.material_cache``); ``limits``:
+        timeouts and the body limit of every listener (``ravensec.mock.http_limits``, the server's by default)."""
         self.world = world
         self.port_base = port_base
         self.state_dir = Path(state_dir) if state_dir is not None else None
         self.journal = Journal()
         self.faults = Faults()
+        self.limits = limits if limits is not None else HttpLimits()
         cache = None
         if material_cache:
             from ravensec.mock.material_cache import MaterialCache
@@ -254,7 +258,7 @@ class MockCloud:
         self.faults.set_down_hook(self._down_hook)
         portal_bundle = self.pki.server_bundle(HOSTS, label="portal")
         self._portal = Listener(
-            self._portal_app(), self.pki.server_context(portal_bundle), port=self.port_base
+            self._portal_app(), self.pki.server_context(portal_bundle), port=self.port_base, limits=self.limits
         )
         await self._portal.start()
         await self._sync_nodes()
@@ -341,11 +345,15 @@ class MockCloud:
                     if (p.id, n.tag) in self._nodes:
                         continue
                     node = f"{p.id}/{n.tag}"
-                    mws = [journal_middleware(self.journal, node), faults_middleware(self.faults, node)]
+                    mws = [
+                        journal_middleware(self.journal, node),
+                        body_limit_middleware(self.limits),
+                        faults_middleware(self.faults, node),
+                    ]
                     app = build_node_app(self.state, p.id, n.tag, issuers=issuers, middlewares=mws)
                     app[ISSUER_KEY] = self.pki.ca
                     app[SERVER_BUNDLE_KEY] = bundle
-                    lst = Listener(app, ctx, port=self._take_port())
+                    lst = Listener(app, ctx, port=self._take_port(), limits=self.limits)
                     await lst.start()
                     self._nodes[(p.id, n.tag)] = lst
                     if self.faults.is_down(node):

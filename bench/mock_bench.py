@@ -1,275 +1,184 @@
-"""The mock as a fixture: cold start, reset, keep-alive mTLS throughput and TLS handshakes per second.
+"""The mock as users pay for it, each figure beside its baseline in one interleaved run (several samples,
+min/median/max), servers and load clients in separate processes:
 
-Each figure stands beside a baseline measured in the same run: a bare aiohttp HTTPS server that does the least
-possible work (same TLS, same client), and for the cold start moto's ThreadedMotoServer (``pip install
-'.[bench]'``). Targets (issue 3): cold start < 0.5 s, reset < 5 ms, keep-alive throughput >= 0.5x bare.
+- whole process to first answer: exec of ``ravensec-mock serve`` to a node's first mTLS response, vs exec of
+  ``moto_server`` to its first real service call (S3 create bucket + list buckets);
+- keep-alive throughput at 1 / 8 / 32 clients and TLS handshakes/s on the same path with the same TLS context
+  as a bare aiohttp server returning the same bytes (``bench._bare``);
+- a page of 100 certificates from 10 / 100 / 1,000 / 10,000, vs the bare server sending that page's bytes,
+  and the mock's resident memory while paging through all 10,000 twice;
+- ``reset()`` at the same sizes and with 50 products (in process: it is a Python call);
+- products isolation: a request to one product while another is flooded with 500 concurrent clients.
+
+Targets (issue 15): page of 100 from 10,000 <= 2x bare and <= 1.5x the same page from 100; RSS +10% at most
+while paging; reset <= 5 ms; 32 clients >= 0.8x bare; the other product's p99 <= 50 ms under the flood.
 """
 
 from __future__ import annotations
 
-import asyncio
-import http.client
-import json
-import os
 import socket
-import ssl
 import statistics
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 
-SECONDS = 3.0  # per throughput figure
+from bench import _procs as procs
+from bench._worlds import write_world
+
+SAMPLES = 5
+SECONDS = 1.0  # per throughput sample
+SIZES = (10, 100, 1_000, 10_000)
+PAGE = "/admin/certificates?start=0&pageSize=100"
+SEED = 7  # the bench worlds' seed: the PKI's too, so the bare server can present the same certificate
+
+Row = tuple[str, str, str, str, str]
 
 
-def _client_context(ca: Path, cert_pem: Path | None) -> ssl.SSLContext:
-    ctx = ssl.create_default_context(cafile=str(ca))
-    if cert_pem is not None:
-        ctx.load_cert_chain(str(cert_pem))
-    return ctx
+def spread(xs: Sequence[float], unit: str = "", fmt: str = "{:.0f}") -> str:
+    """min / median / max."""
+    return " / ".join(fmt.format(x) for x in (min(xs), statistics.median(xs), max(xs))) + unit
 
 
-def _keepalive_rps(host: str, port: int, path: str, ctx: ssl.SSLContext, seconds: float = SECONDS) -> float:
-    conn = http.client.HTTPSConnection(host, port, context=ctx)
-    n = 0
-    deadline = time.perf_counter() + seconds
-    start = time.perf_counter()
-    while time.perf_counter() < deadline:
-        conn.request("GET", path)
-        resp = conn.getresponse()
-        body = resp.read()
-        if resp.status != 200 or not body:
-            raise RuntimeError(f"GET {path} answered {resp.status}")
-        n += 1
-    conn.close()
-    return n / (time.perf_counter() - start)
+def interleaved(samples: int, *fns: Callable[[], float]) -> list[list[float]]:
+    """Each function ``samples`` times, taking turns, so that noise from other processes hits all alike."""
+    out: list[list[float]] = [[] for _ in fns]
+    for _ in range(samples):
+        for i, fn in enumerate(fns):
+            out[i].append(fn())
+    return out
 
 
-def _handshakes_per_s(host: str, port: int, path: str, ctx: ssl.SSLContext, seconds: float = SECONDS) -> float:
-    n = 0
-    deadline = time.perf_counter() + seconds
-    start = time.perf_counter()
-    while time.perf_counter() < deadline:
-        conn = http.client.HTTPSConnection(host, port, context=ctx)
-        conn.request("GET", path, headers={"Connection": "close"})
-        conn.getresponse().read()
-        conn.close()
-        n += 1
-    return n / (time.perf_counter() - start)
+def cold_start(tmp: Path) -> list[Row]:
+    procs.cold_start_mock("demo", tmp)  # the material cache warm, as on any run after the first
+    mock, moto = interleaved(SAMPLES, lambda: procs.cold_start_mock("demo", tmp),
+                             lambda: procs.cold_start_moto() or float("nan"))
+    ratio = statistics.median(mock) / statistics.median(moto)
+    return [("exec to first answer (demo world | moto S3)", spread([m * 1000 for m in mock], " ms"),
+             spread([m * 1000 for m in moto], " ms"), f"{ratio:.2f}x moto", "< 500 ms")]
 
 
-class BareServer:
-    """An aiohttp HTTPS server that answers one fixed body: the floor for what a server can do here."""
-
-    def __init__(self, server_ctx: ssl.SSLContext, body: bytes) -> None:
-        self._ctx = server_ctx
-        self._body = body
-        self.port = 0
-        self._loop = asyncio.new_event_loop()
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        from aiohttp import web
-
-        async def handler(_: web.Request) -> web.Response:
-            return web.Response(body=self._body, content_type="application/json")
-
-        async def start() -> web.AppRunner:
-            app = web.Application()
-            app.router.add_get("/{tail:.*}", handler)
-            runner = web.AppRunner(app, access_log=None)
-            await runner.setup()
-            site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=self._ctx)
-            await site.start()
-            self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-            return runner
-
-        asyncio.set_event_loop(self._loop)
-        self._runner = self._loop.run_until_complete(start())
-        self._ready.set()
-        self._loop.run_forever()
-
-    def __enter__(self) -> BareServer:
-        self._thread.start()
-        self._ready.wait(10)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        async def stop() -> None:
-            await self._runner.cleanup()
-
-        asyncio.run_coroutine_threadsafe(stop(), self._loop).result(10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
+def rps(url: str, ca: str, cert: str, clients: int, handshake: bool = False) -> float:
+    r = procs.load(url, ca, cert, SECONDS, clients, handshake=handshake)
+    return r["requests"] / r["seconds"]
 
 
-def _timed(fn: Callable[[], object]) -> float:
-    t = time.perf_counter()
-    fn()
-    return time.perf_counter() - t
+def throughput(tmp: Path, world: Path) -> list[Row]:
+    rows: list[Row] = []
+    with ExitStack() as stack:
+        s = stack.enter_context(procs.mock_process(str(world), tmp / "tp"))
+        body = procs.get(s.node_url, s.ca, s.operator_pem, PAGE)
+        port = stack.enter_context(procs.bare_process(SEED, s.product_id, body, tmp))
+        bare = f"https://127.0.0.1:{port}"
+        for clients, hs in ((1, False), (8, False), (32, False), (1, True)):
+            m, b = interleaved(SAMPLES, lambda c=clients, h=hs: rps(s.node_url + PAGE, s.ca, s.operator_pem, c, h),
+                               lambda c=clients, h=hs: rps(bare + PAGE, s.ca, s.operator_pem, c, h))
+            what = "new TLS connection per request" if hs else f"keep-alive, {clients} client(s)"
+            ratio = statistics.median(m) / statistics.median(b)
+            rows.append((f"{what}: GET 100 certificates", spread(m, " req/s"), spread(b, " req/s"),
+                         f"{ratio:.2f}x bare", ">= 0.8x" if clients == 32 else ""))
+    return rows
 
 
-def cold_start_mock(cache_home: str) -> tuple[float, float]:
-    """(import seconds, construction-to-first-mTLS-response seconds), measured in a fresh process whose
-    XDG_CACHE_HOME is ``cache_home`` (where the mock keeps its key material between runs)."""
-    code = (
-        "import time, ssl, http.client, json\n"
-        "t0 = time.perf_counter()\n"
-        "from mockserver import MockCloud\n"
-        "t1 = time.perf_counter()\n"
-        "cloud = MockCloud('demo').__enter__()\n"
-        "p = next(iter(cloud.products.values()))\n"
-        "ctx = ssl.create_default_context(cafile=str(cloud.ca_path)); ctx.load_cert_chain(str(p.operator_pem))\n"
-        "url = next(iter(p.node_urls.values())).removeprefix('https://')\n"
-        "host, port = url.rsplit(':', 1)\n"
-        "c = http.client.HTTPSConnection(host, int(port), context=ctx); c.request('GET', '/certificates/whoami')\n"
-        "r = c.getresponse(); r.read(); assert r.status == 200, r.status\n"
-        "t2 = time.perf_counter()\n"
-        "cloud.__exit__(None, None, None)\n"
-        "print(json.dumps([t1 - t0, t2 - t1]))\n"
-    )
-    import subprocess
-
-    env = {**os.environ, "XDG_CACHE_HOME": cache_home}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
-    imp, start = json.loads(out.stdout.strip().splitlines()[-1])
-    return imp, start
-
-
-def _median_cold_start(warm: bool) -> tuple[float, float]:
-    """The median of 5 cold starts: with the material cache filled by an earlier run, or empty each time."""
-    with tempfile.TemporaryDirectory() as shared:
-        if warm:
-            cold_start_mock(shared)
-        runs = []
-        for _ in range(5):
-            if warm:
-                runs.append(cold_start_mock(shared))
-            else:
-                with tempfile.TemporaryDirectory() as empty:
-                    runs.append(cold_start_mock(empty))
-    runs.sort(key=lambda t: t[1])
-    return runs[len(runs) // 2]
+def listing(tmp: Path, worlds: dict[int, Path]) -> list[Row]:
+    rows: list[Row] = []
+    with ExitStack() as stack:
+        targets: list[tuple[int, str, str, str, str]] = []
+        pids: dict[int, int] = {}
+        for n in SIZES:
+            s = stack.enter_context(procs.mock_process(str(worlds[n]), tmp / f"list-{n}"))
+            body = procs.get(s.node_url, s.ca, s.operator_pem, PAGE)
+            port = stack.enter_context(procs.bare_process(SEED, s.product_id, body, tmp))
+            targets.append((n, s.node_url, f"https://127.0.0.1:{port}", s.ca, s.operator_pem))
+            pids[n] = s.pid
+        fns: list[Callable[[], float]] = []
+        for _, mock, bare, ca, pem in targets:
+            fns += [lambda u=mock, ca=ca, pem=pem: 1000 / rps(u + PAGE, ca, pem, 1),
+                    lambda u=bare, ca=ca, pem=pem: 1000 / rps(u + PAGE, ca, pem, 1)]
+        results = interleaved(SAMPLES, *fns)
+        per_100 = statistics.median(results[2 * SIZES.index(100)])
+        for i, (n, *_rest) in enumerate(targets):
+            m, b = results[2 * i], results[2 * i + 1]
+            rows.append((f"page of 100 from {n:,} certificates (ms/request)", spread(m, " ms", "{:.2f}"),
+                         spread(b, " ms", "{:.2f}"),
+                         f"{statistics.median(m) / statistics.median(b):.2f}x bare, "
+                         f"{statistics.median(m) / per_100:.2f}x the page from 100",
+                         "<= 2x bare, <= 1.5x" if n == 10_000 else ""))
+        _, mock, _, ca, pem = targets[-1]
+        before = procs.rss_mib(pids[10_000])
+        for _ in range(2):
+            for start in range(0, 10_001, 100):
+                procs.get(mock, ca, pem, f"/admin/certificates?start={start}&pageSize=100")
+        after = procs.rss_mib(pids[10_000])
+        rows.append(("resident memory, paging through 10,000 twice", f"{before:.0f} -> {after:.0f} MiB",
+                     "", f"{(after / before - 1) * 100:+.1f}%", "<= +10%"))
+    return rows
 
 
-def cold_start_moto() -> float | None:
-    code = (
-        "import time, json, socket, http.client\n"
-        "from moto.server import ThreadedMotoServer\n"
-        "s = socket.socket(); s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]; s.close()\n"
-        "t1 = time.perf_counter()\n"
-        "srv = ThreadedMotoServer(ip_address='127.0.0.1', port=port, verbose=False); srv.start()\n"
-        "c = http.client.HTTPConnection('127.0.0.1', port); c.request('GET', '/moto-api/data.json')\n"
-        "r = c.getresponse(); r.read()\n"
-        "t2 = time.perf_counter(); srv.stop()\n"
-        "print(json.dumps(t2 - t1))\n"
-    )
-    import subprocess
+def resets(worlds: dict[str, Path]) -> list[Row]:
+    from ravensec.mock import MockCloud
 
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    if out.returncode != 0:
-        return None
-    return float(json.loads(out.stdout.strip().splitlines()[-1]))
+    rows: list[Row] = []
+    for label, world in worlds.items():
+        with MockCloud(world) as cloud:
+            times = []
+            for _ in range(50):
+                t = time.perf_counter()
+                cloud.reset()
+                times.append((time.perf_counter() - t) * 1000)
+        rows.append((f"reset(), {label}", spread(times, " ms", "{:.2f}"), "", "", "<= 5 ms"))
+    return rows
+
+
+def isolation(tmp: Path, world: Path) -> list[Row]:
+    with procs.mock_process(str(world), tmp / "iso") as s:
+        products = procs.served_products(tmp / "iso")
+        (flooded_url, flooded_pem), (other_url, other_pem) = list(products.values())[:2]
+        probe = other_url + "/certificates/whoami"
+        quiet = [procs.load(probe, s.ca, other_pem, 2.0, 1)["p99_ms"] for _ in range(3)]
+        loaded = []
+        for _ in range(3):
+            flood = procs.load_async(flooded_url + "/certificates/whoami", s.ca, flooded_pem, 6.0, 500)
+            time.sleep(2.0)  # let the flood's 500 connections get going before probing
+            loaded.append(procs.load(probe, s.ca, other_pem, 2.0, 1)["p99_ms"])
+            flood.wait(60)
+    return [("p99 of a request to product B while A has 500 clients", spread(loaded, " ms", "{:.1f}"),
+             f"B alone: {spread(quiet, ' ms', '{:.1f}')}", "", "<= 50 ms")]
 
 
 def main() -> int:
-    from ravensec.core.certs.generate import make_client_certificate
-    from ravensec.mock import MockCloud
-
-    rows: list[tuple[str, str, str, str]] = []
-    moto = cold_start_moto()
-    for warm in (True, False):
-        imp, start = _median_cold_start(warm)
-        rows.append(
-            (
-                "cold start to first mTLS request" + ("" if warm else " (nothing cached)"),
-                f"{start * 1000:.0f} ms (+{imp * 1000:.0f} ms import)",
-                f"moto ThreadedMotoServer: {moto * 1000:.0f} ms" if moto is not None else "moto not installed",
-                "< 500 ms",
-            )
-        )
-
-    with MockCloud("demo") as cloud:
-        resets = [_timed(cloud.reset) for _ in range(50)]
-        rows.append(("reset()", f"{statistics.median(resets) * 1000:.2f} ms median", "", "< 5 ms"))
-
-        product = max(cloud.products.values(), key=lambda p: len(p.node_urls))
-        # 100 certificates in the listing: register extra ones straight into the cluster state.
-        from ravensec.mock.state import CertEntry
-
-        state_product = cloud.state.products[product.id]
-        from ravensec.core.certs.identity import pinning_hash, thumbprint
-        from ravensec.core.models import SecurityClearance
-
-        with cloud.state.lock:
-            while len(state_product.cluster.certificates) < 100:
-                i = len(state_product.cluster.certificates)
-                b = make_client_certificate(f"bench-{i}", key_type="ec-p256")
-                c = b.certificate
-                state_product.cluster.certificates[thumbprint(c)] = CertEntry(
-                    name=f"bench-{i}",
-                    thumbprint=thumbprint(c),
-                    clearance=SecurityClearance.VALID_USER,
-                    permissions={},
-                    not_before=c.not_valid_before_utc,
-                    not_after=c.not_valid_after_utc,
-                    pinning_hash=pinning_hash(c),
-                    der=b.cert_der(),
-                )
-        url = next(iter(product.node_urls.values())).removeprefix("https://")
-        host, port = url.rsplit(":", 1)
-        ctx = _client_context(Path(cloud.ca_path), Path(product.operator_pem))
-        path = "/admin/certificates?start=0&pageSize=100"
-        conn = http.client.HTTPSConnection(host, int(port), context=ctx)
-        conn.request("GET", path)
-        listing = conn.getresponse().read()
-        conn.close()
-        n = len(json.loads(listing)["Results"])
-        mock_rps = _keepalive_rps(host, int(port), path, ctx)
-        mock_hs = _handshakes_per_s(host, int(port), "/setup/alive", ctx)
-
-        server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        with tempfile.TemporaryDirectory() as tmp:
-            pki = cloud_pki(cloud)
-            bundle = pki.server_bundle(["127.0.0.1", "localhost"])
-            pem = Path(tmp) / "server.pem"
-            pem.write_bytes(bundle.combined_pem())
-            server_ctx.load_cert_chain(str(pem))
-        server_ctx.verify_mode = ssl.CERT_OPTIONAL
-        server_ctx.load_verify_locations(cadata=pki.ca_pem.decode())
-        with BareServer(server_ctx, listing) as bare:
-            bare_rps = _keepalive_rps("127.0.0.1", bare.port, path, ctx)
-            bare_hs = _handshakes_per_s("127.0.0.1", bare.port, "/", ctx)
-    rows.append(
-        (
-            f"keep-alive mTLS GET listing of {n} certificates",
-            f"{mock_rps:.0f} req/s ({mock_rps / bare_rps:.2f}x bare)",
-            f"bare aiohttp: {bare_rps:.0f} req/s",
-            ">= 0.5x bare",
-        )
-    )
-    rows.append(
-        ("new TLS handshakes (+1 request)", f"{mock_hs:.0f} /s", f"bare aiohttp: {bare_hs:.0f} /s", "")
-    )
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        worlds = {n: write_world(tmp / f"w{n}.toml", certificates=n, seed=SEED) for n in SIZES}
+        fifty = write_world(tmp / "w50p.toml", products=50, certificates=10, seed=SEED)
+        two = write_world(tmp / "w2p.toml", products=2, certificates=10, seed=SEED)
+        sections: list[tuple[str, Callable[[], list[Row]]]] = [
+            ("cold start", lambda: cold_start(tmp)),
+            ("throughput", lambda: throughput(tmp, worlds[100])),
+            ("listing", lambda: listing(tmp, worlds)),
+            ("reset", lambda: resets({**{f"{n:,} certificates": w for n, w in worlds.items()},
+                                      "50 products": fifty})),
+            ("isolation", lambda: isolation(tmp, two)),
+        ]
+        only = set(sys.argv[1:])
+        for name, fn in sections:
+            if not only or name in only:
+                print(f"... {name}", file=sys.stderr, flush=True)
+                rows += fn()
     _print(rows)
     return 0
 
 
-def cloud_pki(cloud: object) -> object:
-    pki = getattr(cloud, "pki", None)
-    if pki is None:
-        raise RuntimeError("MockCloud exposes no .pki; the bench needs the CA to build the baseline server")
-    return pki
-
-
-def _print(rows: list[tuple[str, str, str, str]]) -> None:
-    print(f"python {sys.version.split()[0]}, {socket.gethostname()}, {time.strftime('%Y-%m-%d %H:%M')}")
-    widths = [max(len(r[i]) for r in [*rows, ("what", "mock", "baseline", "target")]) for i in range(4)]
-    for r in [("what", "mock", "baseline", "target"), *rows]:
-        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))
+def _print(rows: list[Row]) -> None:
+    print(f"python {sys.version.split()[0]}, {socket.gethostname()}, {time.strftime('%Y-%m-%d %H:%M')}, "
+          f"{SAMPLES} samples each, min / median / max")
+    head: Row = ("what", "mock", "baseline", "ratio (medians)", "target")
+    widths = [max(len(r[i]) for r in [*rows, head]) for i in range(5)]
+    for r in [head, *rows]:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ node's dispatcher as the server's error body, the portal's error middleware as t
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -92,7 +92,7 @@ def entry_for(
     cert: x509.Certificate,
     name: str,
     clearance: SecurityClearance,
-    permissions: dict[str, DatabaseAccess],
+    permissions: Mapping[str, DatabaseAccess],
     *,
     generated: bool = False,
 ) -> CertEntry:
@@ -227,11 +227,10 @@ class ClusterBackend:
                                        cause=InvalidArgument("Unable to load the provided certificate."))
         else:
             certs = [certificate]
-        entries = [entry_for(c, name, clearance, dict(permissions)) for c in certs]
-        primary = entries[0]
-        for e in entries[1:]:
-            e.primary_key = primary.thumbprint
-        primary.secondary_keys = [e.thumbprint for e in entries[1:]]
+        # Entries are immutable (the listing cache relies on it): the chain's links are set as they are made.
+        first, *rest = [entry_for(c, name, clearance, dict(permissions)) for c in certs]
+        rest = [replace(e, primary_key=first.thumbprint) for e in rest]
+        entries = [replace(first, secondary_keys=tuple(e.thumbprint for e in rest)), *rest]
         self._store(entries)
         return entries
 
@@ -267,9 +266,10 @@ class ClusterBackend:
                 )
             for e in [entry, *(certs.get(s) for s in entry.secondary_keys)]:
                 if e is not None:
-                    e.name, e.clearance, e.permissions, e.disabled = name, clearance, dict(permissions), disabled
+                    certs[e.thumbprint] = replace(e, name=name, clearance=clearance, permissions=dict(permissions),
+                                                  disabled=disabled)
             self.product.cluster.raft_index += 1
-            return entry
+            return certs[tp]
 
     def delete(self, thumbprint: str, *, caller: Caller = OWNER) -> bool:
         """Remove a certificate and its secondary keys; False when it was not registered (not an error)."""

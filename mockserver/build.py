@@ -29,6 +29,7 @@ from ravensec.mock.state import (
     Account,
     BackupEntry,
     CertEntry,
+    CertStore,
     CloudState,
     Cluster,
     Database,
@@ -118,10 +119,10 @@ def _cn(bundle: CertMaterial) -> str:
 class _ProductMaterial:
     operator: CertMaterial
     cluster_admin: CertMaterial
-    entries: tuple[CertEntry, ...]  # templates: copied per build
+    entries: tuple[CertEntry, ...]  # immutable: every build shares them
     bundles: dict[str, CertMaterial]  # thumbprint -> key pair of each world certificate
     db_keys: dict[str, bytes]
-    backups: tuple[BackupEntry, ...]  # blobs are immutable bytes; entries are copied per build
+    backups: tuple[BackupEntry, ...]  # immutable: every build shares them
 
 
 @dataclass(frozen=True)
@@ -182,6 +183,9 @@ class WorldBuilder:
         # RSA keys cannot be seeded: such a world's material differs on every run, so it is never kept.
         seeded = all(c.key_type == "ec-p256" for p in spec.products for c in p.certificates)
         self.cache = cache if seeded else None
+        # Each product's certificates by thumbprint, made once: a build copies the dict, not the entries.
+        self._certs: dict[str, tuple[tuple[CertEntry, ...], dict[str, CertEntry]]] = {}
+        self._dbs: dict[tuple[str, str], Database] = {}  # (product id, name) -> the first build's database
 
     def _cache_key(self) -> tuple[str, bytes]:
         return (self.spec.fingerprint, self.issuer.cert_der() if self.issuer is not None else b"")
@@ -230,8 +234,7 @@ class WorldBuilder:
                     c.name, key_type=key_type, key=key, not_before=c.not_before, not_after=c.not_after,
                     serial=seed >> 1, deterministic=True,
                 )
-                e = entry_for(bundle.certificate, c.name, c.clearance, dict(c.permissions))
-                e.disabled = c.disabled
+                e = replace(entry_for(bundle.certificate, c.name, c.clearance, dict(c.permissions)), disabled=c.disabled)
                 entries.append(e)
                 bundles[e.thumbprint] = bundle
             db_keys = {d.name: derive_key(s.seed, p.id, d.name, "db-key") for d in p.databases if d.encrypted}
@@ -273,12 +276,12 @@ class WorldBuilder:
         return state
 
     def _product(self, p: ProductSpec, pm: _ProductMaterial) -> ProductState:
-        certs = {
-            e.thumbprint: replace(e, permissions=dict(e.permissions), secondary_keys=list(e.secondary_keys))
-            for e in pm.entries
-        }
+        made = self._certs.get(p.id)
+        if made is None or made[0] is not pm.entries:  # the material was made again (evicted from its cache)
+            made = self._certs[p.id] = (pm.entries, {e.thumbprint: e for e in pm.entries})
+        template = made[1]
         cluster = Cluster(
-            certificates=certs,
+            certificates=CertStore(template),
             databases={d.name.lower(): self._database(p, d, pm) for d in p.databases},
             topology_id=f"{p.id[:8]}-topology",
             well_known_admin_thumbprints=[_thumbprint(pm.cluster_admin)],
@@ -301,10 +304,19 @@ class WorldBuilder:
             storage_size=p.storage_size,
             storage_type=p.storage_type,
             labels=list(p.labels),
-            backups=[replace(b) for b in pm.backups],
+            backups=list(pm.backups),
         )
 
     def _database(self, p: ProductSpec, d: DatabaseSpec, pm: _ProductMaterial) -> Database:
+        # Documents are immutable once stored (a write stores a new one, a read copies the body): every build
+        # shares the first one's, so reset() copies two dicts per database, not every document.
+        made = self._dbs.get((p.id, d.name))
+        if made is None:
+            made = self._dbs[(p.id, d.name)] = self._new_database(p, d, pm)
+        return Database(d.name, encrypted=d.encrypted, docs=dict(made.docs), hilo=dict(made.hilo), etag=made.etag,
+                        key=made.key)
+
+    def _new_database(self, p: ProductSpec, d: DatabaseSpec, pm: _ProductMaterial) -> Database:
         db = Database(d.name, encrypted=d.encrypted, key=pm.db_keys.get(d.name))
         db_id = hashlib.sha256(f"{p.id}:{d.name}".encode()).hexdigest()[:22]
         for doc in d.documents:

@@ -165,7 +165,7 @@ def entry_from_json(d: dict[str, Any]) -> CertEntry:
         der=base64.b64decode(d["der"]),
         disabled=d["disabled"],
         primary_key=d["primary_key"],
-        secondary_keys=list(d["secondary_keys"]),
+        secondary_keys=tuple(d["secondary_keys"]),
         generated_by_server=d["generated_by_server"],
     )
 

@@ -30,6 +30,7 @@ from ravensec.core.fsutil import atomic_write, atomic_write_private
 from ravensec.core.profile import Profile
 from ravensec.mock.build import WorldBuilder
 from ravensec.mock.faults import Fault, Faults, faults_middleware
+from ravensec.mock.http_limits import HttpLimits, body_limit_middleware
 from ravensec.mock.journal import Journal, journal_middleware
 from ravensec.mock.loop_thread import call_in_loop, start_loop_thread, stop_loop_thread
 from ravensec.mock.material_cache import MaterialCache
@@ -42,6 +43,7 @@ from ravensec.mock.tls import MockPki
 from ravensec.mock.worlds import load_world
 
 HOSTS = ["localhost", "127.0.0.1"]
+RESET_TIMEOUT = 30.0  # seconds: starting a product's listeners takes milliseconds; this only bounds a hang
 StateFactory = Callable[[MockPki], CloudState]
 
 
@@ -64,15 +66,18 @@ class MockCloud:
         seed: int | None = None,
         state_factory: StateFactory | None = None,
         material_cache: bool = True,
+        limits: HttpLimits | None = None,
     ) -> None:
         """``world``: a world name or TOML path (ignored when ``state_factory`` builds the state instead);
         ``seed``: the PKI's seed, by default the world's own; ``material_cache``: keep the generated keys and
-        certificates in the user's cache directory between runs (``ravensec.mock.material_cache``)."""
+        certificates in the user's cache directory between runs (``ravensec.mock.material_cache``); ``limits``:
+        timeouts and the body limit of every listener (``ravensec.mock.http_limits``, the server's by default)."""
         self.world = world
         self.port_base = port_base
         self.state_dir = Path(state_dir) if state_dir is not None else None
         self.journal = Journal()
         self.faults = Faults()
+        self.limits = limits if limits is not None else HttpLimits()
         cache = MaterialCache.default() if material_cache else None
         if state_factory is None:
             state_factory, world_seed = self._world_factory(world, cache)
@@ -89,6 +94,9 @@ class MockCloud:
         self._next_port = port_base + 1 if port_base else 0
         self._sync_lock: asyncio.Lock | None = None
         self._down_timers: dict[int, asyncio.TimerHandle] = {}
+        self._written: set[str] = set()  # products whose PEM files exist
+        self._server_thumbprints: dict[str, str] = {}  # product id -> its nodes' certificate thumbprint
+        self._connection_json = b""
 
     @staticmethod
     def _world_factory(
@@ -173,18 +181,39 @@ class MockCloud:
         }
 
     def reset(self) -> None:
-        """Put the world back as loaded (in place), clear the journal and the faults."""
+        """Put the world back as loaded (in place), clear the journal and the faults.
+
+        Complete when it returns: the world's nodes have their listeners (and products created meanwhile
+        have lost theirs). From a thread other than the mock's loop this waits for that loop; on the loop
+        itself, a reset that must start or stop listeners cannot wait: use ``await cloud.areset()`` there."""
+        loop = self._loop
+        if self._swap_world() and loop is not None and loop.is_running():
+            if _on_loop(loop):
+                raise RuntimeError(
+                    "MockCloud.reset() on the mock's own event loop must start or stop listeners: "
+                    "use `await cloud.areset()`"
+                )
+            asyncio.run_coroutine_threadsafe(self._sync_nodes(), loop).result(RESET_TIMEOUT)
+        self.journal.reset()
+        self.faults.clear()
+
+    async def areset(self) -> None:
+        """``reset()`` from a coroutine on the mock's loop (``async with MockCloud()``)."""
+        if self._swap_world() and self._loop is not None:
+            await self._sync_nodes()
+        self.journal.reset()
+        self.faults.clear()
+
+    def _swap_world(self) -> bool:
+        """Put the fresh world in place; True when its nodes and the listeners differ (a sync must run)."""
         fresh = self._factory(self.pki)
         with self.state.lock:
             self.state.account = fresh.account
             self.state.products = fresh.products
             self.state.clock = fresh.clock
             self._apply_listeners()
-        self.journal.reset()
-        self.faults.clear()
-        loop = self._loop
-        if loop is not None and loop.is_running():
-            call_in_loop(self._loop, lambda: loop.create_task(self._sync_nodes()))
+            wanted = {(p.id, n.tag) for p in self.state.products.values() for n in p.nodes}
+        return wanted != self._nodes.keys() or any(p not in self._written for p, _ in wanted)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -221,7 +250,7 @@ class MockCloud:
         self.faults.set_down_hook(self._down_hook)
         portal_bundle = self.pki.server_bundle(HOSTS, label="portal")
         self._portal = Listener(
-            self._portal_app(), self.pki.server_context(portal_bundle), port=self.port_base
+            self._portal_app(), self.pki.server_context(portal_bundle), port=self.port_base, limits=self.limits
         )
         await self._portal.start()
         await self._sync_nodes()
@@ -308,11 +337,15 @@ class MockCloud:
                     if (p.id, n.tag) in self._nodes:
                         continue
                     node = f"{p.id}/{n.tag}"
-                    mws = [journal_middleware(self.journal, node), faults_middleware(self.faults, node)]
+                    mws = [
+                        journal_middleware(self.journal, node),
+                        body_limit_middleware(self.limits),
+                        faults_middleware(self.faults, node),
+                    ]
                     app = build_node_app(self.state, p.id, n.tag, issuers=issuers, middlewares=mws)
                     app[ISSUER_KEY] = self.pki.ca
                     app[SERVER_BUNDLE_KEY] = bundle
-                    lst = Listener(app, ctx, port=self._take_port())
+                    lst = Listener(app, ctx, port=self._take_port(), limits=self.limits)
                     await lst.start()
                     self._nodes[(p.id, n.tag)] = lst
                     if self.faults.is_down(node):
@@ -325,9 +358,12 @@ class MockCloud:
         """Give the world's nodes their listener's URL (after start and after reset). Lock held."""
         listeners = dict(self._nodes)  # reset() runs on the caller's thread while the loop may add some
         for p in self.state.products.values():
-            p.cluster.server_thumbprint = thumbprint_of_der(
-                self.pki.server_bundle(HOSTS, label=p.id).cert_der()
-            )
+            tp = self._server_thumbprints.get(p.id)
+            if tp is None:
+                tp = self._server_thumbprints[p.id] = thumbprint_of_der(
+                    self.pki.server_bundle(HOSTS, label=p.id).cert_der()
+                )
+            p.cluster.server_thumbprint = tp
             for n in p.nodes:
                 lst = listeners.get((p.id, n.tag))
                 if lst is not None:
@@ -336,16 +372,20 @@ class MockCloud:
     def _write_files(self, products: list[ProductState]) -> None:
         durable = not self._own_dir
         for p in products:
+            if p.id in self._written:
+                continue
             mp = self._mock_product(p)
             mp.operator_pem.parent.mkdir(parents=True, exist_ok=True)
             if not mp.operator_pem.exists():
                 atomic_write_private(mp.operator_pem, p.operator_cert.combined_pem(), durable=durable)
             if not mp.cluster_admin_pem.exists():
                 atomic_write_private(mp.cluster_admin_pem, p.cluster_admin_cert.combined_pem(), durable=durable)
+            self._written.add(p.id)
         if self.state_dir is not None and self._portal is not None:
-            atomic_write_private(
-                self.state_dir / "connection.json", json.dumps(self.connection_info(), indent=2).encode()
-            )
+            info = json.dumps(self.connection_info(), indent=2).encode()
+            if info != self._connection_json:
+                atomic_write_private(self.state_dir / "connection.json", info)
+                self._connection_json = info
 
     def _down_hook(self, fault: Fault, down: bool) -> None:
         def apply() -> None:
@@ -376,3 +416,10 @@ class MockCloud:
                 )
 
         call_in_loop(self._loop, apply)
+
+
+def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False

@@ -6,10 +6,13 @@ immutable; only the mutable containers are rebuilt).
 
 from __future__ import annotations
 
+import base64
+import itertools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any
 
 from ravensec.core.certs.bundle import CertMaterial
@@ -29,27 +32,33 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass
+@dataclass(frozen=True)
 class CertEntry:
-    """A certificate registered in a product's cluster. ``der`` is the public certificate only."""
+    """A certificate registered in a product's cluster. ``der`` is the public certificate only.
+
+    Immutable, so that the world's entries are shared by every build of it (``reset()`` copies no entry)
+    and every change goes through ``CertStore`` (a new entry replaces the old one), which versions it."""
 
     name: str
     thumbprint: str  # uppercase hex SHA-1 of der
     clearance: SecurityClearance
-    permissions: dict[str, DatabaseAccess]
+    permissions: Mapping[str, DatabaseAccess]
     not_before: datetime
     not_after: datetime
     pinning_hash: str
     der: bytes
     disabled: bool = False
     primary_key: str = ""
-    secondary_keys: list[str] = field(default_factory=list)
+    secondary_keys: tuple[str, ...] = ()
     # True when the mock's own server generated it (POST /admin/certificates): training checks use this.
     generated_by_server: bool = False
 
-    def definition(self) -> CertificateDefinition:
-        import base64
+    def __post_init__(self) -> None:
+        # A caller's dict is copied: changing it later must not change the registered certificate.
+        if not isinstance(self.permissions, MappingProxyType):
+            object.__setattr__(self, "permissions", MappingProxyType(dict(self.permissions)))
 
+    def definition(self) -> CertificateDefinition:
         return CertificateDefinition(
             name=self.name,
             thumbprint=self.thumbprint,
@@ -65,8 +74,10 @@ class CertEntry:
         )
 
 
-@dataclass
+@dataclass(frozen=True)
 class Document:
+    """Immutable (a write stores a new one; readers copy ``body``): builds of a world share them."""
+
     id: str
     collection: str
     body: dict[str, Any]
@@ -84,7 +95,7 @@ class Database:
     key: bytes | None = None  # the database's own key when encrypted (the cloud never keeps it)
 
 
-@dataclass
+@dataclass(frozen=True)
 class BackupEntry:
     database: str
     file_name: str
@@ -106,17 +117,91 @@ class MockNode:
     up: bool = True
 
 
+# Versions are unique across every store of the process, so a version alone names one store's contents.
+_versions = itertools.count(1)
+
+
+class CertStore(dict[str, CertEntry]):
+    """A cluster's certificates by thumbprint, with a ``version`` that changes on every change to them.
+
+    The version keys the listing's response cache: every dict operation that writes bumps it, and entries
+    are immutable, so nothing can change the certificates without a new version."""
+
+    version: int
+
+    def __init__(self, entries: Mapping[str, CertEntry] | Iterable[tuple[str, CertEntry]] = ()) -> None:
+        super().__init__(entries)
+        self.version = next(_versions)
+
+    def changed(self) -> None:
+        """Mark the certificates changed (every write below calls it)."""
+        self.version = next(_versions)
+
+    def __setitem__(self, key: str, value: CertEntry) -> None:
+        super().__setitem__(key, value)
+        self.changed()
+
+    def __delitem__(self, key: str) -> None:
+        super().__delitem__(key)
+        self.changed()
+
+    def pop(self, key: str, *default: Any) -> Any:
+        self.changed()
+        return super().pop(key, *default)
+
+    def popitem(self) -> tuple[str, CertEntry]:
+        self.changed()
+        return super().popitem()
+
+    def clear(self) -> None:
+        super().clear()
+        self.changed()
+
+    def update(self, *args: Any, **kwargs: CertEntry) -> None:
+        super().update(*args, **kwargs)
+        self.changed()
+
+    def setdefault(self, key: str, default: CertEntry) -> CertEntry:
+        self.changed()
+        return super().setdefault(key, default)
+
+    def __ior__(self, other: Any) -> CertStore:  # type: ignore[override,misc]
+        super().__ior__(other)
+        self.changed()
+        return self
+
+
 @dataclass
 class Cluster:
     """What every node of one product shares: RavenDB's cluster state."""
 
-    certificates: dict[str, CertEntry] = field(default_factory=dict)  # thumbprint -> entry
+    # thumbprint -> entry; always a CertStore (a plain dict given is turned into one, see __setattr__)
+    certificates: dict[str, CertEntry] = field(default_factory=CertStore)
     databases: dict[str, Database] = field(default_factory=dict)  # keyed by lower-cased name
     topology_etag: int = 1
     topology_id: str = ""
     raft_index: int = 1
     server_thumbprint: str = ""
     well_known_admin_thumbprints: list[str] = field(default_factory=list)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # A plain dict given here (by a test, a backend, the constructor) becomes a versioned store.
+        if name == "certificates" and not isinstance(value, CertStore):
+            value = CertStore(value)
+        super().__setattr__(name, value)
+
+    @property
+    def cert_version(self) -> int:
+        """Changes whenever the certificates do (see ``CertStore``)."""
+        return self._store().version
+
+    def certificates_changed(self) -> None:
+        self._store().changed()
+
+    def _store(self) -> CertStore:
+        store = self.certificates
+        assert isinstance(store, CertStore)
+        return store
 
 
 @dataclass

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
 import json
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, TypeVar
 
 from aiohttp import web
 
@@ -22,6 +24,7 @@ from ravensec.mock.backend import Caller, ClusterBackend, entry_for
 from ravensec.mock.node.cert_definition import not_after_of, validate_definition
 from ravensec.mock.node.context import Ctx, handles
 from ravensec.mock.node.errors import JSON_TYPE, argument_error, json_body, json_response
+from ravensec.mock.node.listing_cache import BodyCache
 from ravensec.mock.state import CertEntry
 
 ISSUER_KEY: web.AppKey[CertMaterial] = web.AppKey("issuer")
@@ -29,28 +32,8 @@ SERVER_BUNDLE_KEY: web.AppKey[CertMaterial] = web.AppKey("server_bundle")
 
 
 _server_defs: dict[bytes, dict[str, Any]] = {}  # by the server certificate's DER
-# Listing 100 certificates re-serialised on every request is most of the handler's time; both caches are
-# keyed by every mutable field, so an edit, disable or delete is seen on the very next request.
-_wire_defs: dict[tuple[Any, ...], dict[str, Any]] = {}
-_bodies: dict[tuple[Any, ...], bytes] = {}
-_CACHE_MAX = 20_000
-
-
-def _entry_key(e: CertEntry, meta: bool) -> tuple[Any, ...]:
-    return (
-        e.thumbprint, e.name, e.clearance, e.disabled, tuple(e.permissions.items()), e.not_after,
-        e.primary_key, tuple(e.secondary_keys), meta,
-    )
-
-
-def _wire(e: CertEntry, meta: bool) -> dict[str, Any]:
-    key = _entry_key(e, meta)
-    hit = _wire_defs.get(key)
-    if hit is None:
-        if len(_wire_defs) > _CACHE_MAX:
-            _wire_defs.clear()
-        hit = _wire_defs[key] = e.definition().to_wire(metadata_only=meta)
-    return hit
+listing_cache = BodyCache()
+_T = TypeVar("_T")
 
 
 def server_definition(ctx: Ctx) -> dict[str, Any]:
@@ -85,51 +68,65 @@ async def list_certificates(ctx: Ctx) -> web.StreamResponse:
     name = ctx.q("name")
     meta = _bool(ctx.q("metadataOnly"))
     secondary = _bool(ctx.q("secondary"))
-    start = ctx.q_int("start") or 0
+    start = max(ctx.q_int("start") or 0, 0)
     page_size = ctx.q_int("pageSize") or None
     server = server_definition(ctx)
     with ctx.state.lock:
-        certs = ctx.product.cluster.certificates
+        cluster = ctx.product.cluster
         if tp:
             if tp == server["Thumbprint"]:
                 results = [server]
             else:
-                entry = certs.get(tp)
+                entry = cluster.certificates.get(tp)
                 if entry is None:
                     return web.Response(status=404)
                 results = [entry.definition().to_wire(metadata_only=meta)]
         else:
-            listed = [e for e in certs.values() if secondary or not e.primary_key]
-            well_known = tuple(ctx.product.cluster.well_known_admin_thumbprints)
-            cache_key = (
-                server["Thumbprint"], meta, name, start, page_size, well_known,
-                tuple(_entry_key(e, meta) for e in listed),
-            )
-            cached = _bodies.get(cache_key)
-            if cached is not None:
-                return web.Response(body=cached, headers={"Content-Type": JSON_TYPE})
-            defs = [_wire(e, meta) for e in listed]
-            results = [server if not meta else {k: v for k, v in server.items() if k != "Certificate"}, *defs]
-            if name is not None:
-                results = [d for d in results if d["Name"].lower() == name.lower()]
-            results = results[start : start + page_size if page_size else None]
-            body_bytes = json_body({
-                "Results": results,
-                "LoadedServerCert": server["Thumbprint"],
-                "WellKnownAdminCerts": list(well_known),
-                "WellKnownIssuers": [],
-            })
-            if len(_bodies) > 256:
-                _bodies.clear()
-            _bodies[cache_key] = body_bytes
-            return web.Response(body=body_bytes, headers={"Content-Type": JSON_TYPE})
-        body = {
+            well_known = tuple(cluster.well_known_admin_thumbprints)
+            # The version stands for every certificate: the key costs the same with 10 or 10,000 of them.
+            key = (cluster.cert_version, server["Thumbprint"], well_known, meta, secondary, name, start, page_size)
+            body = listing_cache.get(key)
+            if body is None:
+                body = json_body({
+                    "Results": _page(cluster.certificates, server, meta, secondary, name, start, page_size),
+                    "LoadedServerCert": server["Thumbprint"],
+                    "WellKnownAdminCerts": list(well_known),
+                    "WellKnownIssuers": [],
+                })
+                listing_cache.put(key, body)
+            return web.Response(body=body, headers={"Content-Type": JSON_TYPE})
+        body_obj = {
             "Results": results,
             "LoadedServerCert": server["Thumbprint"],
-            "WellKnownAdminCerts": list(ctx.product.cluster.well_known_admin_thumbprints),
+            "WellKnownAdminCerts": list(cluster.well_known_admin_thumbprints),
             "WellKnownIssuers": [],
         }
-    return json_response(body)
+    return json_response(body_obj)
+
+
+def _page(
+    certs: Mapping[str, CertEntry],
+    server: dict[str, Any],
+    meta: bool,
+    secondary: bool,
+    name: str | None,
+    start: int,
+    page_size: int | None,
+) -> list[dict[str, Any]]:
+    """The server's synthesized entry first, then the registered ones; only the page is serialised."""
+    listed: Iterator[CertEntry] = (e for e in certs.values() if secondary or not e.primary_key)
+    first = server if not meta else {k: v for k, v in server.items() if k != "Certificate"}
+    if name is not None:
+        wanted = name.lower()
+        listed = (e for e in listed if e.name.lower() == wanted)
+        if first["Name"].lower() != wanted:
+            return [e.definition().to_wire(metadata_only=meta) for e in _cut(listed, start, page_size)]
+    page = list(_cut(itertools.chain([None], listed), start, page_size))
+    return [first if e is None else e.definition().to_wire(metadata_only=meta) for e in page]
+
+
+def _cut(items: Iterable[_T], start: int, page_size: int | None) -> Iterator[_T]:
+    return itertools.islice(items, start, start + page_size if page_size else None)
 
 
 @handles("POST", "/admin/certificates")

@@ -15,6 +15,8 @@ from collections.abc import Callable
 
 from aiohttp import web
 
+from ravensec.mock.http_limits import HttpLimits, protocol_factory
+
 
 def bind_socket(port: int, host: str = "127.0.0.1") -> socket.socket:
     """A listening TCP socket; ``port=0`` picks a free one. Listening right away queues early clients."""
@@ -38,10 +40,14 @@ class Listener:
         ssl_context: ssl.SSLContext | Callable[[], ssl.SSLContext],
         *,
         port: int = 0,
+        limits: HttpLimits | None = None,
     ) -> None:
         self.app = app
         self._ssl = ssl_context
-        self.runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=0.2)
+        self.limits = limits if limits is not None else HttpLimits()
+        self.runner = web.AppRunner(
+            app, handle_signals=False, access_log=None, shutdown_timeout=0.2, **self.limits.runner_kwargs()
+        )
         self.port = port
         self._server: asyncio.Server | None = None
         self._sock: socket.socket | None = None
@@ -100,7 +106,7 @@ class Listener:
         if self._sock is not sock:
             return
         srv = await asyncio.get_running_loop().create_server(
-            server, sock=sock, ssl=self.ssl_context, ssl_handshake_timeout=10
+            protocol_factory(server, self.limits), sock=sock, ssl=self.ssl_context, ssl_handshake_timeout=10
         )
         if self._sock is not sock:  # taken down before we got here
             srv.close()

@@ -5,7 +5,7 @@ run a mock over this world are in conftest.py beside this file."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -72,8 +72,7 @@ def build_state(pki: MockPki) -> CloudState:
         certs[e.thumbprint] = e
     for name, (clearance, perms, registered, disabled, _days) in IDENTITIES.items():
         if registered:
-            e = entry_for(identity_bundle(name).certificate, name, clearance, dict(perms))
-            e.disabled = disabled
+            e = replace(entry_for(identity_bundle(name).certificate, name, clearance, dict(perms)), disabled=disabled)
             certs[e.thumbprint] = e
     cluster = Cluster(
         certificates=certs,

@@ -3,6 +3,8 @@ the right key only."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from ravensec.core.backups import BackupKeyError, decrypt_backup, read_backup_header
@@ -81,10 +83,13 @@ def test_rebuild_is_independent_and_equal(pki: MockPki) -> None:
     assert thumbprints(a) == thumbprints(b)
     pid = next(iter(a.products))
     a.products[pid].allowed_ips.clear()
-    next(iter(a.products[pid].cluster.certificates.values())).permissions["X"] = "Read"  # type: ignore[assignment]
+    first = next(iter(a.products[pid].cluster.certificates.values()))
+    a.products[pid].cluster.certificates[first.thumbprint] = replace(first, name="changed")
     a.products[pid].cluster.databases.clear()
     assert b.products[pid].allowed_ips and b.products[pid].cluster.databases
-    assert all("X" not in e.permissions for e in b.products[pid].cluster.certificates.values())
+    assert b.products[pid].cluster.certificates[first.thumbprint].name != "changed"
+    with pytest.raises(TypeError):  # entries are shared between builds: nothing may change one in place
+        first.permissions["X"] = "Read"  # type: ignore[index]
     # key material is shared, not regenerated
     assert a.products[pid].operator_cert is b.products[pid].operator_cert
 

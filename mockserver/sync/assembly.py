@@ -121,7 +121,7 @@ class Metadata:
             return self._enums_by_row.get(token[1]) if token[0] == "TypeDef" else None
 
         def by_name(name: str) -> EnumType | None:
-            return self._enums_by_name.get(name.split(",", 1)[0].strip())
+            return self._enums_by_name.get(name)
 
         return EnumLookup(by_token, by_name)
 

@@ -117,7 +117,7 @@ class EnumLookup:
     carries (possibly assembly-qualified). Either returns None for a type that is not a known enum."""
 
     by_token: Callable[[tuple[str, int]], EnumType | None]
-    by_name: Callable[[str], EnumType | None]
+    by_name: Callable[[str], EnumType | None]  # "Namespace.Type", without the assembly
 
 
 class Reader:
@@ -253,7 +253,8 @@ def _prop_type(r: Reader, enums: EnumLookup) -> Callable[[], Value]:
     if el == TAGGED_OBJECT:
         return lambda: _tagged(r, enums)
     if el == ENUM:
-        type_name = r.ser_string() or ""
+        # The name may be assembly-qualified ("Ns.Type, Assembly"); the lookup wants the type's full name.
+        type_name = (r.ser_string() or "").split(",", 1)[0].strip()
         enum = enums.by_name(type_name)
         if enum is None:
             raise BlobError(f"enum {type_name!r} of a named argument is unknown")

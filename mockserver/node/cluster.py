@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from ravensec.mock.authz import AuthStatus
 from ravensec.mock.node.context import Ctx, handles
 from ravensec.mock.node.errors import SERVER_VERSION, ServerError, forbidden, invalid_operation, json_response
 from ravensec.mock.routes import server_build
@@ -106,7 +107,11 @@ async def whoami(ctx: Ctx) -> web.StreamResponse:
         from ravensec.mock.node.certificates import server_definition
 
         return json_response(server_definition(ctx))
-    return web.Response(status=204)
+    # Open to anyone since 7.2: no certificate is 204; one the cluster does not know (unknown, expired before
+    # registration...) is the server writing a null definition.
+    if ident.status == AuthStatus.NO_CERTIFICATE:
+        return web.Response(status=204)
+    return json_response(None)
 
 
 def _bump(ctx: Ctx) -> None:

@@ -290,3 +290,12 @@ def test_a_fixed_world_clock_judges_expiry_but_not_fresh_certificates(
     assert s.get(node_url(cloud) + "/cluster/topology").status_code == 200
     cloud.reset()
     assert abs(cloud.state.clock() - datetime.now(UTC)) < timedelta(minutes=1)
+
+
+@pytest.mark.parametrize(("ident", "status", "body"), [("none", 204, ""), ("unknown", 200, "null")])
+def test_whoami_answers_callers_it_does_not_know(
+    cloud: MockCloud, pem_dir: Path, ident: str, status: int, body: str
+) -> None:
+    """``/certificates/whoami`` is UnauthenticatedClients in 7.2: no refusal, the handler answers."""
+    r = session(cloud, who(ident, pem_dir)).get(node_url(cloud) + "/certificates/whoami")
+    assert (r.status_code, r.text) == (status, body)

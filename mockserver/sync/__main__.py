@@ -12,7 +12,6 @@ from collections import Counter
 from pathlib import Path
 
 from ravensec.mock.sync.assembly import read_server, read_version
-from ravensec.mock.sync.pdb import method_sources
 from ravensec.mock.sync.tables import (
     MESSAGE_KEYWORDS,
     MIN_MESSAGE_WORDS,
@@ -45,7 +44,9 @@ def main(argv: list[str] | None = None) -> int:
         _client_name, client = _member(wheel, CLIENT_DLL)
     version = read_version(client)
     asm = read_server(server)
-    sources = method_sources(server)
+    # Source files stay empty for now: Raven.Server.dll embeds a portable PDB (debug directory entry 17)
+    # whose Document and MethodDebugInformation tables would name them; not read yet.
+    sources: dict[str, str] = {}
     full = version["FullVersion"]
     rows = route_rows(asm.routes, asm.property_names, f"{full} sha256:{wheel_sha}", sources)
     messages = select_messages(asm.user_strings)

@@ -174,12 +174,29 @@ _SUFFIX = {
 }
 
 
+# The one unauthenticated route the server still refuses to a caller without a usable certificate: the Studio's
+# main page (its other files stay public).
+STUDIO_MAIN_PAGE = "/studio/index.html"
+_CANNOT_OPEN_STUDIO = frozenset(
+    {
+        AuthStatus.NO_CERTIFICATE,
+        AuthStatus.EXPIRED,
+        AuthStatus.NOT_YET_VALID,
+        AuthStatus.UNFAMILIAR_CERTIFICATE,
+        AuthStatus.UNFAMILIAR_ISSUER,
+        AuthStatus.DISABLED,
+    }
+)
+
+
 def refusal(identity: Identity, rm: RouteMatch) -> str | None:
     """None when ``identity`` may call the matched route, else the 403 ``InvalidAuth`` message."""
     req = rm.route.requirement
-    if req == Requirement.UNAUTHENTICATED:
-        return None
     st = identity.status
+    if req == Requirement.UNAUTHENTICATED and not (
+        rm.route.path == STUDIO_MAIN_PAGE and st in _CANNOT_OPEN_STUDIO
+    ):
+        return None
     if st == AuthStatus.NO_CERTIFICATE:
         return (
             "This server requires client certificate for authentication, but none was provided by the client. "
@@ -193,6 +210,8 @@ def refusal(identity: Identity, rm: RouteMatch) -> str | None:
     if st == AuthStatus.NOT_YET_VALID:
         return f"The supplied client certificate {identity.quoted} cannot be used before {_date(identity.not_before)}"
     if st in (AuthStatus.UNFAMILIAR_CERTIFICATE, AuthStatus.UNFAMILIAR_ISSUER):
+        if req == Requirement.RESTRICTED:
+            return None  # the server lets unknown certificates through: the handler authorizes them itself
         return (
             f"The supplied client certificate {identity.quoted} is unknown to the server. "
             "In order to register your certificate please contact your system administrator."
@@ -217,7 +236,7 @@ def refusal(identity: Identity, rm: RouteMatch) -> str | None:
         return None
     # A User (ValidUser with database permissions) from here on.
     denied = f"Could not authorize access to {target} using provided client certificate {identity.quoted}."
-    if req in (Requirement.OPERATOR, Requirement.RESTRICTED):
+    if req == Requirement.OPERATOR:
         return denied + suffix
     if rm.database is None:
         return None  # server-level ValidUser routes: the handler filters by database

@@ -26,6 +26,7 @@ from ravensec.core.models import (
     SecurityClearance,
     Tier,
 )
+from ravensec.mock.routes import cloud_server_version
 
 
 def utcnow() -> datetime:
@@ -227,7 +228,7 @@ class ProductState:
     hidden: bool = False
     # Pending status transition: (when, next status); the portal advances it lazily on read.
     pending: tuple[datetime, ProductStatus] | None = None
-    server_version: str = "6.2.9-cloud-62055"
+    server_version: str = field(default_factory=cloud_server_version)
 
 
 @dataclass

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from ravensec.mock.authz import AuthStatus
 from ravensec.mock.node.context import Ctx, handles
 from ravensec.mock.node.errors import SERVER_VERSION, ServerError, forbidden, invalid_operation, json_response
+from ravensec.mock.routes import server_build
 from ravensec.mock.state import MockNode
 
 
@@ -71,15 +73,15 @@ async def database_topology(ctx: Ctx) -> web.StreamResponse:
 
 @handles("GET", "/build/version")
 async def build_version(ctx: Ctx) -> web.StreamResponse:
-    full = ctx.product.server_version or SERVER_VERSION
-    parts = full.split(".")
-    product_version = ".".join(parts[:2]) if len(parts) >= 2 else full
-    build = int(full.rsplit("-", 1)[-1]) if full.rsplit("-", 1)[-1].isdigit() else 62000
+    # A product's version reads "7.2.7-cloud-72051" (the cloud's format); the server answers its parts.
+    shown = ctx.product.server_version or SERVER_VERSION
+    full, _, build = shown.partition("-cloud-")
+    release = server_build()
     return json_response(
         {
-            "BuildVersion": build,
-            "ProductVersion": product_version,
-            "CommitHash": "ravensecmock",
+            "BuildVersion": int(build) if build.isdigit() else release.build_version,
+            "ProductVersion": ".".join(full.split(".")[:2]),
+            "CommitHash": release.commit_hash if full == release.full_version else "ravensecmock",
             "FullVersion": full,
         }
     )
@@ -105,7 +107,11 @@ async def whoami(ctx: Ctx) -> web.StreamResponse:
         from ravensec.mock.node.certificates import server_definition
 
         return json_response(server_definition(ctx))
-    return web.Response(status=204)
+    # Open to anyone since 7.2: no certificate is 204; one the cluster does not know (unknown, expired before
+    # registration...) is the server writing a null definition.
+    if ident.status == AuthStatus.NO_CERTIFICATE:
+        return web.Response(status=204)
+    return json_response(None)
 
 
 def _bump(ctx: Ctx) -> None:

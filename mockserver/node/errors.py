@@ -10,8 +10,9 @@ from urllib.parse import quote
 from aiohttp import web
 
 from ravensec.mock.backend import BackendError, InvalidArgument, InvalidOperation
+from ravensec.mock.routes import cloud_server_version
 
-SERVER_VERSION = "6.2.9-cloud-62055"
+SERVER_VERSION = cloud_server_version()
 JSON_TYPE = "application/json; charset=utf-8"
 
 INVALID_OPERATION = "System.InvalidOperationException"
@@ -91,12 +92,18 @@ def forbidden(message: str) -> web.Response:
 
 
 def not_simulated(request: web.Request, method: str, route_path: str) -> web.Response:
+    """501 for a route of the table that the mock has no handler for, sent only after authorization. It
+    carries ``Error`` as every server error does: the official clients show that field."""
+    message = (
+        f"The ravensec mock does not simulate {method} {route_path}; "
+        "it exists on a real RavenDB server and you were authorized to call it."
+    )
     return json_response(
         {
             "Url": request.path_qs,
             "Type": "NotSimulated",
-            "Message": f"The ravensec mock does not simulate {method} {route_path}; "
-            "it exists on a real RavenDB server and you were authorized to call it.",
+            "Message": message,
+            "Error": f"NotSimulated: {message}\n   at ravensec mock (NotSimulated)",
         },
         501,
     )

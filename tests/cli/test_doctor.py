@@ -39,5 +39,5 @@ def test_a_certificate_the_nodes_do_not_know_fails(cli: Cli, tmp_path: Path) -> 
                                         certificates={pid: pem for pid in prods}))
     checks = _handshakes(cli, "stranger")
     assert checks
-    for check in checks.values():  # nodes refuse an unknown certificate (403 on whoami), as RavenDB does
+    for check in checks.values():  # whoami answers anyone (7.2); the refused certificate list says why
         assert check["status"] == "fail" and "does not know this certificate" in check["detail"], check

@@ -1,5 +1,6 @@
 """Authorization as the server does it: identities x representative routes of each requirement, the exact
-refusal messages, the order of checks, and every one of the 441 routes of the table."""
+refusal messages, the order of checks, and the conformance sweep: every route of the generated 7.2.7 table x
+every kind of caller, the expected answer derived from the route's ``AuthorizationStatus``."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ravensec.mock import MockCloud
-from ravensec.mock.routes import Requirement, example_path, load_routes, match
+from ravensec.mock.routes import Requirement, Route, example_path, load_routes, match
 from tests.mockserver.helpers import DB, node_url, session, who
 
 # (label, method, path, body, status when allowed)
@@ -125,7 +126,8 @@ def test_route_matching_rules() -> None:
     assert match("get", "/studio/app/main.js").route.path == "/studio/$"  # type: ignore[union-attr]
     assert match("GET", "/admin/certificates/").route.path == "/admin/certificates"  # type: ignore[union-attr]
     assert match("PATCH", "/admin/certificates") is None
-    assert len(load_routes()) == 441
+    assert match("PUT", "/databases/x/transformers/t1").route.path == "/databases/*/transformers/$"  # type: ignore[union-attr]
+    assert len(load_routes()) == 622
 
 
 # aiohttp's HTTP parser refuses methods outside the standard set, so RavenDB's two RESET routes get
@@ -142,51 +144,83 @@ def test_reset_method_routes_are_refused_by_the_http_parser(cloud: MockCloud, pe
     assert "Raven-Server-Version" not in r.headers
 
 
-def _status_all(cloud: MockCloud, pem_dir: Path, ident: str) -> dict[tuple[str, str], tuple[int, str]]:
-    s = session(cloud, who(ident, pem_dir))
-    out = {}
-    for route in load_routes():
-        if route.method == "RESET":
-            continue
-        r = s.request(route.method, node_url(cloud) + example_path(route, DB), data=b"{}")
-        assert r.headers.get("Raven-Server-Version"), route
-        out[(route.method, route.path)] = (r.status_code, r.text)
-    return out
+# Users' access to the database every /databases/{db}/... route of the sweep names; "user-none" holds
+# ReadWrite on another database only.
+USER_ACCESS = {"user-admin": "Admin", "user-rw": "ReadWrite", "user-read": "Read", "user-none": None}
+CANNOT_AUTHENTICATE = ("none", "expired", "not-yet-valid", "disabled")
+SWEEP_IDENTITIES = ["cluster-admin", "operator", *USER_ACCESS, "unknown", *CANNOT_AUTHENTICATE]
 
 
-def test_every_route_is_authorized_before_anything_else(cloud: MockCloud, pem_dir: Path) -> None:
-    """Without a certificate every route except the unauthenticated ones is 403 — including the routes the
-    mock does not simulate, which answer 501 only to a caller who passed authorization."""
-    seen = _status_all(cloud, pem_dir, "none")
-    for route in load_routes():
-        if route.method == "RESET":
-            continue
-        status, text = seen[(route.method, route.path)]
-        if route.requirement == Requirement.UNAUTHENTICATED:
-            assert status != 403, (route, text)
-        else:
-            assert status == 403, (route, text)
+def expected_allowed(ident: str, route: Route) -> bool:
+    """Whether the server lets ``ident`` through to ``route``'s handler, from the table's columns alone (the
+    server's RequestRouter.CanAccessRoute, 7.2)."""
+    req = route.requirement
+    if req == Requirement.UNAUTHENTICATED:
+        # The Studio's main page is the exception: it wants a certificate the server knows.
+        return route.path != "/studio/index.html" or ident not in (*CANNOT_AUTHENTICATE, "unknown")
+    if ident in CANNOT_AUTHENTICATE:
+        return False
+    if ident == "unknown":
+        return req == Requirement.RESTRICTED  # the handler authorizes those itself
+    if ident == "cluster-admin":
+        return True
+    if ident == "operator":
+        return req != Requirement.CLUSTER_ADMIN
+    if req in (Requirement.OPERATOR, Requirement.CLUSTER_ADMIN):
+        return False
+    if not route.database_scoped:
+        return True
+    access = USER_ACCESS[ident]
+    if access is None:
+        return False
+    if req == Requirement.DATABASE_ADMIN:
+        return access == "Admin"
+    return route.endpoint_type != "Write" or access != "Read"
 
 
-def test_every_route_answers_a_cluster_admin_without_crashing(cloud: MockCloud, pem_dir: Path) -> None:
+def test_the_table_is_the_generated_7_2_7_one() -> None:
+    routes = load_routes()
+    assert len(routes) == 622
+    assert sum(r.requirement == Requirement.VALID_USER for r in routes) == 303
+    assert match("GET", f"/databases/{DB}/admin/record").route.requirement == Requirement.DATABASE_ADMIN  # type: ignore[union-attr]
+    assert match("GET", "/certificates/whoami").route.requirement == Requirement.UNAUTHENTICATED  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("ident", SWEEP_IDENTITIES)
+def test_every_route_answers_each_identity_as_its_authorization_status_says(
+    cloud: MockCloud, pem_dir: Path, ident: str
+) -> None:
+    """All 622 routes (but the two RESET ones) on one keep-alive connection per identity: a refusal is 403
+    ``InvalidAuth`` before anything else; a caller who passes gets the handler, or 501 with the server's
+    error fields where the mock does not simulate the route; no answer is a crash of the mock."""
     import json
 
-    seen = _status_all(cloud, pem_dir, "cluster-admin")
-    unsimulated = 0
-    for (method, path), (status, text) in seen.items():
-        assert status != 403, (method, path, text)
-        if method == "HEAD":  # no body to look at
-            continue
-        if status == 501:
-            unsimulated += 1
-            body = json.loads(text)
-            assert "does not simulate" in body["Message"]
-        elif status >= 500:
-            # Handler errors come as the server's JSON error body, never an unhandled crash.
-            assert json.loads(text)["Type"].startswith(("System.", "Raven.")), (method, path, text)
-        else:
-            assert "RavensecMock" not in text
-    assert 300 < unsimulated < 439
+    refused_wrongly, allowed_wrongly, unsimulated = [], [], 0
+    with session(cloud, who(ident, pem_dir)) as s:
+        for route in load_routes():
+            if route.method == "RESET":
+                continue
+            r = s.request(route.method, node_url(cloud) + example_path(route, DB), data=b"{}")
+            assert r.headers.get("Raven-Server-Version"), route
+            refused = r.status_code == 403 and (route.method == "HEAD" or r.json().get("Type") == "InvalidAuth")
+            where = (route.method, route.path, r.status_code, r.text[:200])
+            if expected_allowed(ident, route):
+                if refused:
+                    refused_wrongly.append(where)
+                elif r.status_code == 501:
+                    unsimulated += 1
+                    if route.method != "HEAD":
+                        body = json.loads(r.text)
+                        assert body["Type"] == "NotSimulated" and "does not simulate" in body["Message"], where
+                        assert body["Error"].startswith("NotSimulated: "), where
+                elif r.status_code >= 500 and route.method != "HEAD":
+                    assert json.loads(r.text)["Type"].startswith(("System.", "Raven.")), where
+            elif not refused:
+                allowed_wrongly.append(where)
+    assert refused_wrongly == [], refused_wrongly
+    assert allowed_wrongly == [], allowed_wrongly
+    if ident == "cluster-admin":
+        assert 500 < unsimulated < 620  # most routes answer 501 to whoever may call them
 
 
 def _renewal(name: str, *, issuer: object = None, cn: str | None = None) -> bytes:
@@ -256,3 +290,12 @@ def test_a_fixed_world_clock_judges_expiry_but_not_fresh_certificates(
     assert s.get(node_url(cloud) + "/cluster/topology").status_code == 200
     cloud.reset()
     assert abs(cloud.state.clock() - datetime.now(UTC)) < timedelta(minutes=1)
+
+
+@pytest.mark.parametrize(("ident", "status", "body"), [("none", 204, ""), ("unknown", 200, "null")])
+def test_whoami_answers_callers_it_does_not_know(
+    cloud: MockCloud, pem_dir: Path, ident: str, status: int, body: str
+) -> None:
+    """``/certificates/whoami`` is UnauthenticatedClients in 7.2: no refusal, the handler answers."""
+    r = session(cloud, who(ident, pem_dir)).get(node_url(cloud) + "/certificates/whoami")
+    assert (r.status_code, r.text) == (status, body)

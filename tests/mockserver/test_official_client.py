@@ -147,7 +147,7 @@ def test_databases(admin_store: DocumentStore) -> None:
     server.send(DeleteDatabaseOperation("sales", hard_delete=True))
     assert "sales" not in server.send(GetDatabaseNamesOperation(0, 25))
     build = server.send(GetBuildNumberOperation())
-    assert build.product_version == "6.2"
+    assert build.product_version == "7.2"
 
 
 def test_operator_cannot_generate_a_cluster_admin(cloud: MockCloud) -> None:

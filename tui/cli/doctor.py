@@ -17,6 +17,7 @@ from .context import Context
 from .output import Column
 
 if TYPE_CHECKING:
+    from ravensec.core.errors import RavensecError
     from ravensec.core.models import Product
     from ravensec.core.profile import Profile
     from ravensec.core.workspace import Workspace
@@ -116,19 +117,20 @@ async def _caller_ip(profile: Profile) -> str | None:
     return await my_ip()
 
 
-async def _lists_certificates(ws: Workspace, product_id: str) -> bool:
-    """Whether the certificate in use may read the product's certificate list (an Operator's right or more)."""
+async def _certificate_list_refusal(ws: Workspace, product_id: str) -> RavensecError | None:
+    """Why the certificate in use may not read the product's certificate list (an Operator's right or more),
+    or None when it may."""
     from ravensec.core.errors import RavensecError
 
     try:
         await ws.list_certificates(product_id)
-    except RavensecError:
-        return False
-    return True
+    except RavensecError as e:
+        return e
+    return None
 
 
 async def _check_product(report: Report, ws: Workspace, p: Product, ca: Path | None, ip: str | None) -> None:
-    from ravensec.core.errors import RavensecError
+    from ravensec.core.errors import AuthError, RavensecError
     from ravensec.core.iprules import is_allowed
 
     rules = list(p.allowed_ips)
@@ -157,11 +159,15 @@ async def _check_product(report: Report, ws: Workspace, p: Product, ca: Path | N
     if me is not None:
         report.add("ok", "TLS handshake", p.display_name,
                    f"accepted as {me.name} ({me.security_clearance.label})")
-    elif await _lists_certificates(ws, p.id):
+    elif (refused := await _certificate_list_refusal(ws, p.id)) is None:
         # whoami names only registered certificates; one that may still read the admin list is a well-known
         # admin certificate of the server's configuration (the mock's cluster_admin.pem): fine as it is.
         report.add("ok", "TLS handshake", p.display_name,
                    "accepted with admin rights, not registered: a well-known admin certificate of the server")
+    elif isinstance(refused, AuthError):
+        # whoami needs no authorization (7.2): the refusal of an authorized route says who was not accepted.
+        report.add("fail", "TLS handshake", p.display_name, str(refused),
+                   "Register it: `ravensec certs upload`.")
     else:
         report.add("warn", "TLS handshake", p.display_name,
                    "the TLS handshake works, but the certificate is not registered and has no rights",

@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Static
 
-from ravensec.tui.screens.base import BaseModal
+from ravensec.tui.modals.base import BaseModal
 
 
 class FormModal(BaseModal):

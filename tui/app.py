@@ -11,11 +11,17 @@ from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widgets import LoadingIndicator
+from textual.worker import WorkerState
 
 from ravensec.core.errors import RavensecError
 from ravensec.core.models import CertificateDefinition, Product
+from ravensec.core.workspace import Workspace
+from ravensec.tui.demo import start_demo
 from ravensec.tui.messages import DataChanged, ProductChosen
 from ravensec.tui.modals.info import InfoModal, error_details, help_text
+from ravensec.tui.screens.expiry import ExpiryScreen
+from ravensec.tui.screens.firstrun import FirstRunScreen
+from ravensec.tui.screens.products import ProductsScreen
 from ravensec.tui.widgets.badge import HeaderBadge, badge_text
 from ravensec.tui.widgets.footer import KeysFooter
 from ravensec.tui.widgets.palette import RavensecCommands
@@ -32,8 +38,6 @@ WorkspaceOpener = Callable[["Profile", bool | None], Any]  # async (profile, rea
 
 
 async def _open_workspace(profile: Profile, read_only: bool | None) -> Workspace:
-    from ravensec.core.workspace import Workspace
-
     return await Workspace.open(profile, read_only=read_only)
 
 
@@ -92,8 +96,6 @@ class RavensecApp(App[int]):
             # starts, and the user would look at a blank terminal instead of the header and a spinner.
             self.call_after_refresh(self._start_demo, self._demo_world, True)
         elif self.profile is None:
-            from ravensec.tui.screens.firstrun import FirstRunScreen
-
             self.push_screen(FirstRunScreen())
         else:
             self.open_profile(self.profile)
@@ -115,7 +117,6 @@ class RavensecApp(App[int]):
         self.workspace = ws
         self.callers.clear()
         self.refresh_badge()
-        from ravensec.tui.screens.products import ProductsScreen
 
         while len(self.screen_stack) > 1:
             self.pop_screen()
@@ -137,8 +138,6 @@ class RavensecApp(App[int]):
     @work(thread=True, exclusive=True, exit_on_error=False, name="start demo")
     def _start_demo(self, world: str | None, fatal: bool) -> None:
         """``fatal``: started by ``--demo``, so without the mock there is nothing to show; else a toast."""
-        from ravensec.tui.demo import start_demo
-
         try:
             demo = start_demo(world)
         except Exception as e:
@@ -247,8 +246,6 @@ class RavensecApp(App[int]):
         self.notify(message, title=f"{where} failed" if where else "Failed", severity="error", timeout=8)
 
     def on_worker_state_changed(self, event: Any) -> None:
-        from textual.worker import WorkerState
-
         if event.state == WorkerState.ERROR and event.worker.error is not None:
             self.report_error(event.worker.error, where=event.worker.name)
 
@@ -275,8 +272,6 @@ class RavensecApp(App[int]):
         self.push_screen(InfoModal("Keys", help_text(rows), modal_id="help"))
 
     def action_expiry(self) -> None:
-        from ravensec.tui.screens.expiry import ExpiryScreen
-
         if self.workspace is None or isinstance(self.screen, ExpiryScreen):
             return
         self.push_screen(ExpiryScreen())

@@ -143,12 +143,13 @@ def test_expiring_doctor_and_package(cli: Cli, tmp_path: Path) -> None:
     assert r.json()["files"] and all(Path(f).exists() for f in r.json()["files"])
 
 
-def test_a_subcommand_never_imports_textual(cli: Cli) -> None:
+def test_a_subcommand_never_imports_textual_or_the_mock(cli: Cli) -> None:
     code = (
         "import sys\n"
         "from ravensec.tui.__main__ import main\n"
         "rc = main(['products', 'list', '-o', 'json'])\n"
-        "bad = sorted(m for m in sys.modules if m.split('.')[0] == 'textual' or m in ('ravensec.tui.app', 'ravensec.tui.launch'))\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] == 'textual' or m in ('ravensec.tui.app', 'ravensec.tui.launch')\n"
+        "             or m.startswith('ravensec.mock'))\n"
         "print('RC', rc, 'BAD', bad, file=sys.stderr)\n"
     )
     env = {**os.environ, "RAVENSEC_CONFIG": str(cli.config)}

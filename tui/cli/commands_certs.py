@@ -6,6 +6,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ravensec.core.certs.identity import thumbprint
+from ravensec.core.certs.load import load_certificates_any
+from ravensec.core.certs.packages import read_package
+from ravensec.core.errors import NotFound, UsageError
+from ravensec.core.fsutil import atomic_write_private
+
 from . import shapes
 from .context import Context
 from .durations import CLEARANCE, check_access, parse_days, parse_grants
@@ -35,8 +41,6 @@ LABELS = {"name": "Name", "thumbprint": "Thumbprint", "clearance": "Clearance", 
 
 async def find_cert(ws: Workspace, product_id: str, ref: str) -> CertificateDefinition:
     """A certificate by thumbprint, unique thumbprint prefix (6+ characters) or unique name."""
-    from ravensec.core.errors import NotFound, UsageError
-
     certs = await ws.list_certificates(product_id)
     key = ref.replace(":", "").replace(" ", "").upper()
     for c in certs:
@@ -74,8 +78,6 @@ async def show_cert(ctx: Context) -> int:
 
 
 async def whoami(ctx: Context) -> int:
-    from ravensec.core.errors import NotFound
-
     p = await ctx.product()
     ws = await ctx.workspace()
     me = await ws.whoami(p.id)
@@ -99,9 +101,6 @@ def _result(ctx: Context, action: str, data: dict[str, Any], text: str) -> None:
 
 
 async def generate(ctx: Context) -> int:
-    from ravensec.core.certs.packages import read_package
-    from ravensec.core.fsutil import atomic_write_private
-
     clearance, grants = _access(ctx)
     valid_for = parse_days(ctx.args.valid_for, "--valid-for") if ctx.args.valid_for else None
     p = await ctx.product()
@@ -117,7 +116,6 @@ async def generate(ctx: Context) -> int:
     target.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_private(target, data)
     tp = read_package(data, ctx.args.password).bundle
-    from ravensec.core.certs.identity import thumbprint
 
     _result(ctx, "generate", {"product": p.id, "name": ctx.args.name, "thumbprint": thumbprint(tp.certificate),
                               "file": str(target)},
@@ -149,10 +147,6 @@ async def generate_local(ctx: Context) -> int:
 
 
 async def upload(ctx: Context) -> int:
-    from ravensec.core.certs.identity import thumbprint
-    from ravensec.core.certs.load import load_certificates_any
-    from ravensec.core.errors import UsageError
-
     clearance, grants = _access(ctx)
     path = Path(ctx.args.file)
     if not path.is_file():
@@ -173,8 +167,6 @@ async def upload(ctx: Context) -> int:
 
 
 async def edit(ctx: Context) -> int:
-    from ravensec.core.errors import UsageError
-
     a = ctx.args
     if a.name is None and a.clearance is None and not a.db and not a.clear_db:
         raise UsageError("Nothing to change.", hint="Pass --name, --clearance, --db or --clear-db.")

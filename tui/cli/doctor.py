@@ -13,6 +13,13 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ravensec.core.certs.identity import days_left, expiry_state
+from ravensec.core.certs.load import load_bundle_file
+from ravensec.core.config import cache_dir
+from ravensec.core.errors import RavensecError
+from ravensec.core.iprules import is_allowed, my_ip
+from ravensec.core.workspace import DIRECT_PRODUCT_ID, Workspace
+
 from .context import Context
 from .output import Column
 
@@ -42,10 +49,6 @@ class Report:
 
 
 def _check_cert_file(report: Report, label: str, path: Path, password: str | None) -> None:
-    from ravensec.core.certs.identity import days_left, expiry_state
-    from ravensec.core.certs.load import load_bundle_file
-    from ravensec.core.errors import RavensecError
-
     if not path.is_file():
         report.add("fail", "certificate file", label, f"{path} does not exist",
                    "Fix the path in the config, or download the package with `ravensec products cert-package`.")
@@ -83,8 +86,6 @@ def _mock_ca(profile: Profile) -> Path | None:
 
 
 def _client_cert_path(profile: Profile, product_id: str) -> Path | None:
-    from ravensec.core.config import cache_dir
-
     if product_id in profile.certificates:
         return Path(profile.certificates[product_id])
     if profile.client_cert:
@@ -95,9 +96,6 @@ def _client_cert_path(profile: Profile, product_id: str) -> Path | None:
 
 async def _probe_node(profile: Profile, ca: Path | None, cert: Path, tag: str, url: str) -> str | None:
     """None when this one node answers ``whoami`` over mTLS with ``cert``; else the reason."""
-    from ravensec.core.errors import RavensecError
-    from ravensec.core.workspace import DIRECT_PRODUCT_ID, Workspace
-
     one = dataclasses.replace(profile, name=f"{profile.name}/{tag}", kind="direct", nodes=(url,),
                               certificates={}, client_cert=cert, ca_file=ca, read_only=True, timeout=10.0)
     try:
@@ -111,15 +109,12 @@ async def _probe_node(profile: Profile, ca: Path | None, cert: Path, tag: str, u
 async def _caller_ip(profile: Profile) -> str | None:
     if profile.kind == "mock":
         return "127.0.0.1"  # the mock listens on loopback, so that is the address it sees
-    from ravensec.core.iprules import my_ip
 
     return await my_ip()
 
 
 async def _lists_certificates(ws: Workspace, product_id: str) -> bool:
     """Whether the certificate in use may read the product's certificate list (an Operator's right or more)."""
-    from ravensec.core.errors import RavensecError
-
     try:
         await ws.list_certificates(product_id)
     except RavensecError:
@@ -128,9 +123,6 @@ async def _lists_certificates(ws: Workspace, product_id: str) -> bool:
 
 
 async def _check_product(report: Report, ws: Workspace, p: Product, ca: Path | None, ip: str | None) -> None:
-    from ravensec.core.errors import RavensecError
-    from ravensec.core.iprules import is_allowed
-
     rules = list(p.allowed_ips)
     if ws.capabilities.edit_ip_rules:
         # On failure the product's own list is still a fair answer.
@@ -177,8 +169,6 @@ async def _check_product(report: Report, ws: Workspace, p: Product, ca: Path | N
 
 
 async def doctor(ctx: Context) -> int:
-    from ravensec.core.errors import RavensecError
-
     report = Report()
     try:
         cfg = ctx.config

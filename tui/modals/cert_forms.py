@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.widgets import Checkbox, Input, Label, Select
 
 from ravensec.core.errors import ValidationError
+from ravensec.core.fsutil import atomic_write_private
 from ravensec.core.models import CertificateDefinition, SecurityClearance
 from ravensec.tui.modals.forms import FormModal
 from ravensec.tui.widgets.format import fmt_permissions, parse_permissions_text
@@ -127,7 +128,6 @@ class CertFormModal(FormModal):
             not_after = self._read_not_after()
             folder = self._read_folder()
             data = await ws.generate_certificate(pid, name, clearance, perms, self._read_password(), not_after)
-            from ravensec.core.fsutil import atomic_write_private
 
             folder.mkdir(parents=True, exist_ok=True)
             path = atomic_write_private(folder / f"{safe_file_name(name)}.zip", data)

@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Static
 
+from ravensec.core.errors import ValidationError
 from ravensec.tui.modals.base import BaseModal
 
 
@@ -95,8 +96,6 @@ class FolderModal(FormModal):
         yield Input(str(self._default), id="folder")
 
     async def submit(self) -> Any:
-        from ravensec.core.errors import ValidationError
-
         text = self.value("folder")
         if not text:
             raise ValidationError("Folder is empty.", hint="Type where the files should go.")

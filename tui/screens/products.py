@@ -15,7 +15,10 @@ from ravensec.core.models import Backup, Product, ProductStatus
 from ravensec.tui.messages import ProductChosen
 from ravensec.tui.modals.forms import FolderModal
 from ravensec.tui.modals.info import InfoModal
+from ravensec.tui.screens.backups import BackupsScreen
 from ravensec.tui.screens.base import TableScreen
+from ravensec.tui.screens.certificates import CertificatesScreen
+from ravensec.tui.screens.iprules import IpRulesScreen
 from ravensec.tui.widgets.badge import HeaderBadge
 from ravensec.tui.widgets.footer import KeysFooter
 from ravensec.tui.widgets.format import expiry_cell, fmt_time, human_size
@@ -206,20 +209,14 @@ class ProductsScreen(TableScreen):
         self.load()
 
     def action_certificates(self) -> None:
-        from ravensec.tui.screens.certificates import CertificatesScreen
-
         if self.selected is not None:
             self.app.push_screen(CertificatesScreen(self.selected))
 
     def action_ip_rules(self) -> None:
-        from ravensec.tui.screens.iprules import IpRulesScreen
-
         if self.selected is not None:
             self.app.push_screen(IpRulesScreen(self.selected))
 
     def action_backups(self) -> None:
-        from ravensec.tui.screens.backups import BackupsScreen
-
         if self.selected is not None:
             self.app.push_screen(BackupsScreen(self.selected))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -9,6 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Static
 
+from ravensec.core.certs.identity import expiry_state
 from ravensec.core.models import CertificateDefinition, Product, SecurityClearance
 from ravensec.tui.messages import DataChanged
 from ravensec.tui.modals.cert_forms import CertFormModal, Mode
@@ -16,14 +19,14 @@ from ravensec.tui.modals.confirm import ConfirmModal
 from ravensec.tui.screens.base import TableScreen
 from ravensec.tui.widgets.badge import HeaderBadge
 from ravensec.tui.widgets.footer import KeysFooter
-from ravensec.tui.widgets.format import expiry_cell, expiry_state, fmt_date, fmt_permissions, short_thumb
+from ravensec.tui.widgets.format import expiry_cell, fmt_date, fmt_permissions, short_thumb
 from ravensec.tui.widgets.grid import Grid, GridRow
 from ravensec.tui.widgets.policy import cert_action_refusal, grantable
 
 COLUMNS = ("Name", "Thumbprint", "Clearance", "Permissions", "Valid from", "Expires", "Disabled")
 
 
-def cert_rows(certs: list[CertificateDefinition], now, in_use: str | None) -> list[GridRow]:  # type: ignore[no-untyped-def]
+def cert_rows(certs: list[CertificateDefinition], now: datetime, in_use: str | None) -> list[GridRow]:
     rows = []
     for c in certs:
         name = Text(c.name + (" ★" if c.thumbprint == in_use else ""))
@@ -33,7 +36,7 @@ def cert_rows(certs: list[CertificateDefinition], now, in_use: str | None) -> li
             c.security_clearance.label,
             fmt_permissions(c.permissions),
             fmt_date(c.not_before),
-            expiry_cell(c.not_after, now),
+            expiry_cell(c.not_after, now, c.not_before),
             Text("disabled", style="dim") if c.disabled else "",
         )
         keys = (None, None, c.security_clearance.rank, None, c.not_before.isoformat() if c.not_before else "", c.not_after.isoformat())
@@ -134,7 +137,7 @@ class CertificatesScreen(TableScreen):
         if c is None:
             detail.update("No certificate selected." if self.certs else "No certificates.")
         else:
-            state = expiry_state(c.not_after, self.rapp.now())
+            state = expiry_state(c.not_before, c.not_after, self.rapp.now())
             perms = "\n".join(f"  {db}: {a.value}" for db, a in sorted(c.permissions.items())) or "  (none)"
             detail.update(
                 f"[b]{c.name}[/b]\nthumbprint {c.thumbprint}\nclearance {c.security_clearance.label}\n"

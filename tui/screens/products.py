@@ -169,7 +169,6 @@ class ProductsScreen(TableScreen):
         lines += [f"node {n.tag}  {n.url}" for n in p.nodes] or ["no nodes yet"]
         size = f"{p.storage.size} GB" if p.storage.size is not None else "-"
         lines += ["", f"storage {size} {p.storage.type}", f"release channel {p.release_channel or '-'}"]
-        lines.append(f"version {getattr(p, 'version', '') or '-'}")
         rules = ", ".join(r.cidr for r in p.allowed_ips) or "none"
         lines.append(f"allowed IPs {rules}")
         if p.allows_all:

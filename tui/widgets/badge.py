@@ -35,7 +35,7 @@ def badge_text(
         text.append(f"  cert {caller.name} {short_thumb(caller.thumbprint)} ")
         text.append(caller.security_clearance.label, style="bold")
         text.append("  expires ")
-        text.append_text(expiry_cell(caller.not_after, now))
+        text.append_text(expiry_cell(caller.not_after, now, caller.not_before))
     elif product:
         text.append("  cert: unknown", style="dim")
     return text

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.widgets import LoadingIndicator
-from textual.worker import WorkerState
+from textual.worker import Worker, WorkerState
 
 from ravensec.core.errors import RavensecError
 from ravensec.core.models import CertificateDefinition, Product
+from ravensec.core.profile import Profile
 from ravensec.core.workspace import Workspace
-from ravensec.tui.demo import start_demo
+from ravensec.tui.demo import Demo, start_demo
 from ravensec.tui.messages import DataChanged, ProductChosen
 from ravensec.tui.modals.info import InfoModal, error_details, help_text
 from ravensec.tui.screens.expiry import ExpiryScreen
@@ -27,14 +28,9 @@ from ravensec.tui.widgets.footer import KeysFooter
 from ravensec.tui.widgets.palette import RavensecCommands
 from ravensec.tui.widgets.policy import READ_ONLY_REASON, WRITE_ACTIONS
 
-if TYPE_CHECKING:
-    from ravensec.core.profile import Profile
-    from ravensec.core.workspace import Workspace
-    from ravensec.tui.demo import Demo
-
 log = logging.getLogger("ravensec.tui")
 
-WorkspaceOpener = Callable[["Profile", bool | None], Any]  # async (profile, read_only) -> Workspace
+WorkspaceOpener = Callable[[Profile, bool | None], Awaitable[Workspace]]  # (profile, read_only)
 
 
 async def _open_workspace(profile: Profile, read_only: bool | None) -> Workspace:
@@ -245,7 +241,7 @@ class RavensecApp(App[int]):
             message = f"Unexpected {type(error).__name__}: {error}"
         self.notify(message, title=f"{where} failed" if where else "Failed", severity="error", timeout=8)
 
-    def on_worker_state_changed(self, event: Any) -> None:
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR and event.worker.error is not None:
             self.report_error(event.worker.error, where=event.worker.name)
 
@@ -277,6 +273,6 @@ class RavensecApp(App[int]):
         self.push_screen(ExpiryScreen())
 
 
-def _reason_for(node: Any, action: str) -> str | None:
+def _reason_for(node: DOMNode, action: str) -> str | None:
     refusal = getattr(node, "refusal", None)
     return refusal(action) if callable(refusal) else "not available here"

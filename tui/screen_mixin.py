@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
+from textual.app import App
 from textual.worker import Worker, WorkerState
 
-if TYPE_CHECKING:
-    from textual.app import App
+from ravensec.core.workspace import Workspace
 
-    from ravensec.core.workspace import Workspace
+if TYPE_CHECKING:  # the app imports every screen: only the type comes back this way
     from ravensec.tui.app import RavensecApp
 
 
@@ -22,8 +22,7 @@ class ScreenMixin:
 
     if TYPE_CHECKING:
         # Provided by Textual's MessagePump, which every class this is mixed into derives from.
-        @property
-        def app(self) -> App[object]: ...
+        app: App[object]
 
     @property
     def rapp(self) -> RavensecApp:

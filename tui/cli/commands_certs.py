@@ -4,22 +4,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ravensec.core.certs.identity import thumbprint
 from ravensec.core.certs.load import load_certificates_any
 from ravensec.core.certs.packages import read_package
 from ravensec.core.errors import NotFound, UsageError
 from ravensec.core.fsutil import atomic_write_private
+from ravensec.core.models import CertificateDefinition, DatabaseAccess, SecurityClearance
+from ravensec.core.workspace import Workspace
 
 from . import shapes
 from .context import Context
 from .durations import CLEARANCE, check_access, parse_days, parse_grants
 from .output import Column
-
-if TYPE_CHECKING:
-    from ravensec.core.models import CertificateDefinition
-    from ravensec.core.workspace import Workspace
 
 _EXPIRY_COLOR = {"expired": "red", "expiring_30": "red", "expiring_60": "yellow", "not_yet_valid": "yellow",
                  "valid": "green"}
@@ -88,7 +86,7 @@ async def whoami(ctx: Context) -> int:
     return 0
 
 
-def _access(ctx: Context) -> tuple[Any, dict[str, Any]]:
+def _access(ctx: Context) -> tuple[SecurityClearance, dict[str, DatabaseAccess]]:
     clearance = CLEARANCE[ctx.args.clearance]
     grants = parse_grants(ctx.args.db)
     check_access(clearance, grants)

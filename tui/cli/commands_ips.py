@@ -5,18 +5,16 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ravensec.core.errors import NotFound, UsageError, ValidationError
 from ravensec.core.iprules import diff_rules, parse_rule, rule_warnings, validate_rules
+from ravensec.core.models import IpRule, Product
+from ravensec.core.workspace import Workspace
 
 from . import shapes
 from .context import Context
 from .output import Column
-
-if TYPE_CHECKING:
-    from ravensec.core.models import IpRule, Product
-    from ravensec.core.workspace import Workspace
 
 COLUMNS = [Column("IP", "ip"), Column("ALIAS", "alias")]
 

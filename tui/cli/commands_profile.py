@@ -6,7 +6,7 @@ import dataclasses
 import getpass
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ravensec.core.config import save_config, store_secret
 from ravensec.core.errors import NotFound, UsageError
@@ -14,9 +14,6 @@ from ravensec.core.profile import REAL_API_URL, Profile
 
 from .context import Context
 from .output import Column
-
-if TYPE_CHECKING:
-    from ravensec.core.profile import Profile
 
 COLUMNS = [Column("", "current", fmt=lambda v: "*" if v else " "), Column("NAME", "name"), Column("KIND", "kind"),
            Column("TARGET", "target"), Column("READ-ONLY", "readOnly")]

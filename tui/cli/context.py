@@ -128,10 +128,6 @@ class Context:
             self.out.stderr.flush()
 
 
-def arg(ctx: Context, name: str, default: Any = None) -> Any:
-    return getattr(ctx.args, name, default)
-
-
 def ensure_writable(ws: Workspace, what: str) -> None:
     """Refuse a change (even a dry run of one) in a read-only workspace, as the write itself would."""
     if ws.read_only:

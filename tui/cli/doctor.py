@@ -11,22 +11,18 @@ import contextlib
 import dataclasses
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from ravensec.core.certs.identity import days_left, expiry_state
 from ravensec.core.certs.load import load_bundle_file
 from ravensec.core.config import cache_dir
 from ravensec.core.errors import RavensecError
 from ravensec.core.iprules import is_allowed, my_ip
+from ravensec.core.models import Product
+from ravensec.core.profile import Profile
 from ravensec.core.workspace import DIRECT_PRODUCT_ID, Workspace
 
 from .context import Context
 from .output import Column
-
-if TYPE_CHECKING:
-    from ravensec.core.models import Product
-    from ravensec.core.profile import Profile
-    from ravensec.core.workspace import Workspace
 
 COLUMNS = [
     Column("", "status", color=lambda v: {"ok": "green", "warn": "yellow", "fail": "red"}.get(str(v))),
@@ -38,7 +34,7 @@ COLUMNS = [
 
 class Report:
     def __init__(self) -> None:
-        self.rows: list[dict[str, Any]] = []
+        self.rows: list[dict[str, str]] = []
 
     def add(self, status: str, check: str, target: str, detail: str, fix: str = "") -> None:
         self.rows.append({"status": status, "check": check, "target": target, "detail": detail, "fix": fix})

@@ -28,6 +28,8 @@ ACCESS_LEVELS = ("read", "read-write", "admin")
 KEY_TYPES = ("ec-p256", "rsa2048", "rsa4096")
 PROFILE_KINDS = ("cloud", "direct", "mock")
 
+Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]  # argparse's type for add_subparsers()
+
 EPILOG = (
     "exit codes: 0 ok, 1 failed, 2 usage error, 3 refused (auth, permission, read-only), 4 not found, "
     "5 unreachable. Run with no command to start the terminal UI."
@@ -70,12 +72,12 @@ class _Builder:
         self.common = argparse.ArgumentParser(add_help=False)
         _globals(self.common, suppress=True)
 
-    def group(self, subs: Any, name: str, help_text: str) -> Any:
+    def group(self, subs: Subparsers, name: str, help_text: str) -> Subparsers:
         p = subs.add_parser(name, help=help_text, description=help_text, parents=[self.common])
         inner = p.add_subparsers(dest=f"{name}_command", metavar="ACTION", required=True)
         return inner
 
-    def leaf(self, subs: Any, name: str, help_text: str, handler: Handler) -> argparse.ArgumentParser:
+    def leaf(self, subs: Subparsers, name: str, help_text: str, handler: Handler) -> argparse.ArgumentParser:
         p: argparse.ArgumentParser = subs.add_parser(
             name, help=help_text, description=help_text, parents=[self.common]
         )

@@ -10,7 +10,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Input, Label, Select, Static
 
 from ravensec.core.errors import ValidationError
 from ravensec.tui.modals.base import BaseModal
@@ -39,8 +39,8 @@ class FormModal(BaseModal):
 
     def on_mount(self) -> None:
         # Borderless fields keep a six-field form inside a 24-line terminal.
-        for widget in self.query("Input, Select"):
-            widget.compact = True  # type: ignore[attr-defined]
+        for widget in (*self.query(Input), *self.query(Select)):
+            widget.compact = True
         # Focusing the first field scrolls it into view; keep its label visible too.
         fields = self.query_one(".dialog-fields", VerticalScroll)
         self.call_after_refresh(fields.scroll_home, animate=False)

@@ -141,7 +141,7 @@ class CertificatesScreen(TableScreen):
             perms = "\n".join(f"  {db}: {a.value}" for db, a in sorted(c.permissions.items())) or "  (none)"
             detail.update(
                 f"[b]{c.name}[/b]\nthumbprint {c.thumbprint}\nclearance {c.security_clearance.label}\n"
-                f"valid {fmt_date(c.not_before)} → {fmt_date(c.not_after)} ({state})\n"
+                f"valid {fmt_date(c.not_before)} → {fmt_date(c.not_after)}\nexpiry {state}\n"
                 f"pinning hash {c.public_key_pinning_hash or '-'}\n"
                 f"{'DISABLED' if c.disabled else 'enabled'}\npermissions\n{perms}"
             )

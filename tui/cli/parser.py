@@ -8,7 +8,7 @@ whose defaults are suppressed, so a value given anywhere wins and the main parse
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import Any, TypeAlias
 
 from . import (
     commands_backups,
@@ -28,7 +28,8 @@ ACCESS_LEVELS = ("read", "read-write", "admin")
 KEY_TYPES = ("ec-p256", "rsa2048", "rsa4096")
 PROFILE_KINDS = ("cloud", "direct", "mock")
 
-Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]  # argparse's type for add_subparsers()
+# argparse's type for what add_subparsers() returns (generic in typeshed only, hence a string).
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 EPILOG = (
     "exit codes: 0 ok, 1 failed, 2 usage error, 3 refused (auth, permission, read-only), 4 not found, "

@@ -105,7 +105,7 @@ class RavensecApp(App[int]):
         except RavensecError as e:
             log.error("could not open profile %s: %s", profile.name, e)
             self.fatal = f"ravensec: cannot open profile {profile.name!r}: {e}"
-            self.exit(1, return_code=getattr(e, "exit_code", 1) or 1)
+            self.exit(1, return_code=e.exit_code or 1)
             return
         if self.workspace is not None:
             await self.workspace.close()

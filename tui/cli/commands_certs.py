@@ -245,6 +245,6 @@ async def expiring(ctx: Context) -> int:
     found = await ws.expiring(days)
     rows = [{"product": p.id, "productName": p.display_name, **shapes.certificate(c)} for p, c in found]
     ctx.out.result(rows, columns=EXPIRING_COLUMNS)
-    for pid, why in sorted(getattr(ws, "skipped", {}).items()):
+    for pid, why in sorted(ws.skipped.items()):
         ctx.out.note(f"skipped {pid}: {why}", "yellow")
     return 0

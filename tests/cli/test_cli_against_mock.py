@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from ravensec.core.certs.generate import make_client_certificate
+from ravensec.core.certs.packages import export_pfx
 from ravensec.core.profile import Profile
 from tests.cli.mockcli import Cli, active_product
 
@@ -57,9 +59,6 @@ def test_generate_local_register_use_and_delete(cli: Cli, tmp_path: Path) -> Non
 
 
 def test_bad_files_and_wrong_passphrase(cli: Cli, tmp_path: Path) -> None:
-    from ravensec.core.certs.generate import make_client_certificate
-    from ravensec.core.certs.packages import export_pfx
-
     prod = active_product(cli.cloud)
     pfx = tmp_path / "c.pfx"
     pfx.write_bytes(export_pfx(make_client_certificate("uploaded"), "right"))

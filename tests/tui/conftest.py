@@ -11,12 +11,12 @@ import pytest
 
 from ravensec.core.models import SecurityClearance
 from ravensec.core.profile import Profile
+from ravensec.core.workspace import Workspace
+from ravensec.mock import MockCloud
 
 
 @pytest.fixture
 async def cloud() -> AsyncIterator[Any]:
-    from ravensec.mock import MockCloud
-
     async with MockCloud("demo") as c:
         yield c
 
@@ -41,8 +41,6 @@ def admin_profile(cloud: Any, product: Any) -> Profile:
 async def register_local(profile: Profile, product_id: str, name: str, clearance: SecurityClearance,
                          dest: Path) -> tuple[str, Path]:
     """Register a new certificate through core (as ``profile``); returns its thumbprint and PEM/PFX path."""
-    from ravensec.core.workspace import Workspace
-
     async with await Workspace.open(profile) as ws:
         thumb, paths = await ws.generate_local_and_register(product_id, name, clearance, {}, dest_dir=dest)
     pem = [p for p in paths if p.suffix == ".pem"] or [p for p in paths if p.suffix == ".pfx"]

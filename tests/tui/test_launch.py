@@ -6,13 +6,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.widgets import TabbedContent
 
-from ravensec.core.config import Config, save_config
+from ravensec.core.config import Config, load_config, save_config
 from ravensec.core.profile import Profile
 from ravensec.tui import launch
 from ravensec.tui.app import RavensecApp
 from ravensec.tui.launch import run_tui
-from tests.tui.helpers import settle
+from ravensec.tui.screens.firstrun import FirstRunScreen
+from ravensec.tui.screens.products import ProductsScreen
+from ravensec.tui.widgets.badge import HeaderBadge
+from tests.tui.helpers import fill, settle
 
 
 def test_unknown_profile_is_a_clear_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
@@ -66,10 +70,6 @@ async def test_unreachable_target_exits_non_zero_with_message(tmp_path: Path) ->
 
 
 async def test_first_run_offers_the_demo() -> None:
-    from ravensec.tui.screens.firstrun import FirstRunScreen
-    from ravensec.tui.screens.products import ProductsScreen
-    from ravensec.tui.widgets.badge import HeaderBadge
-
     app = RavensecApp(None)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -86,12 +86,6 @@ async def test_first_run_offers_the_demo() -> None:
 
 
 async def test_first_run_creates_a_direct_profile(cloud: object, product: object) -> None:
-
-    from textual.widgets import TabbedContent
-
-    from ravensec.core.config import load_config
-    from ravensec.tui.screens.products import ProductsScreen
-    from tests.tui.helpers import fill
 
     p: Any = product
     c: Any = cloud
@@ -112,8 +106,6 @@ async def test_first_run_creates_a_direct_profile(cloud: object, product: object
 
 
 async def test_demo_world_starts_after_the_first_frame_and_opens_products() -> None:
-    from ravensec.tui.screens.products import ProductsScreen
-
     app = RavensecApp(None, demo=True, demo_world="demo-fixed")
     async with app.run_test(size=(120, 40)) as pilot:
         assert app.demo_handle is None  # nothing started before the first frame

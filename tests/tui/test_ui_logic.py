@@ -5,21 +5,25 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from textual.widgets import Static
+
 from ravensec.core.certs.identity import ExpiryState, expiry_state
 from ravensec.core.models import SecurityClearance
+from ravensec.core.profile import Profile
 from ravensec.tui.app import RavensecApp
 from ravensec.tui.modals.confirm import ConfirmModal
+from ravensec.tui.modals.info import InfoModal
 from ravensec.tui.screens.certificates import CertificatesScreen
+from ravensec.tui.screens.iprules import IpRulesScreen
 from ravensec.tui.screens.products import ProductsScreen
 from ravensec.tui.widgets.format import expiry_cell, fmt_date, parse_permissions_text
 from ravensec.tui.widgets.grid import Grid, GridRow, filter_rows, sort_rows
+from ravensec.tui.widgets.palette import RavensecCommands
 from ravensec.tui.widgets.policy import cert_action_refusal, grantable
 from tests.tui.fake_workspace import NOW, FakeWorkspace, cert
 
 
 def fake_app(ws: FakeWorkspace, **kw: Any) -> RavensecApp:
-    from ravensec.core.profile import Profile
-
     async def opener(profile: Profile, read_only: bool | None) -> FakeWorkspace:
         if read_only:
             ws.read_only = True
@@ -123,10 +127,6 @@ async def test_keymap_from_config_rebinds_by_id() -> None:
 
 
 async def test_help_is_generated_from_bindings_with_reasons() -> None:
-    from textual.widgets import Static
-
-    from ravensec.tui.modals.info import InfoModal
-
     app = fake_app(FakeWorkspace(), read_only=True)
     async with app.run_test(size=(120, 40)) as pilot:
         await app.workers.wait_for_complete()
@@ -142,8 +142,6 @@ async def test_help_is_generated_from_bindings_with_reasons() -> None:
 
 
 async def test_palette_offers_screen_actions_and_reasons() -> None:
-    from ravensec.tui.widgets.palette import RavensecCommands
-
     app = fake_app(FakeWorkspace(caller=SecurityClearance.VALID_USER))
     async with app.run_test(size=(120, 40)) as pilot:
         await app.workers.wait_for_complete()
@@ -171,6 +169,5 @@ async def test_palette_command_runs_the_screen_action() -> None:
         await pilot.pause(0.3)
         await pilot.press("enter")
         await pilot.pause(0.3)
-        from ravensec.tui.screens.iprules import IpRulesScreen
 
         assert isinstance(app.screen, IpRulesScreen)

@@ -11,6 +11,7 @@ import os
 import re
 import stat
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ import tomli_w
 
 from .config_lines import ConfigTable, line_of
 from .errors import ConfigError
+from .fsutil import atomic_write, atomic_write_private
 from .profile import REAL_API_URL, REAL_PORTAL_URL, Profile, ProfileKind
 
 APP = "ravensec"
@@ -105,8 +107,6 @@ def resolve_secret(ref: str) -> str | None:
 
 def store_secret(name: str, value: str) -> str:
     """Save ``value`` under ``name`` in the 0600 secrets file (atomically) and return its reference."""
-    from .fsutil import atomic_write_private
-
     if not name.strip() or not value:
         raise ConfigError("A secret needs a name and a non-empty value; nothing was stored.")
     secrets = _load_secrets()  # refuses a group/world-readable file before we add to it
@@ -277,8 +277,6 @@ def profile_to_toml_dict(profile: Profile) -> dict[str, Any]:
 
 
 def save_config(cfg: Config) -> None:
-    from .fsutil import atomic_write
-
     data: dict[str, Any] = {}
     if cfg.current:
         data["current"] = cfg.current
@@ -289,26 +287,43 @@ def save_config(cfg: Config) -> None:
     atomic_write(cfg.path, tomli_w.dumps(data).encode(), mode=0o600)
 
 
-def get_profile(cfg: Config, name: str | None = None) -> Profile:
-    chosen = name or os.environ.get("RAVENSEC_PROFILE") or cfg.current
-    if not chosen and len(cfg.profiles) == 1:
-        chosen = next(iter(cfg.profiles))
-    if not chosen and cfg.profiles:
+def select_profile(
+    cfg: Config, explicit: str | None = None, environ: Mapping[str, str] | None = None
+) -> Profile | None:
+    """The one rule every front end follows to pick a profile: ``explicit`` (``--profile``), else
+    ``$RAVENSEC_PROFILE``, else the config's ``current``, else the only profile there is.
+
+    None when none of those names one (no profiles, or several and none current); a ConfigError, naming
+    where the name came from, when the chosen name is not in the config.
+    """
+    env = (os.environ if environ is None else environ).get("RAVENSEC_PROFILE", "").strip()
+    named = [(n, source) for n, source in (
+        (explicit, "--profile"), (env, "$RAVENSEC_PROFILE"), (cfg.current, "the config's current profile")
+    ) if n]
+    if not named:
+        return next(iter(cfg.profiles.values())) if len(cfg.profiles) == 1 else None
+    chosen, source = named[0]
+    if chosen not in cfg.profiles:
+        raise ConfigError(f"has no profile named {chosen!r} (from {source})", path=str(cfg.path), hint=_known(cfg))
+    return cfg.profiles[chosen]
+
+
+def get_profile(cfg: Config, name: str | None = None, environ: Mapping[str, str] | None = None) -> Profile:
+    """``select_profile``, refusing when no profile is chosen (the headless commands need one)."""
+    profile = select_profile(cfg, name, environ)
+    if profile is not None:
+        return profile
+    if cfg.profiles:
         raise ConfigError(
             "no profile is selected",
             path=str(cfg.path),
             hint=f"Pick one with `ravensec profile use NAME` or --profile NAME. {_known(cfg)}",
         )
-    if not chosen:
-        raise ConfigError(
-            "has no profiles yet",
-            path=str(cfg.path),
-            hint="Create one with `ravensec profile add NAME --kind cloud --api-key-stdin`, or try `ravensec --demo`.",
-        )
-    if chosen not in cfg.profiles:
-        source = " (from RAVENSEC_PROFILE)" if not name and os.environ.get("RAVENSEC_PROFILE") else ""
-        raise ConfigError(f"has no profile named {chosen!r}{source}", path=str(cfg.path), hint=_known(cfg))
-    return cfg.profiles[chosen]
+    raise ConfigError(
+        "has no profiles yet",
+        path=str(cfg.path),
+        hint="Create one with `ravensec profile add NAME --kind cloud --api-key-stdin`, or try `ravensec --demo`.",
+    )
 
 
 def add_profile(cfg: Config, profile: Profile, *, replace: bool = False) -> None:

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
 from .certs.bundle import CertBundle
 from .errors import ConfigError, NotFound, NotSupported, RavensecError, ReadOnlyError, UsageError
+from .fsutil import atomic_write_private
 from .http._targets import MockConnection, client_cert_for, safe_file_name
 from .http.cloud_api import CloudApi
 from .http.instance import InstanceClient, Permissions
@@ -163,7 +163,8 @@ class Workspace:
         return product
 
     async def download_certificate_package(self, product_id: str, dest_dir: Path) -> list[Path]:
-        from .certs.package_zip import extract_package  # saving the files needs no cryptography
+        # Imported here: zipfile stays off the facade's import path (tests/core/test_import_cost.py).
+        from .certs.package_zip import extract_package
 
         data = await self._cloud("download the product's certificate package").certificate_package(product_id)
         return extract_package(data, dest_dir)
@@ -222,6 +223,7 @@ class Workspace:
         password: str | None = None,
     ) -> str:
         self._write("Registering a certificate")
+        # Imported here, as below: cryptography loads on the first call that reads a certificate.
         from .certs.identity import thumbprint
         from .certs.load import load_certificates_any
 
@@ -248,8 +250,7 @@ class Workspace:
         from .certs.generate import make_client_certificate
         from .certs.identity import thumbprint
         from .certs.packages import export_pfx
-        from .config import data_dir
-        from .fsutil import atomic_write_private
+        from .config import data_dir  # reads TOML: not on the facade's import path either
 
         if key_type not in ("rsa2048", "rsa4096", "ec-p256"):
             raise UsageError(f"unknown key type {key_type!r}; use rsa2048, rsa4096 or ec-p256")
@@ -355,12 +356,3 @@ class Workspace:
 
     async def fetch_backup(self, product_id: str, database: str, file_name: str) -> bytes:
         return await self._cloud("download backups").backup_file(product_id, database, file_name)
-
-    def describe(self) -> dict[str, Any]:
-        """Non-secret facts for a status line: profile, kind, read-only, capabilities."""
-        return {
-            "profile": self.profile.name,
-            "kind": self.profile.kind,
-            "read_only": self.read_only,
-            "capabilities": self.capabilities,
-        }

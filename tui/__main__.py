@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import sys
 
+from ravensec.tui.cli.parser import parse_args
+from ravensec.tui.cli.run import run
+
 
 def main(argv: list[str] | None = None) -> int:
-    from ravensec.tui.cli.parser import parse_args
-
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if getattr(args, "handler", None) is None:
-        # Imported only here: the TUI (and Textual) cost nothing to a subcommand.
+        # Imported here, deliberately: a subcommand never loads the TUI (or Textual).
         from ravensec.tui.launch import run_tui
 
         return run_tui(profile=args.profile, demo=args.demo, world=args.world,
                        read_only=args.read_only, log_level=args.log_level)
-    from ravensec.tui.cli.run import run
-
     return run(args)
 
 

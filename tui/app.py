@@ -3,37 +3,37 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.widgets import LoadingIndicator
+from textual.worker import Worker, WorkerState
 
 from ravensec.core.errors import RavensecError
 from ravensec.core.models import CertificateDefinition, Product
+from ravensec.core.profile import Profile
+from ravensec.core.workspace import Workspace
+from ravensec.tui.demo import Demo, start_demo
 from ravensec.tui.messages import DataChanged, ProductChosen
 from ravensec.tui.modals.info import InfoModal, error_details, help_text
+from ravensec.tui.screens.expiry import ExpiryScreen
+from ravensec.tui.screens.firstrun import FirstRunScreen
+from ravensec.tui.screens.products import ProductsScreen
 from ravensec.tui.widgets.badge import HeaderBadge, badge_for
 from ravensec.tui.widgets.footer import KeysFooter
 from ravensec.tui.widgets.palette import RavensecCommands
 from ravensec.tui.widgets.policy import READ_ONLY_REASON, WRITE_ACTIONS
 
-if TYPE_CHECKING:
-    from ravensec.core.profile import Profile
-    from ravensec.core.workspace import Workspace
-    from ravensec.tui.demo import Demo
-
 log = logging.getLogger("ravensec.tui")
 
-WorkspaceOpener = Callable[["Profile", bool | None], Any]  # async (profile, read_only) -> Workspace
+WorkspaceOpener = Callable[[Profile, bool | None], Awaitable[Workspace]]  # (profile, read_only)
 
 
 async def _open_workspace(profile: Profile, read_only: bool | None) -> Workspace:
-    from ravensec.core.workspace import Workspace
-
     return await Workspace.open(profile, read_only=read_only)
 
 
@@ -93,8 +93,6 @@ class RavensecApp(App[int]):
             # starts, and the user would look at a blank terminal instead of the header and a spinner.
             self.call_after_refresh(self._start_demo, self._demo_world, True)
         elif self.profile is None:
-            from ravensec.tui.screens.firstrun import FirstRunScreen
-
             self.push_screen(FirstRunScreen())
             self._loading_done()
         else:
@@ -109,7 +107,7 @@ class RavensecApp(App[int]):
         except RavensecError as e:
             log.error("could not open profile %s: %s", profile.name, e)
             self.fatal = f"ravensec: cannot open profile {profile.name!r}: {e}"
-            self.exit(1, return_code=getattr(e, "exit_code", 1) or 1)
+            self.exit(1, return_code=e.exit_code or 1)
             return
         if self.workspace is not None:
             await self.workspace.close()
@@ -117,7 +115,6 @@ class RavensecApp(App[int]):
         self.workspace = ws
         self.callers.clear()
         self.refresh_badge()
-        from ravensec.tui.screens.products import ProductsScreen
 
         while len(self.screen_stack) > 1:
             self.pop_screen()
@@ -143,8 +140,6 @@ class RavensecApp(App[int]):
     @work(thread=True, exclusive=True, exit_on_error=False, name="start demo")
     def _start_demo(self, world: str | None, fatal: bool) -> None:
         """``fatal``: started by ``--demo``, so without the mock there is nothing to show; else a toast."""
-        from ravensec.tui.demo import start_demo
-
         try:
             demo = start_demo(world)
         except Exception as e:
@@ -253,9 +248,7 @@ class RavensecApp(App[int]):
             message = f"Unexpected {type(error).__name__}: {error}"
         self.notify(message, title=f"{where} failed" if where else "Failed", severity="error", timeout=8)
 
-    def on_worker_state_changed(self, event: Any) -> None:
-        from textual.worker import WorkerState
-
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR and event.worker.error is not None:
             self.report_error(event.worker.error, where=event.worker.name)
 
@@ -282,13 +275,11 @@ class RavensecApp(App[int]):
         self.push_screen(InfoModal("Keys", help_text(rows), modal_id="help"))
 
     def action_expiry(self) -> None:
-        from ravensec.tui.screens.expiry import ExpiryScreen
-
         if self.workspace is None or isinstance(self.screen, ExpiryScreen):
             return
         self.push_screen(ExpiryScreen())
 
 
-def _reason_for(node: Any, action: str) -> str | None:
+def _reason_for(node: DOMNode, action: str) -> str | None:
     refusal = getattr(node, "refusal", None)
     return refusal(action) if callable(refusal) else "not available here"

@@ -6,22 +6,27 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ravensec.core.profile import Profile
+
+if TYPE_CHECKING:
+    from ravensec.mock import MockCloud
 
 log = logging.getLogger("ravensec.demo")
 
 
 @dataclass
 class Demo:
-    cloud: Any  # mockserver.MockCloud; typed loosely so importing tui does not import the mock
+    """A running embedded mock and the profile that reaches it."""
+
+    cloud: MockCloud
     profile: Profile
 
     @property
     def now(self) -> Callable[[], datetime]:
         """The world's clock (fixed in the demo world), so expiry highlighting matches the mock."""
-        return self.cloud.state.clock  # type: ignore[no-any-return]
+        return self.cloud.state.clock
 
     def stop(self) -> None:
         try:
@@ -32,6 +37,7 @@ class Demo:
 
 def start_demo(world: str | None = None) -> Demo:
     """Start the mock with ``world`` (default "demo") and return it with a ready profile of kind "mock"."""
+    # Imported here, deliberately: the mock is loaded only when a demo starts, never by a plain profile.
     from ravensec.mock import MockCloud
 
     cloud = MockCloud(world or "demo")

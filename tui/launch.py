@@ -5,17 +5,13 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from ravensec.core.config import load_config, log_dir, select_profile
 from ravensec.core.errors import RavensecError, UsageError
-
-if TYPE_CHECKING:
-    from ravensec.tui.app import RavensecApp
+from ravensec.tui.app import RavensecApp
 
 
 def _setup_logging(log_level: str) -> Path | None:
-    from ravensec.core.config import log_dir
-
     level = getattr(logging, log_level.upper(), None)
     if not isinstance(level, int):
         raise UsageError(f"--log-level {log_level!r} is not one of debug, info, warning, error.")
@@ -35,20 +31,9 @@ def run_tui(*, profile: str | None, demo: bool, world: str | None, read_only: bo
     app: RavensecApp | None = None
     try:
         _setup_logging(log_level)
-        from ravensec.core.config import load_config
-
         cfg = load_config()
-        chosen = None
-        if not demo:
-            name = profile or cfg.current or (next(iter(cfg.profiles)) if len(cfg.profiles) == 1 else None)
-            if name is not None:
-                if name not in cfg.profiles:
-                    known = ", ".join(sorted(cfg.profiles)) or "none"
-                    raise UsageError(f"No profile named {name!r} in {cfg.path} (known: {known}).",
-                                     hint="Run without --profile to create one.")
-                chosen = cfg.profiles[name]
-        from ravensec.tui.app import RavensecApp
-
+        # No profile chosen (none configured, or several and none current): the first-run screen.
+        chosen = None if demo else select_profile(cfg, profile)
         app = RavensecApp(chosen, demo=demo, read_only=read_only, keymap=cfg.keymap,
                           demo_world=(world or "demo") if demo else None)
         app.run()

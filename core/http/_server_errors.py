@@ -25,7 +25,8 @@ from .tls import ALLOW_LIST_HINT
 UNKNOWN_CERT = "the server does not know this certificate — register it or use the product's initial certificate"
 NEEDS_ADMIN = "this needs Cluster Admin; cloud products give Operator"
 
-# Phrases of the 403 messages that mean "who you are" was not accepted (server-api.md section 3).
+# Phrases of the 403 messages that mean "who you are" was not accepted: RavenDB's
+# RequestRouter.UnlikelyFailAuthorization (src/Raven.Server/Routing/RequestRouter.cs).
 _IDENTITY_PHRASES = {
     "none was provided": "no client certificate was presented",
     "is unknown to the server": "the certificate is not registered",

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..certs.pemfile import first_certificate_not_after, is_single_plain_identity, pem_file_identity
 from ..errors import ConfigError
+from ..fsutil import atomic_write_private
 from ..profile import Profile
 from .cloud_api import CloudApi
 from .tls import ClientCert
@@ -87,8 +88,9 @@ async def _package_identity(product_id: str, api: CloudApi) -> ClientCert:
     usual case needs no ``cryptography``; any other package, or a cached file of another shape, is read the
     long way (:func:`~ravensec.core.certs.packages.read_package`, :func:`~ravensec.core.certs.load.load_bundle_file`).
     """
+    # Imported here, like the certificate readers below: the config module reads TOML, and they load
+    # cryptography; the facade's import path carries neither (tests/core/test_import_cost.py).
     from ..config import cache_dir
-    from ..fsutil import atomic_write_private
 
     cached = cache_dir() / "certs" / f"{safe_file_name(product_id)}.pem"
     if cached.is_file():

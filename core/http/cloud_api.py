@@ -220,19 +220,6 @@ class CloudApi(SessionOwner):
     async def account_info(self) -> AccountInfo:
         return AccountInfo.from_api(await self._call("GET", "/account/info") or {})
 
-    async def regions(self, provider: str) -> list[Any]:
-        data = await self._call("GET", f"/metadata/regions/{provider}")
-        if isinstance(data, Mapping):
-            data = data.get("regions") or data.get("items") or []
-        return list(data or [])
-
-    async def instance_types(self, provider: str, region: str) -> list[dict[str, Any]]:
-        data = await self._call("GET", f"/metadata/instance-types/{provider}/{region}")
-        return list((data or {}).get("instanceTypes") or [])
-
-    async def release_channels(self) -> dict[str, Any]:
-        return dict(await self._call("GET", "/metadata/release-channels") or {})
-
     async def list_products(self) -> list[ProductSummary]:
         data = await self._call("GET", "/products/list")
         return [ProductSummary.from_api(d) for d in (data or {}).get("items") or []]
@@ -274,25 +261,6 @@ class CloudApi(SessionOwner):
 
     async def terminate(self, product_id: str, hide: bool = False) -> None:
         await self._call("POST", f"/products/terminate/{_seg(product_id)}", {"hideInPortal": hide}, expect="none")
-
-    async def change_instance_type(self, product_id: str, instance_type: str) -> None:
-        body = {"productId": product_id, "instanceType": instance_type}
-        await self._call("POST", "/products/instance-type", body, expect="none")
-
-    async def change_storage(
-        self,
-        product_id: str,
-        size: int,
-        storage_type: str,
-        iops: int | None = None,
-        throughput: int | None = None,
-    ) -> None:
-        body: dict[str, Any] = {"productId": product_id, "size": size, "storageType": storage_type}
-        if iops is not None:
-            body["iops"] = iops
-        if throughput is not None:
-            body["throughput"] = throughput
-        await self._call("POST", "/products/storage", body, expect="none")
 
     async def add_node(self, product_id: str) -> None:
         await self._call("POST", "/products/additional-node/add", {"productId": product_id}, expect="none")

@@ -306,6 +306,7 @@ def public_certificate_b64(certificate: bytes | str | CertBundle, password: str 
 
     One certificate -> base64 DER; several leaves (a primary with secondaries) -> base64 of their PEMs.
     """
+    # Imported here: cryptography loads on the first registration, not with the client.
     from cryptography.hazmat.primitives import serialization
 
     if isinstance(certificate, CertBundle):

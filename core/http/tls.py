@@ -10,7 +10,9 @@ duration of one ``load_cert_chain`` call (see :func:`_load_bundle`).
 from __future__ import annotations
 
 import os
+import shutil
 import ssl
+import tempfile
 from pathlib import Path
 
 from ..certs.bundle import CertBundle
@@ -81,8 +83,6 @@ def _load_bundle(ctx: ssl.SSLContext, bundle: CertBundle) -> None:
     # The key is written encrypted with a one-time passphrase so even the short-lived file is useless alone.
     # Only a parsed bundle comes this way (a plain PEM goes to ssl as is): what it needs loads here.
     import secrets
-    import shutil
-    import tempfile
 
     from cryptography.hazmat.primitives import serialization
 

@@ -28,10 +28,6 @@ TUI_MAY_IMPORT_FROM_MOCK = {
 
 # Import cycles between sibling sub-packages that are known and being removed. Each one is also an xfail
 # (strict) below: when its cycle is gone that test passes, fails as XPASS, and its entry here goes.
-KNOWN_CYCLES = {
-    frozenset({"ravensec.tui.modals", "ravensec.tui.screens"}):
-        "screens/base.py defines BaseModal, which modals subclass; moving BaseModal to modals/ removes it",
-}
 
 FORBIDDEN = {
     "core": {"textual", "ravensec.tui", "ravensec.mock", "aiohttp.web"},
@@ -191,17 +187,8 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
 
 
 def test_no_import_cycle_between_sub_packages() -> None:
-    unknown = _cycles(_sibling_edges()) - set(KNOWN_CYCLES)
-    assert unknown == set(), [sorted(c) for c in unknown]
-
-
-@pytest.mark.parametrize(
-    "cycle",
-    [pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=why), id="<->".join(sorted(c)))
-     for c, why in KNOWN_CYCLES.items()],
-)
-def test_known_cycle_is_gone(cycle: frozenset[str]) -> None:
-    assert cycle not in _cycles(_sibling_edges())
+    cycles = _cycles(_sibling_edges())
+    assert cycles == set(), [sorted(c) for c in cycles]
 
 
 def test_pyproject_lists_exactly_the_packages_on_disk() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -37,8 +38,6 @@ def make_cert(name: str, tp: str, days: int, clearance: SecurityClearance = Secu
 
 
 def make_product(pid: str, name: str) -> Product:
-    import ipaddress
-
     return Product(id=pid, display_name=name, status=ProductStatus.ACTIVE, tier=Tier.DEVELOPMENT,
                    cloud_provider="AWS", region="eu-west-1",
                    nodes=(Node("A", f"https://a.{pid}.invalid"), Node("B", f"https://b.{pid}.invalid")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import subprocess
@@ -13,7 +14,9 @@ from typing import Any
 
 import pytest
 
+from ravensec.core.config import Config, save_config
 from ravensec.core.profile import Profile
+from ravensec.mock import MockCloud
 
 RAVENSEC = Path(sys.executable).parent / "ravensec"
 
@@ -48,8 +51,6 @@ class Cli:
 
     def write_profiles(self, **extra: Profile) -> None:
         """Profiles: ``admin`` (Cluster Admin certs), ``ops`` (Operator certs), plus ``extra``; admin is current."""
-        from ravensec.core.config import Config, save_config
-
         prods = self.cloud.products
         profiles = {
             "admin": Profile(name="admin", kind="mock", state_dir=self.cloud.state_dir,
@@ -63,8 +64,6 @@ class Cli:
 
 @pytest.fixture(scope="session")
 def mock_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    from ravensec.mock import MockCloud
-
     state_dir = tmp_path_factory.mktemp("mock-state")
     with MockCloud("demo", state_dir=state_dir) as cloud:
         yield cloud
@@ -81,8 +80,6 @@ def cli(mock_cloud: Any, tmp_path: Path, isolated_home: Path) -> Cli:
 
 def active_product(cloud: Any) -> Any:
     """The first product with nodes whose allow-list names loopback explicitly (not through allow-all)."""
-    import ipaddress
-
     with cloud.state.lock:
         for p in cloud.state.products.values():
             rules = [ipaddress.ip_network(str(getattr(r, "network", r)), strict=False)

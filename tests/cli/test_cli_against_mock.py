@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from ravensec.core.certs.generate import make_client_certificate
+from ravensec.core.certs.packages import export_pfx
 from ravensec.core.profile import Profile
 from tests.cli.mockcli import Cli, active_product
 
@@ -57,9 +59,6 @@ def test_generate_local_register_use_and_delete(cli: Cli, tmp_path: Path) -> Non
 
 
 def test_bad_files_and_wrong_passphrase(cli: Cli, tmp_path: Path) -> None:
-    from ravensec.core.certs.generate import make_client_certificate
-    from ravensec.core.certs.packages import export_pfx
-
     prod = active_product(cli.cloud)
     pfx = tmp_path / "c.pfx"
     pfx.write_bytes(export_pfx(make_client_certificate("uploaded"), "right"))
@@ -143,12 +142,13 @@ def test_expiring_doctor_and_package(cli: Cli, tmp_path: Path) -> None:
     assert r.json()["files"] and all(Path(f).exists() for f in r.json()["files"])
 
 
-def test_a_subcommand_never_imports_textual(cli: Cli) -> None:
+def test_a_subcommand_never_imports_textual_or_the_mock(cli: Cli) -> None:
     code = (
         "import sys\n"
         "from ravensec.tui.__main__ import main\n"
         "rc = main(['products', 'list', '-o', 'json'])\n"
-        "bad = sorted(m for m in sys.modules if m.split('.')[0] == 'textual' or m in ('ravensec.tui.app', 'ravensec.tui.launch'))\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] == 'textual' or m in ('ravensec.tui.app', 'ravensec.tui.launch')\n"
+        "             or m.startswith('ravensec.mock'))\n"
         "print('RC', rc, 'BAD', bad, file=sys.stderr)\n"
     )
     env = {**os.environ, "RAVENSEC_CONFIG": str(cli.config)}

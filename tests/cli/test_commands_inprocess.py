@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from ravensec.core.errors import AuthError, Unavailable
+from ravensec.core.models import Product, ProductStatus
 from tests.cli.fakes import FakeWorkspace, make_product, run_cli
 
 
@@ -132,10 +134,6 @@ def test_user_certificate_without_database_is_refused_before_any_call() -> None:
 
 
 def test_wait_polls_until_active_and_stays_quiet_when_piped() -> None:
-    from dataclasses import replace
-
-    from ravensec.core.models import Product, ProductStatus
-
     class Slow(FakeWorkspace):
         polls = 0
 

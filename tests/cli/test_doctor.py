@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ravensec.core.certs.generate import make_client_certificate
 from ravensec.core.profile import Profile
 from tests.cli.mockcli import Cli
 
@@ -28,8 +29,6 @@ def test_a_well_known_admin_certificate_is_not_reported_as_unregistered(cli: Cli
 
 
 def test_a_certificate_the_nodes_do_not_know_fails(cli: Cli, tmp_path: Path) -> None:
-    from ravensec.core.certs.generate import make_client_certificate
-
     stranger = make_client_certificate("stranger")
     pem = tmp_path / "stranger.pem"
     pem.write_bytes(stranger.combined_pem())

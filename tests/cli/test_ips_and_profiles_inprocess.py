@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 from pathlib import Path
 
 import pytest
 
 from ravensec.core.errors import ValidationError
+from ravensec.core.iprules import parse_rule, rule_warnings
 from ravensec.tui.cli.commands_ips import parse_rules_text
 from tests.cli.fakes import FakeWorkspace, run_cli
 
@@ -105,9 +108,6 @@ def test_profiles_add_use_show_remove(tmp_path: Path, monkeypatch: pytest.Monkey
 
 
 def test_secrets_are_never_printed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import io
-    import sys
-
     monkeypatch.setenv("RAVENSEC_CONFIG", str(tmp_path / "config.toml"))
     monkeypatch.setattr(sys, "stdin", io.StringIO("sekrit-key-123\n"))
     ws = FakeWorkspace()
@@ -119,8 +119,6 @@ def test_secrets_are_never_printed(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 
 def test_allow_all_beside_others_is_warned_about() -> None:
-    from ravensec.core.iprules import parse_rule, rule_warnings
-
     rules = [parse_rule("127.0.0.1"), parse_rule("0.0.0.0/0")]
     expected = rule_warnings(rules, provider="AWS")
     assert expected

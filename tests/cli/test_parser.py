@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from ravensec.core import errors
 from ravensec.core.errors import UsageError
 from ravensec.core.models import DatabaseAccess
-from ravensec.tui.cli.completion import bash_script
+from ravensec.tui.cli import commands_certs
+from ravensec.tui.cli.completion import _tree, bash_script
 from ravensec.tui.cli.durations import CLEARANCE, check_access, parse_days, parse_grants
 from ravensec.tui.cli.exitcodes import exit_code_for
 from ravensec.tui.cli.parser import build_parser, parse_args
@@ -17,7 +19,7 @@ def test_global_options_before_or_after_the_command() -> None:
     b = parse_args(["certs", "list", "-p", "p1", "-o", "json", "--read-only", "-vv"])
     assert a.output == b.output == "json" and a.product == b.product == "p1"
     assert a.read_only is False and b.read_only is True and b.verbose == 2
-    assert a.handler == "commands_certs:list_certs"
+    assert a.handler is commands_certs.list_certs
 
 
 def test_no_command_means_the_tui() -> None:
@@ -40,11 +42,7 @@ def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]
     assert "usage:" in capsys.readouterr().err
 
 
-def test_every_leaf_has_a_handler_module_and_function() -> None:
-    import importlib
-
-    from ravensec.tui.cli.completion import _tree
-
+def test_every_leaf_has_a_handler_function() -> None:
     tree: dict[str, tuple[list[str], list[str]]] = {}
     _tree(build_parser(), "", tree)
     leaves = [p for p, (words, _) in tree.items() if p and (not words or p == "completion")]
@@ -61,8 +59,9 @@ def test_every_leaf_has_a_handler_module_and_function() -> None:
             except SystemExit:
                 continue
         assert ns is not None, path
-        module, func = ns.handler.split(":")
-        assert callable(getattr(importlib.import_module(f"ravensec.tui.cli.{module}"), func)), path
+        assert callable(ns.handler) and ns.handler.__module__.startswith("ravensec.tui.cli."), path
+    handlers = {ns.handler for ns in (build_parser().parse_args(["certs", n, "X"]) for n in ("enable", "disable"))}
+    assert handlers == {commands_certs.enable, commands_certs.disable}
 
 
 def _required(path: str) -> list[str]:
@@ -101,8 +100,6 @@ def test_user_clearance_needs_a_database() -> None:
 
 
 def test_exit_codes_follow_the_error_classes() -> None:
-    from ravensec.core import errors
-
     assert exit_code_for(errors.UsageError("x")) == 2
     assert exit_code_for(errors.ValidationError("x")) == 2
     assert exit_code_for(errors.AuthError("x")) == 3

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 import sys
+from dataclasses import replace
 
 import pytest
 
+from ravensec.core.models import Product, ProductStatus
 from ravensec.tui.cli.context import Context
 from ravensec.tui.cli.output import Output
 from ravensec.tui.cli.parser import parse_args
@@ -45,10 +47,6 @@ def test_terminal_prompt_default_is_no(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_terminal_gets_colour_and_progress(monkeypatch: pytest.MonkeyPatch) -> None:
-    from dataclasses import replace
-
-    from ravensec.core.models import Product, ProductStatus
-
     class Slow(FakeWorkspace):
         polls = 0
 

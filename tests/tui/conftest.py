@@ -11,13 +11,12 @@ import pytest
 
 from ravensec.core.models import SecurityClearance
 from ravensec.core.profile import Profile
+from ravensec.mock import MockCloud
 from tests.tui.helpers import register_local
 
 
 @pytest.fixture
 async def cloud() -> AsyncIterator[Any]:
-    from ravensec.mock import MockCloud
-
     async with MockCloud("demo") as c:
         yield c
 

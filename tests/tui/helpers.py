@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
 from ravensec.core.models import SecurityClearance
 from ravensec.core.profile import Profile
@@ -47,8 +47,6 @@ async def click_save(pilot: Pilot[Any]) -> None:
 
 def screen_text(app: RavensecApp) -> str:
     """All visible text of the active screen's Static widgets (for asserting what the user is told)."""
-    from textual.widgets import Static
-
     parts = []
     for w in app.screen.query(Static):
         parts.append(str(w.render()))

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+from textual.widgets import TabbedContent
 
+from ravensec.core.config import Config, load_config, save_config
 from ravensec.core.profile import Profile
+from ravensec.tui import launch
 from ravensec.tui.app import RavensecApp
 from ravensec.tui.launch import run_tui
-from tests.tui.helpers import settle
+from ravensec.tui.screens.firstrun import FirstRunScreen
+from ravensec.tui.screens.products import ProductsScreen
+from ravensec.tui.widgets.badge import HeaderBadge
+from tests.tui.helpers import fill, settle
 
 
 def test_unknown_profile_is_a_clear_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
@@ -17,6 +24,29 @@ def test_unknown_profile_is_a_clear_usage_error(capsys: pytest.CaptureFixture[st
     err = capsys.readouterr().err
     assert rc == 2
     assert "nope" in err and "Traceback" not in err
+
+
+def test_the_tui_honours_ravensec_profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """The same rule as the CLI (core.config.select_profile): $RAVENSEC_PROFILE over the config's current."""
+    cfg = Config(profiles={n: Profile(name=n, kind="cloud", api_key="k") for n in ("a", "b")}, current="a",
+                 path=tmp_path / "config.toml")
+    save_config(cfg)
+    monkeypatch.setenv("RAVENSEC_CONFIG", str(cfg.path))
+    opened: list[Profile | None] = []
+
+    class Recorder(RavensecApp):
+        def run(self, *args: Any, **kwargs: Any) -> None:  # record the choice instead of taking the terminal
+            opened.append(self.profile)
+
+    monkeypatch.setattr(launch, "RavensecApp", Recorder)
+    monkeypatch.setenv("RAVENSEC_PROFILE", "b")
+    assert run_tui(profile=None, demo=False, world=None, read_only=False, log_level="info") == 0
+    assert run_tui(profile="a", demo=False, world=None, read_only=False, log_level="info") == 0
+    assert [p.name if p else None for p in opened] == ["b", "a"]
+    monkeypatch.setenv("RAVENSEC_PROFILE", "nope")
+    assert run_tui(profile=None, demo=False, world=None, read_only=False, log_level="info") == 2
+    assert "'nope' (from $RAVENSEC_PROFILE)" in capsys.readouterr().err
 
 
 def test_bad_log_level_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
@@ -40,10 +70,6 @@ async def test_unreachable_target_exits_non_zero_with_message(tmp_path: Path) ->
 
 
 async def test_first_run_offers_the_demo() -> None:
-    from ravensec.tui.screens.firstrun import FirstRunScreen
-    from ravensec.tui.screens.products import ProductsScreen
-    from ravensec.tui.widgets.badge import HeaderBadge
-
     app = RavensecApp(None)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -60,13 +86,6 @@ async def test_first_run_offers_the_demo() -> None:
 
 
 async def test_first_run_creates_a_direct_profile(cloud: object, product: object) -> None:
-    from typing import Any
-
-    from textual.widgets import TabbedContent
-
-    from ravensec.core.config import load_config
-    from ravensec.tui.screens.products import ProductsScreen
-    from tests.tui.helpers import fill
 
     p: Any = product
     c: Any = cloud
@@ -87,8 +106,6 @@ async def test_first_run_creates_a_direct_profile(cloud: object, product: object
 
 
 async def test_demo_world_starts_after_the_first_frame_and_opens_products() -> None:
-    from ravensec.tui.screens.products import ProductsScreen
-
     app = RavensecApp(None, demo=True, demo_world="demo-fixed")
     async with app.run_test(size=(120, 40)) as pilot:
         assert app.demo_handle is None  # nothing started before the first frame

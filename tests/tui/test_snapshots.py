@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from ravensec.mock import MockCloud
 from ravensec.tui.app import RavensecApp
 from ravensec.tui.widgets.grid import Grid
 from tests.tui.helpers import settle
@@ -23,8 +24,6 @@ PORT_BASE = 23310
 
 @pytest.fixture(scope="module")
 def demo_cloud() -> Iterator[Any]:
-    from ravensec.mock import MockCloud
-
     with MockCloud("demo-fixed", port_base=PORT_BASE) as cloud:
         yield cloud
 

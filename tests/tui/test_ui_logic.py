@@ -5,20 +5,25 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from textual.widgets import Static
+
+from ravensec.core.certs.identity import ExpiryState, expiry_state
 from ravensec.core.models import SecurityClearance
+from ravensec.core.profile import Profile
 from ravensec.tui.app import RavensecApp
 from ravensec.tui.modals.confirm import ConfirmModal
+from ravensec.tui.modals.info import InfoModal
 from ravensec.tui.screens.certificates import CertificatesScreen
+from ravensec.tui.screens.iprules import IpRulesScreen
 from ravensec.tui.screens.products import ProductsScreen
-from ravensec.tui.widgets.format import expiry_state, parse_permissions_text
+from ravensec.tui.widgets.format import expiry_cell, fmt_date, parse_permissions_text
 from ravensec.tui.widgets.grid import Grid, GridRow, filter_rows, sort_rows
+from ravensec.tui.widgets.palette import RavensecCommands
 from ravensec.tui.widgets.policy import cert_action_refusal, grantable
 from tests.tui.fake_workspace import NOW, FakeWorkspace, cert
 
 
 def fake_app(ws: FakeWorkspace, **kw: Any) -> RavensecApp:
-    from ravensec.core.profile import Profile
-
     async def opener(profile: Profile, read_only: bool | None) -> FakeWorkspace:
         if read_only:
             ws.read_only = True
@@ -48,11 +53,20 @@ def test_refusals_by_clearance() -> None:
     assert grantable(SecurityClearance.VALID_USER) == []
 
 
-def test_expiry_state_and_permissions_text() -> None:
-    assert expiry_state(NOW - timedelta(seconds=1), NOW) == "expired"
-    assert expiry_state(NOW + timedelta(days=10), NOW) == "30"
-    assert expiry_state(NOW + timedelta(days=45), NOW) == "60"
-    assert expiry_state(NOW + timedelta(days=90), NOW) == "ok"
+def test_expiry_cells_follow_cores_rule_and_permissions_text() -> None:
+    def cell(delta: timedelta, not_before: timedelta | None = None) -> tuple[str, str]:
+        text = expiry_cell(NOW + delta, NOW, None if not_before is None else NOW + not_before)
+        return text.plain.split(" ", 1)[-1], str(text.style)
+
+    assert cell(-timedelta(seconds=1)) == ("(expired)", "bold red")
+    assert cell(timedelta(days=10)) == ("(10d)", "red")
+    assert cell(timedelta(days=45)) == ("(45d)", "yellow")
+    assert cell(timedelta(days=90)) == (fmt_date(NOW + timedelta(days=90)), "")
+    assert cell(timedelta(days=90), not_before=timedelta(days=1)) == ("(not yet valid)", "yellow")
+    # Exactly 30 days left is urgent, for the TUI as for core (and so the CLI's "expiry": "expiring_30").
+    assert expiry_state(None, NOW + timedelta(days=30), NOW) is ExpiryState.EXPIRING_30
+    assert cell(timedelta(days=30)) == ("(30d)", "red")
+    assert cell(timedelta(days=30, seconds=1)) == ("(30d)", "yellow")
     assert {k: v.value for k, v in parse_permissions_text("orders:readwrite, hr:Read").items()} == {
         "orders": "ReadWrite", "hr": "Read"}
 
@@ -113,10 +127,6 @@ async def test_keymap_from_config_rebinds_by_id() -> None:
 
 
 async def test_help_is_generated_from_bindings_with_reasons() -> None:
-    from textual.widgets import Static
-
-    from ravensec.tui.modals.info import InfoModal
-
     app = fake_app(FakeWorkspace(), read_only=True)
     async with app.run_test(size=(120, 40)) as pilot:
         await app.workers.wait_for_complete()
@@ -132,8 +142,6 @@ async def test_help_is_generated_from_bindings_with_reasons() -> None:
 
 
 async def test_palette_offers_screen_actions_and_reasons() -> None:
-    from ravensec.tui.widgets.palette import RavensecCommands
-
     app = fake_app(FakeWorkspace(caller=SecurityClearance.VALID_USER))
     async with app.run_test(size=(120, 40)) as pilot:
         await app.workers.wait_for_complete()
@@ -161,6 +169,5 @@ async def test_palette_command_runs_the_screen_action() -> None:
         await pilot.pause(0.3)
         await pilot.press("enter")
         await pilot.pause(0.3)
-        from ravensec.tui.screens.iprules import IpRulesScreen
 
         assert isinstance(app.screen, IpRulesScreen)

@@ -6,6 +6,10 @@ import os
 import sys
 from pathlib import Path
 
+from ravensec.core.backups import parse_key, verify_backup
+from ravensec.core.errors import NotFound, UsageError
+from ravensec.core.fsutil import atomic_write_private
+
 from . import shapes
 from .context import Context
 from .output import Column
@@ -40,8 +44,6 @@ async def list_backups(ctx: Context) -> int:
 
 def read_key(spec: str) -> str:
     """The key text from ``--key``: literal, ``env:VAR``, ``@PATH`` or ``-`` (stdin); never echoed back."""
-    from ravensec.core.errors import UsageError
-
     if spec == "-":
         return sys.stdin.readline().strip()
     if spec.startswith("env:"):
@@ -58,8 +60,6 @@ def read_key(spec: str) -> str:
 
 
 async def _backup_bytes(ctx: Context, name: str, *, local_ok: bool = True) -> tuple[bytes, str]:
-    from ravensec.core.errors import NotFound
-
     local = Path(name)
     if local_ok and local.is_file():
         return local.read_bytes(), str(local)
@@ -69,8 +69,6 @@ async def _backup_bytes(ctx: Context, name: str, *, local_ok: bool = True) -> tu
     matches = [b for b in backups if name == f"{b.database}/{b.file_name}"] or [
         b for b in backups if name == b.file_name]
     if len(matches) > 1:
-        from ravensec.core.errors import UsageError
-
         options = ", ".join(f"{b.database}/{b.file_name}" for b in matches)
         raise UsageError(f"{len(matches)} databases have a backup named {name!r}.",
                          hint=f"Name it as DATABASE/FILE: {options}.")
@@ -82,8 +80,6 @@ async def _backup_bytes(ctx: Context, name: str, *, local_ok: bool = True) -> tu
 
 
 async def verify(ctx: Context) -> int:
-    from ravensec.core.backups import parse_key, verify_backup
-
     key = parse_key(read_key(ctx.args.key))
     data, source = await _backup_bytes(ctx, ctx.args.file)
     result = verify_backup(data, key)
@@ -102,8 +98,6 @@ async def verify(ctx: Context) -> int:
 
 
 async def download(ctx: Context) -> int:
-    from ravensec.core.fsutil import atomic_write_private
-
     data, source = await _backup_bytes(ctx, ctx.args.file, local_ok=False)
     dest = Path(ctx.args.out)
     dest.mkdir(parents=True, exist_ok=True)

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from ravensec.core.certs.identity import thumbprint
+from ravensec.core.certs.load import load_certificates_any
+from ravensec.core.certs.packages import read_package
+from ravensec.core.errors import NotFound, UsageError
+from ravensec.core.fsutil import atomic_write_private
+from ravensec.core.models import CertificateDefinition, DatabaseAccess, SecurityClearance
+from ravensec.core.workspace import Workspace
 
 from . import shapes
 from .context import Context
 from .durations import CLEARANCE, check_access, parse_days, parse_grants
 from .output import Column
-
-if TYPE_CHECKING:
-    from ravensec.core.models import CertificateDefinition
-    from ravensec.core.workspace import Workspace
 
 _EXPIRY_COLOR = {"expired": "red", "expiring_30": "red", "expiring_60": "yellow", "not_yet_valid": "yellow",
                  "valid": "green"}
@@ -35,8 +39,6 @@ LABELS = {"name": "Name", "thumbprint": "Thumbprint", "clearance": "Clearance", 
 
 async def find_cert(ws: Workspace, product_id: str, ref: str) -> CertificateDefinition:
     """A certificate by thumbprint, unique thumbprint prefix (6+ characters) or unique name."""
-    from ravensec.core.errors import NotFound, UsageError
-
     certs = await ws.list_certificates(product_id)
     key = ref.replace(":", "").replace(" ", "").upper()
     for c in certs:
@@ -74,8 +76,6 @@ async def show_cert(ctx: Context) -> int:
 
 
 async def whoami(ctx: Context) -> int:
-    from ravensec.core.errors import NotFound
-
     p = await ctx.product()
     ws = await ctx.workspace()
     me = await ws.whoami(p.id)
@@ -86,7 +86,7 @@ async def whoami(ctx: Context) -> int:
     return 0
 
 
-def _access(ctx: Context) -> tuple[Any, dict[str, Any]]:
+def _access(ctx: Context) -> tuple[SecurityClearance, dict[str, DatabaseAccess]]:
     clearance = CLEARANCE[ctx.args.clearance]
     grants = parse_grants(ctx.args.db)
     check_access(clearance, grants)
@@ -99,9 +99,6 @@ def _result(ctx: Context, action: str, data: dict[str, Any], text: str) -> None:
 
 
 async def generate(ctx: Context) -> int:
-    from ravensec.core.certs.packages import read_package
-    from ravensec.core.fsutil import atomic_write_private
-
     clearance, grants = _access(ctx)
     valid_for = parse_days(ctx.args.valid_for, "--valid-for") if ctx.args.valid_for else None
     p = await ctx.product()
@@ -117,7 +114,6 @@ async def generate(ctx: Context) -> int:
     target.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_private(target, data)
     tp = read_package(data, ctx.args.password).bundle
-    from ravensec.core.certs.identity import thumbprint
 
     _result(ctx, "generate", {"product": p.id, "name": ctx.args.name, "thumbprint": thumbprint(tp.certificate),
                               "file": str(target)},
@@ -149,10 +145,6 @@ async def generate_local(ctx: Context) -> int:
 
 
 async def upload(ctx: Context) -> int:
-    from ravensec.core.certs.identity import thumbprint
-    from ravensec.core.certs.load import load_certificates_any
-    from ravensec.core.errors import UsageError
-
     clearance, grants = _access(ctx)
     path = Path(ctx.args.file)
     if not path.is_file():
@@ -173,8 +165,6 @@ async def upload(ctx: Context) -> int:
 
 
 async def edit(ctx: Context) -> int:
-    from ravensec.core.errors import UsageError
-
     a = ctx.args
     if a.name is None and a.clearance is None and not a.db and not a.clear_db:
         raise UsageError("Nothing to change.", hint="Pass --name, --clearance, --db or --clear-db.")
@@ -255,6 +245,6 @@ async def expiring(ctx: Context) -> int:
     found = await ws.expiring(days)
     rows = [{"product": p.id, "productName": p.display_name, **shapes.certificate(c)} for p, c in found]
     ctx.out.result(rows, columns=EXPIRING_COLUMNS)
-    for pid, why in sorted(getattr(ws, "skipped", {}).items()):
+    for pid, why in sorted(ws.skipped.items()):
         ctx.out.note(f"skipped {pid}: {why}", "yellow")
     return 0

@@ -5,15 +5,16 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from ravensec.core.errors import NotFound, UsageError, ValidationError
+from ravensec.core.iprules import diff_rules, parse_rule, rule_warnings, validate_rules
+from ravensec.core.models import IpRule, Product
+from ravensec.core.workspace import Workspace
 
 from . import shapes
 from .context import Context
 from .output import Column
-
-if TYPE_CHECKING:
-    from ravensec.core.models import IpRule, Product
-    from ravensec.core.workspace import Workspace
 
 COLUMNS = [Column("IP", "ip"), Column("ALIAS", "alias")]
 
@@ -32,9 +33,6 @@ async def list_ips(ctx: Context) -> int:
 
 def parse_rules_text(text: str, source: str) -> list[IpRule]:
     """Rules from a file: JSON (``{"allowedIps": [...]}`` or a list), else one ``CIDR [alias]`` per line."""
-    from ravensec.core.errors import ValidationError
-    from ravensec.core.iprules import parse_rule
-
     stripped = text.strip()
     if stripped.startswith(("{", "[")):
         try:
@@ -70,9 +68,6 @@ def parse_rules_text(text: str, source: str) -> list[IpRule]:
 
 
 def _check(rules: list[IpRule], p: Product) -> None:
-    from ravensec.core.errors import ValidationError
-    from ravensec.core.iprules import validate_rules
-
     problems = validate_rules(rules, provider=p.cloud_provider)
     if problems:
         raise ValidationError("The new allow-list is not valid: " + " ".join(problems),
@@ -81,8 +76,6 @@ def _check(rules: list[IpRule], p: Product) -> None:
 
 async def _apply(ctx: Context, ws: Workspace, p: Product, old: list[IpRule], new: list[IpRule],
                  action: str, *, destructive: bool) -> int:
-    from ravensec.core.iprules import diff_rules, rule_warnings
-
     diff = diff_rules(old, new)
     lines = diff.render()
     data = {
@@ -114,8 +107,6 @@ async def _apply(ctx: Context, ws: Workspace, p: Product, old: list[IpRule], new
 
 
 async def add(ctx: Context) -> int:
-    from ravensec.core.iprules import parse_rule
-
     rule = parse_rule(ctx.args.cidr, ctx.args.alias)
     ws, p, old = await _current(ctx)
     new = [r for r in old if r.network != rule.network] + [rule]
@@ -128,9 +119,6 @@ async def add(ctx: Context) -> int:
 
 
 async def remove(ctx: Context) -> int:
-    from ravensec.core.errors import NotFound
-    from ravensec.core.iprules import parse_rule
-
     rule = parse_rule(ctx.args.cidr)
     ws, p, old = await _current(ctx)
     new = [r for r in old if r.network != rule.network]
@@ -138,16 +126,12 @@ async def remove(ctx: Context) -> int:
         listed = ", ".join(r.cidr for r in old) or "none"
         raise NotFound(f"{rule.cidr} is not on {p.display_name}'s allow-list (it has: {listed}).")
     if not new:
-        from ravensec.core.errors import ValidationError
-
         raise ValidationError(f"Removing {rule.cidr} would leave {p.display_name} with an empty allow-list.",
                               hint="Add the replacement range first, or use `ips set`.")
     return await _apply(ctx, ws, p, old, new, "remove", destructive=True)
 
 
 async def set_rules(ctx: Context) -> int:
-    from ravensec.core.errors import UsageError
-
     source = ctx.args.from_file
     if source == "-":
         text = sys.stdin.read()

@@ -6,6 +6,9 @@ import asyncio
 import time
 from pathlib import Path
 
+from ravensec.core.errors import RavensecError
+from ravensec.core.models import ProductStatus
+
 from . import shapes
 from .context import Context
 from .output import Column
@@ -53,9 +56,6 @@ async def cert_package(ctx: Context) -> int:
 
 
 async def wait_active(ctx: Context) -> int:
-    from ravensec.core.errors import RavensecError
-    from ravensec.core.models import ProductStatus
-
     p = await ctx.product(ctx.args.product)
     ws = await ctx.workspace()
     deadline = time.monotonic() + ctx.args.timeout

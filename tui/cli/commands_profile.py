@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+import getpass
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from ravensec.core.config import save_config, store_secret
+from ravensec.core.errors import NotFound, UsageError
+from ravensec.core.profile import REAL_API_URL, Profile
 
 from .context import Context
 from .output import Column
-
-if TYPE_CHECKING:
-    from ravensec.core.profile import Profile
 
 COLUMNS = [Column("", "current", fmt=lambda v: "*" if v else " "), Column("NAME", "name"), Column("KIND", "kind"),
            Column("TARGET", "target"), Column("READ-ONLY", "readOnly")]
@@ -51,8 +53,6 @@ def list_profiles(ctx: Context) -> int:
 
 
 def show_profile(ctx: Context) -> int:
-    from ravensec.core.errors import NotFound
-
     cfg = ctx.config
     name = ctx.args.name or ctx.profile_name()
     if name not in cfg.profiles:
@@ -66,10 +66,6 @@ def _path(value: str | None) -> Path | None:
 
 
 def add_profile(ctx: Context) -> int:
-    from ravensec.core.config import save_config, store_secret
-    from ravensec.core.errors import UsageError
-    from ravensec.core.profile import REAL_API_URL, Profile
-
     a = ctx.args
     cfg = ctx.config
     if a.name in cfg.profiles:
@@ -106,9 +102,6 @@ def add_profile(ctx: Context) -> int:
 
 
 def remove_profile(ctx: Context) -> int:
-    from ravensec.core.config import save_config
-    from ravensec.core.errors import NotFound
-
     cfg = ctx.config
     name = ctx.args.name
     if name not in cfg.profiles:
@@ -123,9 +116,6 @@ def remove_profile(ctx: Context) -> int:
 
 
 def use_profile(ctx: Context) -> int:
-    from ravensec.core.config import save_config
-    from ravensec.core.errors import NotFound
-
     cfg = ctx.config
     name = ctx.args.name
     if name not in cfg.profiles:
@@ -139,19 +129,11 @@ def use_profile(ctx: Context) -> int:
 
 def set_key(ctx: Context) -> int:
     """Read an API key from stdin into the secrets file and point the profile at it."""
-    from ravensec.core.config import save_config, store_secret
-    from ravensec.core.errors import NotFound, UsageError
-
     cfg = ctx.config
     name = ctx.args.name
     if name not in cfg.profiles:
         raise NotFound(f"No profile named {name!r} in {cfg.path}.")
-    if sys.stdin.isatty():
-        import getpass
-
-        key = getpass.getpass("API key: ").strip()
-    else:
-        key = sys.stdin.readline().strip()
+    key = getpass.getpass("API key: ").strip() if sys.stdin.isatty() else sys.stdin.readline().strip()
     if not key:
         raise UsageError("No API key was given; nothing changed.")
     ref = store_secret(f"{name}.api_key", key)

@@ -1,10 +1,8 @@
-"""``ravensec completion bash``: a bash completion script generated from the argument parser itself."""
+"""The bash completion script of ``ravensec completion bash``, generated from an argument parser."""
 
 from __future__ import annotations
 
 import argparse
-
-from .context import Context
 
 
 def _tree(parser: argparse.ArgumentParser, path: str, out: dict[str, tuple[list[str], list[str]]]) -> None:
@@ -51,9 +49,3 @@ def bash_script(parser: argparse.ArgumentParser) -> str:
         "",
     ])
 
-
-def completion(ctx: Context) -> int:
-    from .parser import build_parser
-
-    ctx.out.stdout.write(bash_script(build_parser()))
-    return 0

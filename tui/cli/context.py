@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from ravensec.core.config import Config, get_profile, load_config
+from ravensec.core.errors import NotFound, ReadOnlyError, UsageError
+from ravensec.core.models import Product
+from ravensec.core.profile import Profile
+from ravensec.core.workspace import Workspace
 
 from .output import Output
 
-if TYPE_CHECKING:
-    from ravensec.core.config import Config
-    from ravensec.core.models import Product
-    from ravensec.core.profile import Profile
-    from ravensec.core.workspace import Workspace
+# What the parser stores as ``handler``: a command, synchronous or a coroutine function.
+Handler = Callable[["Context"], int | Coroutine[Any, Any, int]]
 
 
 class Context:
@@ -33,39 +36,20 @@ class Context:
     @property
     def config(self) -> Config:
         if self._config is None:
-            from ravensec.core.config import load_config
-
             self._config = load_config()
         return self._config
 
     def profile_name(self) -> str:
-        from ravensec.core.errors import UsageError
-
-        cfg = self.config
-        name = self.args.profile or os.environ.get("RAVENSEC_PROFILE") or cfg.current
-        if not name and len(cfg.profiles) == 1:
-            name = next(iter(cfg.profiles))
-        if not name:
-            known = ", ".join(sorted(cfg.profiles))
-            raise UsageError(
-                f"No profile chosen and {cfg.path} has {'profiles ' + known if known else 'no profiles'}.",
-                hint="Pass --profile NAME, run `ravensec profile use NAME`, or add one with `ravensec profile add`.",
-            )
-        if name not in cfg.profiles:
-            known = ", ".join(sorted(cfg.profiles)) or "none"
-            raise UsageError(f"No profile named {name!r} in {cfg.path} (known: {known}).",
-                             hint="See `ravensec profile list`.")
-        return str(name)
+        return self.profile().name
 
     def profile(self) -> Profile:
-        return self.config.profiles[self.profile_name()]
+        """``--profile``, else ``$RAVENSEC_PROFILE``, else the config's current (or only) profile."""
+        return get_profile(self.config, self.args.profile)
 
     # ------------------------------------------------------------------------------------------ workspace
 
     async def workspace(self) -> Workspace:
         if self._workspace is None:
-            from ravensec.core.workspace import Workspace
-
             # --read-only can only tighten: a read-only profile stays read-only.
             self._workspace = await Workspace.open(self.profile(), read_only=True if self.args.read_only else None)
         return self._workspace
@@ -89,8 +73,6 @@ class Context:
 
     async def product(self, ref: str | None = None) -> Product:
         """The product named by ``ref`` (or ``--product``): its id, or its display name when that is unique."""
-        from ravensec.core.errors import NotFound, UsageError
-
         ref = ref if ref is not None else getattr(self.args, "product", None)
         products = await self.products()
         if not ref:
@@ -123,8 +105,6 @@ class Context:
 
     def confirm(self, question: str) -> None:
         """Go on only with --yes or a 'y' typed on a terminal; refuse (usage error) when not interactive."""
-        from ravensec.core.errors import UsageError
-
         if self.args.yes or self.dry_run:
             return
         if not (sys.stdin.isatty() and self.out.stderr.isatty()):
@@ -148,13 +128,7 @@ class Context:
             self.out.stderr.flush()
 
 
-def arg(ctx: Context, name: str, default: Any = None) -> Any:
-    return getattr(ctx.args, name, default)
-
-
 def ensure_writable(ws: Workspace, what: str) -> None:
     """Refuse a change (even a dry run of one) in a read-only workspace, as the write itself would."""
-    from ravensec.core.errors import ReadOnlyError
-
     if ws.read_only:
         raise ReadOnlyError(what)

@@ -11,16 +11,18 @@ import contextlib
 import dataclasses
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+
+from ravensec.core.certs.identity import days_left, expiry_state
+from ravensec.core.certs.load import load_bundle_file
+from ravensec.core.config import cache_dir
+from ravensec.core.errors import AuthError, RavensecError
+from ravensec.core.iprules import is_allowed, my_ip
+from ravensec.core.models import Product
+from ravensec.core.profile import Profile
+from ravensec.core.workspace import DIRECT_PRODUCT_ID, Workspace
 
 from .context import Context
 from .output import Column
-
-if TYPE_CHECKING:
-    from ravensec.core.errors import RavensecError
-    from ravensec.core.models import Product
-    from ravensec.core.profile import Profile
-    from ravensec.core.workspace import Workspace
 
 COLUMNS = [
     Column("", "status", color=lambda v: {"ok": "green", "warn": "yellow", "fail": "red"}.get(str(v))),
@@ -32,7 +34,7 @@ COLUMNS = [
 
 class Report:
     def __init__(self) -> None:
-        self.rows: list[dict[str, Any]] = []
+        self.rows: list[dict[str, str]] = []
 
     def add(self, status: str, check: str, target: str, detail: str, fix: str = "") -> None:
         self.rows.append({"status": status, "check": check, "target": target, "detail": detail, "fix": fix})
@@ -43,10 +45,6 @@ class Report:
 
 
 def _check_cert_file(report: Report, label: str, path: Path, password: str | None) -> None:
-    from ravensec.core.certs.identity import days_left, expiry_state
-    from ravensec.core.certs.load import load_bundle_file
-    from ravensec.core.errors import RavensecError
-
     if not path.is_file():
         report.add("fail", "certificate file", label, f"{path} does not exist",
                    "Fix the path in the config, or download the package with `ravensec products cert-package`.")
@@ -84,8 +82,6 @@ def _mock_ca(profile: Profile) -> Path | None:
 
 
 def _client_cert_path(profile: Profile, product_id: str) -> Path | None:
-    from ravensec.core.config import cache_dir
-
     if product_id in profile.certificates:
         return Path(profile.certificates[product_id])
     if profile.client_cert:
@@ -96,9 +92,6 @@ def _client_cert_path(profile: Profile, product_id: str) -> Path | None:
 
 async def _probe_node(profile: Profile, ca: Path | None, cert: Path, tag: str, url: str) -> str | None:
     """None when this one node answers ``whoami`` over mTLS with ``cert``; else the reason."""
-    from ravensec.core.errors import RavensecError
-    from ravensec.core.workspace import DIRECT_PRODUCT_ID, Workspace
-
     one = dataclasses.replace(profile, name=f"{profile.name}/{tag}", kind="direct", nodes=(url,),
                               certificates={}, client_cert=cert, ca_file=ca, read_only=True, timeout=10.0)
     try:
@@ -112,7 +105,6 @@ async def _probe_node(profile: Profile, ca: Path | None, cert: Path, tag: str, u
 async def _caller_ip(profile: Profile) -> str | None:
     if profile.kind == "mock":
         return "127.0.0.1"  # the mock listens on loopback, so that is the address it sees
-    from ravensec.core.iprules import my_ip
 
     return await my_ip()
 
@@ -120,8 +112,6 @@ async def _caller_ip(profile: Profile) -> str | None:
 async def _certificate_list_refusal(ws: Workspace, product_id: str) -> RavensecError | None:
     """Why the certificate in use may not read the product's certificate list (an Operator's right or more),
     or None when it may."""
-    from ravensec.core.errors import RavensecError
-
     try:
         await ws.list_certificates(product_id)
     except RavensecError as e:
@@ -130,9 +120,6 @@ async def _certificate_list_refusal(ws: Workspace, product_id: str) -> RavensecE
 
 
 async def _check_product(report: Report, ws: Workspace, p: Product, ca: Path | None, ip: str | None) -> None:
-    from ravensec.core.errors import AuthError, RavensecError
-    from ravensec.core.iprules import is_allowed
-
     rules = list(p.allowed_ips)
     if ws.capabilities.edit_ip_rules:
         # On failure the product's own list is still a fair answer.
@@ -183,8 +170,6 @@ async def _check_product(report: Report, ws: Workspace, p: Product, ca: Path | N
 
 
 async def doctor(ctx: Context) -> int:
-    from ravensec.core.errors import RavensecError
-
     report = Report()
     try:
         cfg = ctx.config

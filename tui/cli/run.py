@@ -1,27 +1,28 @@
-"""Run one parsed subcommand: import its handler, give it a Context, turn errors into one line and a code."""
+"""Run one parsed subcommand: give its handler a Context, turn errors into one line and a code."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
-import inspect
 import sys
 import traceback
+from collections.abc import Coroutine
+from typing import Any
 
-from .context import Context
+from ravensec.core.errors import RavensecError
+
+from .context import Context, Handler
 from .exitcodes import FAILED, USAGE, exit_code_for
 
 
 def run(args: argparse.Namespace, ctx: Context | None = None) -> int:
     ctx = ctx or Context(args)
-    module_name, func_name = str(args.handler).split(":")
-    func = getattr(importlib.import_module(f"ravensec.tui.cli.{module_name}"), func_name)
+    handler: Handler = args.handler
     try:
-        result = func(ctx)
-        if inspect.iscoroutine(result):
+        result = handler(ctx)
+        if not isinstance(result, int):
             result = asyncio.run(_with_cleanup(ctx, result))
-        return int(result or 0)
+        return result
     except KeyboardInterrupt:
         ctx.out.error("interrupted.")
         return 130
@@ -30,7 +31,6 @@ def run(args: argparse.Namespace, ctx: Context | None = None) -> int:
         sys.stderr.close()
         return FAILED
     except Exception as exc:  # the one place every error becomes a line and a code
-        from ravensec.core.errors import RavensecError
 
         if ctx.verbose:
             traceback.print_exc(file=ctx.out.stderr)
@@ -43,9 +43,9 @@ def run(args: argparse.Namespace, ctx: Context | None = None) -> int:
         return exit_code_for(exc) if isinstance(exc, RavensecError | OSError) else FAILED
 
 
-async def _with_cleanup(ctx: Context, coro: object) -> int:
+async def _with_cleanup(ctx: Context, command: Coroutine[Any, Any, int]) -> int:
     try:
-        return int(await coro or 0)  # type: ignore[misc]
+        return await command
     finally:
         await ctx.close()
 

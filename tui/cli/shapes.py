@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from ravensec.core.certs.identity import days_left, expiry_state
 from ravensec.core.models import Backup, CertificateDefinition, IpRule, Product
 
 CLEARANCE_NAMES = {"ClusterAdmin": "cluster-admin", "ClusterNode": "cluster-node", "Operator": "operator",
@@ -43,8 +44,6 @@ def product(p: Product) -> dict[str, Any]:
 
 
 def certificate(c: CertificateDefinition, now: datetime | None = None) -> dict[str, Any]:
-    from ravensec.core.certs.identity import days_left, expiry_state
-
     state = expiry_state(c.not_before, c.not_after, now)
     return {
         "name": c.name,

@@ -5,18 +5,16 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from textual.app import ComposeResult
 from textual.widgets import Checkbox, Input, Label, Select
 
 from ravensec.core.errors import ValidationError
-from ravensec.core.models import CertificateDefinition, SecurityClearance
+from ravensec.core.fsutil import atomic_write_private
+from ravensec.core.models import CertificateDefinition, Product, SecurityClearance
 from ravensec.tui.modals.forms import FormModal
 from ravensec.tui.widgets.format import fmt_permissions, parse_permissions_text
-
-if TYPE_CHECKING:
-    from ravensec.core.models import Product
 
 Mode = Literal["generate", "local", "upload", "edit", "clone"]
 TITLES = {
@@ -127,7 +125,6 @@ class CertFormModal(FormModal):
             not_after = self._read_not_after()
             folder = self._read_folder()
             data = await ws.generate_certificate(pid, name, clearance, perms, self._read_password(), not_after)
-            from ravensec.core.fsutil import atomic_write_private
 
             folder.mkdir(parents=True, exist_ok=True)
             path = atomic_write_private(folder / f"{safe_file_name(name)}.zip", data)

@@ -7,7 +7,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Label, Static
 
-from ravensec.tui.screens.base import BaseModal
+from ravensec.tui.modals.base import BaseModal
 
 
 class ConfirmModal(BaseModal):

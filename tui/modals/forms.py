@@ -10,9 +10,10 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Input, Label, Select, Static
 
-from ravensec.tui.screens.base import BaseModal
+from ravensec.core.errors import ValidationError
+from ravensec.tui.modals.base import BaseModal
 
 
 class FormModal(BaseModal):
@@ -38,8 +39,8 @@ class FormModal(BaseModal):
 
     def on_mount(self) -> None:
         # Borderless fields keep a six-field form inside a 24-line terminal.
-        for widget in self.query("Input, Select"):
-            widget.compact = True  # type: ignore[attr-defined]
+        for widget in (*self.query(Input), *self.query(Select)):
+            widget.compact = True
         # Focusing the first field scrolls it into view; keep its label visible too.
         fields = self.query_one(".dialog-fields", VerticalScroll)
         self.call_after_refresh(fields.scroll_home, animate=False)
@@ -95,8 +96,6 @@ class FolderModal(FormModal):
         yield Input(str(self._default), id="folder")
 
     async def submit(self) -> Any:
-        from ravensec.core.errors import ValidationError
-
         text = self.value("folder")
         if not text:
             raise ValidationError("Folder is empty.", hint="Type where the files should go.")

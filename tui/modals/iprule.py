@@ -6,13 +6,12 @@ from textual.app import ComposeResult
 from textual.widgets import Input, Label
 
 from ravensec.core.errors import RavensecError, ValidationError
+from ravensec.core.iprules import parse_rule
 from ravensec.core.models import IpRule
 from ravensec.tui.modals.forms import FormModal
 
 
 def _parse(text: str, alias: str) -> IpRule:
-    from ravensec.core.iprules import parse_rule
-
     return parse_rule(text, alias)
 
 

@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Input, Label, Static
 
+from ravensec.core.backups import verify_backup
 from ravensec.core.errors import ValidationError
 from ravensec.core.models import Backup, Product
 from ravensec.tui.modals.forms import FormModal
@@ -38,8 +39,6 @@ class VerifyBackupModal(FormModal):
         yield Input("", id="key", password=True)
 
     async def submit(self) -> str:
-        from ravensec.core.backups import verify_backup
-
         key = self.value("key")
         if not key:
             raise ValidationError("Key is empty.", hint="Paste the backup key shown in the portal's restore dialog.")

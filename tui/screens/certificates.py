@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Input, Static
 
+from ravensec.core.certs.identity import expiry_state
 from ravensec.core.models import CertificateDefinition, Product, SecurityClearance
 from ravensec.tui.messages import DataChanged
 from ravensec.tui.modals.cert_forms import CertFormModal, Mode
@@ -18,7 +19,7 @@ from ravensec.tui.modals.confirm import ConfirmModal
 from ravensec.tui.screens.base import TableScreen
 from ravensec.tui.widgets.badge import HeaderBadge
 from ravensec.tui.widgets.footer import KeysFooter
-from ravensec.tui.widgets.format import expiry_cell, expiry_state, fmt_date, fmt_permissions, short_thumb
+from ravensec.tui.widgets.format import expiry_cell, fmt_date, fmt_permissions, short_thumb
 from ravensec.tui.widgets.grid import Grid, GridRow
 from ravensec.tui.widgets.policy import cert_action_refusal, grantable
 
@@ -26,7 +27,7 @@ _NEVER = datetime.min.replace(tzinfo=UTC)  # sorts a certificate without a start
 COLUMNS = ("Name", "Thumbprint", "Clearance", "Permissions", "Valid from", "Expires", "Disabled")
 
 
-def cert_rows(certs: list[CertificateDefinition], now, in_use: str | None) -> list[GridRow]:  # type: ignore[no-untyped-def]
+def cert_rows(certs: list[CertificateDefinition], now: datetime, in_use: str | None) -> list[GridRow]:
     rows = []
     # Once per clearance rather than per row: the enum properties cost more than the rest of a row.
     labels = {c: c.label for c in SecurityClearance}
@@ -40,7 +41,7 @@ def cert_rows(certs: list[CertificateDefinition], now, in_use: str | None) -> li
             label,
             fmt_permissions(c.permissions),
             fmt_date(c.not_before),
-            expiry_cell(c.not_after, now),
+            expiry_cell(c.not_after, now, c.not_before),
             Text("disabled", style="dim") if c.disabled else "",
         )
         keys = (None, None, ranks[c.security_clearance], None, c.not_before or _NEVER, c.not_after)
@@ -141,11 +142,11 @@ class CertificatesScreen(TableScreen):
         if c is None:
             detail.update("No certificate selected." if self.certs else "No certificates.")
         else:
-            state = expiry_state(c.not_after, self.rapp.now())
+            state = expiry_state(c.not_before, c.not_after, self.rapp.now())
             perms = "\n".join(f"  {db}: {a.value}" for db, a in sorted(c.permissions.items())) or "  (none)"
             detail.update(
                 f"[b]{c.name}[/b]\nthumbprint {c.thumbprint}\nclearance {c.security_clearance.label}\n"
-                f"valid {fmt_date(c.not_before)} → {fmt_date(c.not_after)} ({state})\n"
+                f"valid {fmt_date(c.not_before)} → {fmt_date(c.not_after)}\nexpiry {state}\n"
                 f"pinning hash {c.public_key_pinning_hash or '-'}\n"
                 f"{'DISABLED' if c.disabled else 'enabled'}\npermissions\n{perms}"
             )

@@ -7,10 +7,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
+from ravensec.core.certs.identity import ExpiryState, days_left, expiry_state
 from ravensec.tui.screens.base import BaseScreen
 from ravensec.tui.widgets.badge import HeaderBadge
 from ravensec.tui.widgets.footer import KeysFooter
-from ravensec.tui.widgets.format import days_left, expiry_cell
+from ravensec.tui.widgets.format import expiry_cell
 from ravensec.tui.widgets.grid import Grid, GridRow
 
 COLUMNS = ("Product", "Certificate", "Thumbprint", "Clearance", "Expires", "Days left")
@@ -54,12 +55,12 @@ class ExpiryScreen(BaseScreen):
                 GridRow(
                     f"{product.id}/{cert.thumbprint}",
                     (product.display_name, cert.name, cert.thumbprint, cert.security_clearance.label,
-                     expiry_cell(cert.not_after, now), str(left) if left >= 0 else "expired"),
+                     expiry_cell(cert.not_after, now, cert.not_before), str(left) if left >= 0 else "expired"),
                     (None, None, None, None, cert.not_after.isoformat(), left),
                 )
             )
         grid.set_rows(rows)
-        expired = sum(1 for _, c in pairs if c.not_after <= now)
+        expired = sum(1 for _, c in pairs if expiry_state(c.not_before, c.not_after, now) is ExpiryState.EXPIRED)
         self.query_one("#summary", Static).update(
             f"{len(pairs)} certificates: {expired} expired, {len(pairs) - expired} expiring soon"
             if pairs else "Nothing expires within 60 days."

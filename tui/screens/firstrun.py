@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Button, Input, Label, Static, TabbedContent, TabPane
 
+from ravensec.core.config import load_config, save_config, store_secret
 from ravensec.core.errors import ValidationError
 from ravensec.core.profile import Profile
 from ravensec.tui.screens.base import BaseScreen
@@ -77,7 +78,6 @@ class FirstRunScreen(BaseScreen):
         self.query_one("#form-error", Static).update("")
         try:
             profile = self._profile(kind)
-            from ravensec.core.config import load_config, save_config
 
             cfg = load_config()
             cfg.profiles[profile.name] = profile
@@ -94,7 +94,6 @@ class FirstRunScreen(BaseScreen):
             name, key = self._value("cloud-name"), self._value("cloud-key")
             if not name or not key:
                 raise ValidationError("Profile name and API key are both needed.")
-            from ravensec.core.config import store_secret
 
             ref = store_secret(f"{name}.api_key", key)
             return Profile(name=name, kind="cloud", api_key=key, api_key_ref=ref)
@@ -111,8 +110,6 @@ class FirstRunScreen(BaseScreen):
         password = self.query_one("#direct-password", Input).value or None
         ref = ""
         if password:
-            from ravensec.core.config import store_secret
-
             ref = store_secret(f"{name}.client_cert_password", password)
         ca = self._value("direct-ca")
         return Profile(

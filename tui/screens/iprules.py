@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
+from ravensec.core.iprules import diff_rules, my_ip, rule_warnings, validate_rules
 from ravensec.core.models import IpRule, Product
 from ravensec.tui.messages import DataChanged
 from ravensec.tui.modals.confirm import ConfirmModal
@@ -92,13 +93,10 @@ class IpRulesScreen(BaseScreen):
         return [(r.cidr, r.alias) for r in self.working] != [(r.cidr, r.alias) for r in self.saved]
 
     def problems(self) -> list[str]:
-        from ravensec.core.iprules import validate_rules
-
         return validate_rules(self.working, provider=self.product.cloud_provider)
 
     def _show(self) -> None:
         self.query_one(Grid).set_rows(rule_rows(self.working))
-        from ravensec.core.iprules import rule_warnings
 
         lines = self.problems() if self.supported else []
         lines += [f"⚠ {w}" for w in rule_warnings(self.working, provider=self.product.cloud_provider)]
@@ -148,8 +146,6 @@ class IpRulesScreen(BaseScreen):
 
     @work(exclusive=True, group="myip", exit_on_error=False, name="find my IP")
     async def action_add_my_ip(self) -> None:
-        from ravensec.core.iprules import my_ip
-
         try:
             address = await asyncio.wait_for(my_ip(), timeout=5)
         except TimeoutError:
@@ -173,8 +169,6 @@ class IpRulesScreen(BaseScreen):
             self.load()
 
     def action_save_rules(self) -> None:
-        from ravensec.core.iprules import diff_rules
-
         problems = self.problems()
         if problems:
             self.notify("Fix these first: " + " ".join(problems), severity="error", timeout=8)
@@ -210,6 +204,4 @@ class IpRulesScreen(BaseScreen):
         self.app.push_screen(ConfirmModal("Discard changes", lines, confirm_label="Discard"), answer)
 
     def _diff_lines(self) -> list[str]:
-        from ravensec.core.iprules import diff_rules
-
         return list(diff_rules(self.saved, self.working).render())

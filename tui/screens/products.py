@@ -15,7 +15,10 @@ from ravensec.core.models import Backup, Product, ProductStatus
 from ravensec.tui.messages import ProductChosen
 from ravensec.tui.modals.forms import FolderModal
 from ravensec.tui.modals.info import InfoModal
+from ravensec.tui.screens.backups import BackupsScreen
 from ravensec.tui.screens.base import TableScreen
+from ravensec.tui.screens.certificates import CertificatesScreen
+from ravensec.tui.screens.iprules import IpRulesScreen
 from ravensec.tui.widgets.badge import HeaderBadge
 from ravensec.tui.widgets.footer import KeysFooter
 from ravensec.tui.widgets.format import expiry_cell, fmt_time, human_size
@@ -166,7 +169,6 @@ class ProductsScreen(TableScreen):
         lines += [f"node {n.tag}  {n.url}" for n in p.nodes] or ["no nodes yet"]
         size = f"{p.storage.size} GB" if p.storage.size is not None else "-"
         lines += ["", f"storage {size} {p.storage.type}", f"release channel {p.release_channel or '-'}"]
-        lines.append(f"version {getattr(p, 'version', '') or '-'}")
         rules = ", ".join(r.cidr for r in p.allowed_ips) or "none"
         lines.append(f"allowed IPs {rules}")
         if p.allows_all:
@@ -206,20 +208,14 @@ class ProductsScreen(TableScreen):
         self.load()
 
     def action_certificates(self) -> None:
-        from ravensec.tui.screens.certificates import CertificatesScreen
-
         if self.selected is not None:
             self.app.push_screen(CertificatesScreen(self.selected))
 
     def action_ip_rules(self) -> None:
-        from ravensec.tui.screens.iprules import IpRulesScreen
-
         if self.selected is not None:
             self.app.push_screen(IpRulesScreen(self.selected))
 
     def action_backups(self) -> None:
-        from ravensec.tui.screens.backups import BackupsScreen
-
         if self.selected is not None:
             self.app.push_screen(BackupsScreen(self.selected))
 

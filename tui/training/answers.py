@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
+
+from ravensec.mock.training.goals import Goal
 
 
 class AnswerModal(ModalScreen[dict[str, str] | None]):
@@ -18,7 +18,7 @@ class AnswerModal(ModalScreen[dict[str, str] | None]):
     AnswerModal > Vertical { width: 80; height: auto; border: thick $accent; padding: 1 2; background: $surface; }
     """
 
-    def __init__(self, goals: list[Any], answers: dict[str, str]) -> None:
+    def __init__(self, goals: list[Goal], answers: dict[str, str]) -> None:
         super().__init__(id="answer-form")
         self.goals = goals
         self.answers = answers

@@ -11,7 +11,10 @@ from typing import Any
 from textual.binding import Binding
 from textual.screen import ModalScreen
 
+from ravensec.mock import MockCloud
+from ravensec.mock.training import GoalResult, Scenario, evaluate_state
 from ravensec.tui.app import RavensecApp
+from ravensec.tui.training.answers import AnswerModal
 from ravensec.tui.training.panel import TaskPanel
 from ravensec.tui.training.progress import Progress, save_progress
 
@@ -29,16 +32,17 @@ class TrainingApp(RavensecApp):
         Binding("T", "toggle_task", "Task panel", id="training.toggle"),
     ]
 
-    def __init__(self, scenario: Any, cloud: Any, progress: Progress, handouts: list[tuple[str, str]],
+    def __init__(self, scenario: Scenario, cloud: MockCloud, progress: Progress, handouts: list[tuple[str, str]],
                  **kwargs: Any) -> None:
         kwargs.setdefault("demo", True)
         kwargs.setdefault("now", cloud.state.clock)
-        super().__init__(cloud.profile(name="training"), **kwargs)
+        self.training_profile = cloud.profile(name="training")
+        super().__init__(self.training_profile, **kwargs)
         self.scenario = scenario
         self.cloud = cloud
         self.progress = progress
         self.handouts = handouts
-        self.results: list[Any] = []
+        self.results: list[GoalResult] = []
         self.panel_hidden = False
 
     def on_mount(self) -> None:
@@ -50,8 +54,6 @@ class TrainingApp(RavensecApp):
 
     def judge(self) -> None:
         """Re-evaluate every goal against the live state; show it; note completion once."""
-        from ravensec.mock.training import evaluate_state
-
         self.results = evaluate_state(list(self.scenario.goals), self.cloud.state, self.cloud.journal.snapshot(),
                                       self.scenario.context(self.progress.answers))
         if self.results and all(r.met for r in self.results) and not self.progress.completed:
@@ -90,8 +92,6 @@ class TrainingApp(RavensecApp):
         self.judge()
 
     def action_answer(self) -> None:
-        from ravensec.tui.training.answers import AnswerModal
-
         questions = [g for g in self.scenario.goals if g.check == "answer"]
         if not questions:
             self.notify("This scenario asks no questions: its goals are judged from the cloud's state.")

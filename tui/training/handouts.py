@@ -5,24 +5,24 @@ from __future__ import annotations
 
 import base64
 from pathlib import Path
-from typing import Any
 
+from ravensec.core.certs.bundle import CertBundle
 from ravensec.core.config import data_dir
 from ravensec.core.fsutil import atomic_write_private
+from ravensec.mock import MockCloud
+from ravensec.mock.training.scenario import Scenario, wrong_backup_key
 
 
 def handout_dir(name: str) -> Path:
     return data_dir() / "training" / name
 
 
-def materialize(scenario: Any, cloud: Any) -> list[tuple[str, str]]:
+def materialize(scenario: Scenario, cloud: MockCloud) -> list[tuple[str, str]]:
     """(label, value) lines for the task panel; writes the certificate files they name."""
-    from ravensec.mock.training.scenario import wrong_backup_key
-
     lines: list[tuple[str, str]] = []
     for h in scenario.handouts:
         if h.kind == "client_certificate":
-            bundle = scenario.handout_certificate(h.name)
+            bundle: CertBundle = scenario.handout_certificate(h.name)
             path = handout_dir(scenario.name) / f"{h.name}.pem"
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             atomic_write_private(path, bundle.combined_pem())

@@ -7,27 +7,29 @@ import argparse
 import asyncio
 import sys
 from pathlib import Path
-from typing import Any
 
 from ravensec.core.errors import RavensecError, UsageError
+from ravensec.core.http.mock_ext import fetch_mock_state
+from ravensec.mock import MockCloud
+from ravensec.mock.training import list_scenarios, load_scenario
+from ravensec.tui.demo import Demo
+from ravensec.tui.training.handouts import materialize
+from ravensec.tui.training.progress import load_progress, reset_progress
 
 
 def run_training(name: str, reset: bool = False) -> int:
     """Start the scenario's mock, open the TUI with the task panel; the app's exit code."""
-    from ravensec.mock.training import load_scenario
-    from ravensec.tui.demo import Demo
+    # Imported here, deliberately: listing, --check and --print-world run headless, without Textual.
     from ravensec.tui.training.app import TrainingApp
-    from ravensec.tui.training.handouts import materialize
-    from ravensec.tui.training.progress import load_progress, reset_progress
 
     scenario = load_scenario(name)
     progress = reset_progress(scenario.name) if reset else load_progress(scenario.name)
-    cloud = scenario.make_cloud()
+    cloud: MockCloud = scenario.make_cloud()
     cloud.__enter__()
     try:
         handouts = materialize(scenario, cloud)
         app = TrainingApp(scenario, cloud, progress, handouts)
-        app.demo_handle = Demo(cloud=cloud, profile=app.profile)  # type: ignore[arg-type]
+        app.demo_handle = Demo(cloud=cloud, profile=app.training_profile)
     except BaseException:
         cloud.__exit__(None, None, None)
         raise
@@ -38,9 +40,6 @@ def run_training(name: str, reset: bool = False) -> int:
 
 
 def list_text() -> str:
-    from ravensec.mock.training import list_scenarios
-    from ravensec.tui.training.progress import load_progress
-
     rows = []
     for s in list_scenarios():
         p = load_progress(s.name)
@@ -54,10 +53,6 @@ def check_text(name: str, state_dir: Path) -> tuple[str, bool]:
 
     core fetches the mock's state (the network), the scenario judges it (pure): nothing here opens a socket.
     """
-    from ravensec.core.http.mock_ext import fetch_mock_state
-    from ravensec.mock.training import load_scenario
-    from ravensec.tui.training.progress import load_progress
-
     scenario = load_scenario(name)
     snap = asyncio.run(fetch_mock_state(state_dir))
     results = scenario.judge(snap, load_progress(scenario.name).answers)
@@ -82,7 +77,6 @@ def main_train(args: argparse.Namespace) -> int:
         if args.print_world:
             if not name:
                 raise UsageError("--print-world needs a scenario name.")
-            from ravensec.mock.training import load_scenario
 
             sys.stdout.write(load_scenario(name).world_toml())
             return 0
@@ -94,11 +88,3 @@ def main_train(args: argparse.Namespace) -> int:
         print(f"ravensec: {e}", file=sys.stderr)
         return e.exit_code
 
-
-def add_arguments(p: Any) -> None:
-    p.add_argument("scenario", nargs="?", metavar="NAME", help="scenario to run (none: list them)")
-    p.add_argument("--reset", action="store_true", help="start the scenario over (hints, answers, completion)")
-    p.add_argument("--check", action="store_true", help="check NAME's goals against a running ravensec-mock")
-    p.add_argument("--state-dir", metavar="DIR", help="with --check: the --state-dir of `ravensec-mock serve`")
-    p.add_argument("--print-world", action="store_true",
-                   help="print NAME's world as a world file (for `ravensec-mock serve --world FILE`)")

@@ -116,7 +116,7 @@ def badge_for(
     shown = None
     if caller is not None:
         shown = Caller(caller.name, caller.thumbprint, caller.security_clearance.label,
-                       expiry_cell(caller.not_after, now))
+                       expiry_cell(caller.not_after, now, caller.not_before))
     return Badge(profile, kind, demo, read_only, product, shown)
 
 

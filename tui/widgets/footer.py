@@ -3,14 +3,10 @@ shows only whole keys (as many as fit, in order) and always ``?`` (help lists th
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from textual import events
+from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
-
-if TYPE_CHECKING:
-    from textual.screen import Screen
 
 Shown = tuple[tuple[str, str, str, str], ...]  # key, action, description, tooltip per drawn key
 

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from rich.text import Text
 
+from ravensec.core.certs.identity import ExpiryState, days_left, expiry_state
 from ravensec.core.errors import ValidationError
 from ravensec.core.models import DatabaseAccess, parse_enum
 
@@ -20,36 +21,29 @@ def fmt_time(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value else "-"
 
 
-def days_left(not_after: datetime, now: datetime) -> int:
-    return (not_after - now).days
+# How each state of core's expiry rule (ravensec.core.certs.identity.expiry_state) is highlighted.
+_EXPIRY_STYLE = {
+    ExpiryState.EXPIRED: "bold red",
+    ExpiryState.EXPIRING_30: "red",
+    ExpiryState.EXPIRING_60: "yellow",
+    ExpiryState.NOT_YET_VALID: "yellow",
+    ExpiryState.VALID: "",
+}
 
 
-def expiry_state(not_after: datetime, now: datetime) -> str:
-    """"expired", "30", "60" or "ok": drives the highlighting of expiry cells."""
-    days = days_left(not_after, now)
-    if not_after <= now:
-        return "expired"
-    if days < 30:
-        return "30"
-    if days < 60:
-        return "60"
-    return "ok"
-
-
-_EXPIRY_STYLE = {"expired": "bold red", "30": "red", "60": "yellow", "ok": ""}
-
-
-def expiry_cell(not_after: datetime | None, now: datetime) -> Text:
+def expiry_cell(not_after: datetime | None, now: datetime, not_before: datetime | None = None) -> Text:
+    """The expiry date, with the days left once it expires within 60 days, styled by its state."""
     if not_after is None:
         return Text("-")
-    state = expiry_state(not_after, now)
-    days = days_left(not_after, now)
-    if state == "expired":
+    state = expiry_state(not_before, not_after, now)
+    if state is ExpiryState.EXPIRED:
         label = f"{fmt_date(not_after)} (expired)"
-    elif state == "ok":
+    elif state is ExpiryState.NOT_YET_VALID:
+        label = f"{fmt_date(not_after)} (not yet valid)"
+    elif state is ExpiryState.VALID:
         label = fmt_date(not_after)
     else:
-        label = f"{fmt_date(not_after)} ({days}d)"
+        label = f"{fmt_date(not_after)} ({days_left(not_after, now)}d)"
     return Text(label, style=_EXPIRY_STYLE[state])
 
 

@@ -173,6 +173,33 @@ class ClusterBackend:
                 self.product.cluster.certificates[e.thumbprint] = e
             self.product.cluster.raft_index += 1
 
+    def check_generate(self, name: str, clearance: SecurityClearance, caller: Caller = OWNER) -> None:
+        """Refuse what the caller may not generate; the first rule, before the definition is validated."""
+        # AdminCertificatesHandler.Generate: only Cluster Admin is refused to a lower caller (not ClusterNode),
+        # and before GenerateCertificateInternal validates Name and Permissions.
+        if clearance == SecurityClearance.CLUSTER_ADMIN and not caller.is_cluster_admin:
+            raise InvalidOperation(
+                f"Cannot generate the client certificate '{name}' with 'Cluster Admin' security clearance because "
+                f"the current client certificate being used has a lower clearance: {caller.clearance.value}"
+            )
+
+    def make(self, name: str, *, not_after: datetime, issuer: CertMaterial) -> CertBundle:
+        """A new client certificate signed by ``issuer`` (ECDSA P-256: fast), with its key; not registered."""
+        from ravensec.core.certs.generate import make_client_certificate
+
+        return make_client_certificate(
+            name, key_type="ec-p256", issuer=issuer, not_before=self.state.clock() - timedelta(days=1),
+            not_after=not_after,
+        )
+
+    def store_generated(
+        self, bundle: CertBundle, name: str, clearance: SecurityClearance, permissions: Mapping[str, DatabaseAccess]
+    ) -> CertEntry:
+        """Register a certificate :meth:`make` made (its public part only)."""
+        entry = entry_for(bundle.certificate, name, clearance, dict(permissions), generated=True)
+        self._store([entry])
+        return entry
+
     def generate(
         self,
         name: str,
@@ -184,19 +211,20 @@ class ClusterBackend:
         caller: Caller = OWNER,
     ) -> CertBundle:
         """A new client certificate signed by ``issuer`` (ECDSA P-256: fast), registered; with its key."""
-        from ravensec.core.certs.generate import make_client_certificate
+        self.check_generate(name, clearance, caller)
+        bundle = self.make(name, not_after=not_after, issuer=issuer)
+        self.store_generated(bundle, name, clearance, permissions)
+        return bundle
 
+    def check_register(self, name: str, clearance: SecurityClearance, caller: Caller = OWNER) -> None:
+        """Refuse a clearance the caller may not grant (before the certificate itself is read)."""
+        # AdminCertificatesHandler.Put: Cluster Admin and Cluster Node need a Cluster Admin, checked before
+        # the Certificate property is looked at.
         if clearance in ADMINISH and not caller.is_cluster_admin:
             raise InvalidOperation(
-                f"Cannot generate the client certificate '{name}' with 'Cluster Admin' security clearance "
-                f"because the current client certificate being used has a lower clearance: {caller.clearance.value}"
+                f"Cannot save the certificate '{name}' with '{clearance.value}' security clearance because the "
+                f"current client certificate being used has a lower clearance: {caller.clearance.value}"
             )
-        bundle = make_client_certificate(
-            name, key_type="ec-p256", issuer=issuer, not_before=self.state.clock() - timedelta(days=1),
-            not_after=not_after,
-        )
-        self._store([entry_for(bundle.certificate, name, clearance, dict(permissions), generated=True)])
-        return bundle
 
     def register(
         self,
@@ -210,11 +238,7 @@ class ClusterBackend:
     ) -> list[CertEntry]:
         """Register ``certificate`` (a certificate object, or PEM/DER/PFX bytes, a chain's certificates
         becoming secondary keys of the first); the entries stored."""
-        if clearance in ADMINISH and not caller.is_cluster_admin:
-            raise InvalidOperation(
-                f"Cannot save the certificate '{name}' with '{clearance.value}' security clearance because the "
-                f"current client certificate being used has a lower clearance: {caller.clearance.value}"
-            )
+        self.check_register(name, clearance, caller)
         if isinstance(certificate, bytes):
             from ravensec.core.certs.load import load_certificates_any
 
@@ -227,8 +251,20 @@ class ClusterBackend:
                                        cause=InvalidArgument("Unable to load the provided certificate."))
         else:
             certs = [certificate]
+        server_tp = self.product.cluster.server_thumbprint.upper()
         # Entries are immutable (the listing cache relies on it): the chain's links are set as they are made.
-        first, *rest = [entry_for(c, name, clearance, dict(permissions)) for c in certs]
+        first, *rest = made = [entry_for(c, name, clearance, dict(permissions)) for c in certs]
+        # AdminCertificatesHandler.PutCertificateCollectionInCluster: the loaded server certificate is refused
+        # (wrapped by Put in "Failed to put certificate ... in the cluster.").
+        clash = next((e for e in made if server_tp and e.thumbprint == server_tp), None)
+        if clash is not None:
+            raise InvalidOperation(
+                f"Failed to put certificate {name} in the cluster.",
+                cause=InvalidOperation(
+                    f"You are trying to import the same server certificate ({clash.thumbprint}) as the one which "
+                    "is already loaded. This is not supported."
+                ),
+            )
         rest = [replace(e, primary_key=first.thumbprint) for e in rest]
         entries = [replace(first, secondary_keys=tuple(e.thumbprint for e in rest)), *rest]
         self._store(entries)
@@ -272,24 +308,35 @@ class ClusterBackend:
             return certs[tp]
 
     def delete(self, thumbprint: str, *, caller: Caller = OWNER) -> bool:
-        """Remove a certificate and its secondary keys; False when it was not registered (not an error)."""
+        """Remove a certificate and its secondary keys; False when it was not registered (not an error).
+
+        The product's server certificate is never registered (the node adds it to every listing), so deleting
+        it changes nothing: the node keeps the certificate it loaded."""
         tp = thumbprint.upper()
         if not tp:
             raise InvalidArgument("Query string value 'thumbprint' must have a non empty value")
         with self.state.lock:
             certs = self.product.cluster.certificates
             entry = certs.get(tp)
+            # AdminCertificatesHandler.Delete: the client certificate in use is refused first, before the
+            # thumbprint is looked up (an unregistered one, a well-known admin's, has no name to show).
+            if tp in caller.thumbprints:
+                raise InvalidOperation(
+                    f"Cannot delete {entry.name if entry else ''} because it's the current client certificate being used"
+                )
             if entry is None:
                 return False
-            if caller.thumbprints & {tp, *entry.secondary_keys}:
-                raise InvalidOperation(
-                    f"Cannot delete {entry.name} because it's the current client certificate being used"
-                )
             if entry.clearance in ADMINISH and not caller.is_cluster_admin:
                 raise InvalidOperation(
                     f"Cannot delete the certificate '{entry.name}' with '{entry.clearance.value}' security "
                     f"clearance because the current client certificate being used has a lower clearance: "
                     f"{caller.clearance.value}"
+                )
+            # AdminCertificatesHandler.Delete: a secondary certificate of a collection goes only with its primary.
+            if entry.primary_key:
+                raise InvalidOperation(
+                    f"Cannot delete the certificate '{entry.name}' with thumbprint '{entry.thumbprint}'. You need to "
+                    f"delete the primary certificate of the collection: {entry.primary_key}"
                 )
             for t in (tp, *entry.secondary_keys):
                 certs.pop(t, None)

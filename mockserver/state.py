@@ -94,6 +94,9 @@ class Database:
     hilo: dict[str, int] = field(default_factory=dict)  # collection tag -> last High
     etag: int = 0
     key: bytes | None = None  # the database's own key when encrypted (the cloud never keeps it)
+    # The database group's member node tags; empty: every node of the cluster (a world's databases).
+    members: tuple[str, ...] = ()
+    settings: dict[str, str] = field(default_factory=dict)  # the record's Settings (configuration keys)
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,7 @@ class MockNode:
     url: str = ""  # https://127.0.0.1:PORT once listening
     port: int = 0
     up: bool = True
+    watcher: bool = False  # a Watcher of the cluster (added with ?watcher=true), not a voting Member
 
 
 # Versions are unique across every store of the process, so a version alone names one store's contents.

@@ -41,12 +41,18 @@ def validate_definition(
             raise argument_error(
                 f"Error in permissions in the certificate definition, invalid access {acc} for database {db}"
             ) from None
+    return name, clearance_of(d), perms
+
+
+def clearance_of(d: Any) -> SecurityClearance:
+    """The definition's ``SecurityClearance`` (read before the rest is validated: the generate rule needs it)."""
+    if not isinstance(d, dict):
+        raise argument_error("Name is a required field in the certificate definition")
     raw_cl = d.get("SecurityClearance") or "ClusterAdmin"  # the server's default clearance is Cluster Admin
     try:
-        clearance = next(c for c in SecurityClearance if c.value.lower() == str(raw_cl).lower())
+        return next(c for c in SecurityClearance if c.value.lower() == str(raw_cl).lower())
     except StopIteration:
         raise argument_error(f"Unknown security clearance '{raw_cl}'") from None
-    return name, clearance, perms
 
 
 def _access(v: Any) -> DatabaseAccess:

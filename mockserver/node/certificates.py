@@ -15,13 +15,14 @@ import itertools
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 from aiohttp import web
 
 from ravensec.core.certs.bundle import CertMaterial
 from ravensec.core.models import SecurityClearance
 from ravensec.mock.backend import Caller, ClusterBackend, entry_for
-from ravensec.mock.node.cert_definition import not_after_of, validate_definition
+from ravensec.mock.node.cert_definition import clearance_of, not_after_of, validate_definition
 from ravensec.mock.node.context import Ctx, handles
 from ravensec.mock.node.errors import JSON_TYPE, argument_error, json_body, json_response
 from ravensec.mock.node.listing_cache import BodyCache
@@ -52,10 +53,11 @@ def _backend(ctx: Ctx) -> ClusterBackend:
 
 
 def _caller(ctx: Ctx) -> Caller:
-    """The client certificate's clearance and the thumbprints it connects with (its own, its entry's)."""
+    """The client certificate's clearance and the thumbprint it connects with."""
+    # AdminCertificatesHandler.Delete compares the presented certificate's thumbprint only (not the entry a
+    # renewal inherits its rights from, nor the other keys of its collection).
     ident = ctx.identity
-    in_use = {t for t in (ident.thumbprint, ident.entry.thumbprint if ident.entry else "") if t}
-    return Caller(ident.clearance, frozenset(in_use))
+    return Caller(ident.clearance, frozenset({ident.thumbprint} - {""}))
 
 
 def _bool(v: str | None) -> bool:
@@ -74,13 +76,15 @@ async def list_certificates(ctx: Ctx) -> web.StreamResponse:
     with ctx.state.lock:
         cluster = ctx.product.cluster
         if tp:
-            if tp == server["Thumbprint"]:
-                results = [server]
-            else:
-                entry = cluster.certificates.get(tp)
-                if entry is None:
-                    return web.Response(status=404)
-                results = [entry.definition().to_wire(metadata_only=meta)]
+            # AdminCertificatesHandler.TryGetAndAddCertificateByThumbprint: only the cluster's certificates (the
+            # server's own is added to full listings only, so its thumbprint is 404), and a secondary key of a
+            # collection answers with its primary's definition.
+            entry = cluster.certificates.get(tp)
+            if entry is not None and entry.primary_key:
+                entry = cluster.certificates.get(entry.primary_key)
+            if entry is None:
+                return web.Response(status=404)
+            results = [entry.definition().to_wire(metadata_only=meta)]
         else:
             well_known = tuple(cluster.well_known_admin_thumbprints)
             # The version stands for every certificate: the key costs the same with 10 or 10,000 of them.
@@ -117,9 +121,10 @@ def _page(
     listed: Iterator[CertEntry] = (e for e in certs.values() if secondary or not e.primary_key)
     first = server if not meta else {k: v for k, v in server.items() if k != "Certificate"}
     if name is not None:
-        wanted = name.lower()
-        listed = (e for e in listed if e.name.lower() == wanted)
-        if first["Name"].lower() != wanted:
+        # AdminCertificatesHandler.GetAllRegisteredCertificates: `name != def.Name`, exact and case-sensitive;
+        # GetCertificates adds the server's entry only for no name or exactly "Server Certificate".
+        listed = (e for e in listed if e.name == name)
+        if first["Name"] != name:
             return [e.definition().to_wire(metadata_only=meta) for e in _cut(listed, start, page_size)]
     page = list(_cut(itertools.chain([None], listed), start, page_size))
     return [first if e is None else e.definition().to_wire(metadata_only=meta) for e in page]
@@ -134,19 +139,28 @@ async def generate(ctx: Ctx) -> web.StreamResponse:
     from ravensec.core.certs.packages import build_server_package
 
     d = await _generate_body(ctx)
+    backend = _backend(ctx)
+    # AdminCertificatesHandler.Generate: the clearance is checked first, then GenerateCertificateInternal
+    # validates the definition.
+    raw_name = d.get("Name") if isinstance(d, dict) else None
+    backend.check_generate(raw_name if isinstance(raw_name, str) else "", clearance_of(d), _caller(ctx))
     name, clearance, perms = validate_definition(d)
-    bundle = _backend(ctx).generate(
-        name, clearance, perms, not_after=not_after_of(d.get("NotAfter"), ctx.state.clock()),
-        issuer=ctx.request.app[ISSUER_KEY], caller=_caller(ctx),
-    )
+    not_after = not_after_of(d.get("NotAfter"), ctx.state.clock())
+    bundle = backend.make(name, not_after=not_after, issuer=ctx.request.app[ISSUER_KEY])
+    # The answer is made before the certificate is registered: a registered certificate whose key was never
+    # handed out could not be used by anyone.
     data = build_server_package(bundle, name, password=d.get("Password") or None)
-    return web.Response(
+    # AdminCertificatesHandler.Generate: the file name is Uri.EscapeDataString(Name) (RFC 3986 unreserved kept),
+    # so CR, LF, ';' or quotes in a name cannot break the header.
+    response = web.Response(
         body=data,
         headers={
             "Content-Type": "application/octet-stream",
-            "Content-Disposition": f"attachment; filename={name}.zip",
+            "Content-Disposition": f"attachment; filename={quote(name, safe='')}.zip",
         },
     )
+    backend.store_generated(bundle, name, clearance, perms)
+    return response
 
 
 async def _generate_body(ctx: Ctx) -> Any:
@@ -156,7 +170,7 @@ async def _generate_body(ctx: Ctx) -> Any:
         opts = form.get("Options")
         try:
             return json.loads(opts if isinstance(opts, str) else "")
-        except ValueError:
+        except (ValueError, RecursionError):
             raise argument_error("Name is a required field in the certificate definition") from None
     return await ctx.body()
 
@@ -165,6 +179,8 @@ async def _generate_body(ctx: Ctx) -> Any:
 async def register(ctx: Ctx) -> web.StreamResponse:
     d = await ctx.body()
     name, clearance, perms = validate_definition(d)
+    # AdminCertificatesHandler.Put: the clearance before the Certificate property.
+    _backend(ctx).check_register(name, clearance, _caller(ctx))
     raw = d.get("Certificate")
     if not raw:
         raise argument_error("Certificate is a mandatory property when saving an existing certificate")

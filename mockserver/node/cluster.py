@@ -7,6 +7,7 @@ from aiohttp import web
 
 from ravensec.mock.authz import AuthStatus
 from ravensec.mock.node.context import Ctx, handles
+from ravensec.mock.node.databases import members_of
 from ravensec.mock.node.errors import SERVER_VERSION, ServerError, forbidden, invalid_operation, json_response
 from ravensec.mock.routes import server_build
 from ravensec.mock.state import MockNode
@@ -17,23 +18,28 @@ def _topology_id(ctx: Ctx) -> str:
 
 
 def _members(ctx: Ctx) -> dict[str, str]:
-    return {n.tag: n.url for n in ctx.product.nodes}
+    return {n.tag: n.url for n in ctx.product.nodes if not n.watcher}
+
+
+def _watchers(ctx: Ctx) -> dict[str, str]:
+    return {n.tag: n.url for n in ctx.product.nodes if n.watcher}
 
 
 @handles("GET", "/cluster/topology")
 async def cluster_topology(ctx: Ctx) -> web.StreamResponse:
     with ctx.state.lock:
         c = ctx.product.cluster
-        members = _members(ctx)
-        leader = ctx.product.nodes[0].tag if ctx.product.nodes else ctx.node.tag
+        members, watchers = _members(ctx), _watchers(ctx)
+        all_nodes = {n.tag: n.url for n in ctx.product.nodes}
+        leader = next(iter(members), ctx.node.tag)  # a Watcher never leads
         body = {
             "Topology": {
                 "TopologyId": _topology_id(ctx),
-                "AllNodes": dict(members),
+                "AllNodes": all_nodes,
                 "Members": members,
                 "Promotables": {},
-                "Watchers": {},
-                "LastNodeId": max(members) if members else ctx.node.tag,
+                "Watchers": watchers,
+                "LastNodeId": max(all_nodes) if all_nodes else ctx.node.tag,
                 "Etag": c.topology_etag,
             },
             "Etag": c.topology_etag,
@@ -61,9 +67,10 @@ async def database_topology(ctx: Ctx) -> web.StreamResponse:
                     f"{ctx.identity.quoted}."
                 )
                 return forbidden(msg)
+            # DatabasesHandler.GetTopology: the nodes of the database group, not every node of the cluster.
             nodes = [
                 {"Url": n.url, "ClusterTag": n.tag, "ServerRole": "Member", "Database": db.name}
-                for n in ctx.product.nodes
+                for n in members_of(ctx, db)
             ]
         else:
             nodes = [{"Url": n.url, "ClusterTag": n.tag, "ServerRole": "Member"} for n in ctx.product.nodes]
@@ -123,6 +130,8 @@ def _bump(ctx: Ctx) -> None:
 @handles("PUT", "/admin/cluster/node")
 async def add_node(ctx: Ctx) -> web.StreamResponse:
     url, tag = ctx.q("url"), (ctx.q("tag") or "").upper()
+    # RachisAdminHandler.AddNode: ?watcher=true joins the node as a Watcher (no vote, not a Member).
+    watcher = (ctx.q("watcher") or "").lower() == "true"
     if not url:
         raise ServerError("System.ArgumentException", "Query string value 'url' must have a non empty value")
     with ctx.state.lock:
@@ -131,7 +140,7 @@ async def add_node(ctx: Ctx) -> web.StreamResponse:
             tag = next(chr(c) for c in range(ord("A"), ord("Z") + 1) if chr(c) not in used)
         if tag in used:
             raise invalid_operation(f"Was requested to add node '{tag}' but it is already a member.")
-        ctx.product.nodes.append(MockNode(tag=tag, url=url, up=False))
+        ctx.product.nodes.append(MockNode(tag=tag, url=url, up=False, watcher=watcher))
         _bump(ctx)
     return web.Response(status=204)
 
@@ -150,16 +159,21 @@ async def remove_node(ctx: Ctx) -> web.StreamResponse:
 
 async def _promote_demote(ctx: Ctx, verb: str) -> web.StreamResponse:
     tag = (ctx.q("nodeTag") or "").upper()
+    promote = verb == "promote"
     with ctx.state.lock:
-        known = any(n.tag == tag for n in ctx.product.nodes)
-    # Every node of a mock cluster is a member: there is never a watcher to promote or a member to demote
-    # other than by removing it.
-    if verb == "promote" or not known:
-        raise invalid_operation(
-            f"Failed to {verb} node {tag} because {tag} is not a "
-            f"{'watcher' if verb == 'promote' else 'member'} in the cluster topology"
-        )
-    raise invalid_operation(f"Failed to demote node {tag}: the ravensec mock keeps every node a member.")
+        node = next((n for n in ctx.product.nodes if n.tag == tag), None)
+        # RachisAdminHandler.PromoteNode / DemoteNode: only a Watcher is promoted, only a Member demoted.
+        if node is None or node.watcher != promote:
+            raise invalid_operation(
+                f"Failed to {verb} node {tag} because {tag} is not a "
+                f"{'watcher' if promote else 'member'} in the cluster topology"
+            )
+        if not promote and tag == next(iter(_members(ctx)), ""):
+            # [mock choice] the mock's leader is its first Member; it cannot demote itself.
+            raise invalid_operation(f"Failed to demote node {tag}: the ravensec mock's leader stays a member.")
+        node.watcher = not promote
+        _bump(ctx)
+    return web.Response(status=204)
 
 
 @handles("POST", "/admin/cluster/promote")

@@ -49,10 +49,17 @@ class Ctx:
         raw = await self.request.read()
         if not raw.strip():
             return None
-        try:
-            return json.loads(raw)
-        except ValueError:
-            raise ServerError(BAD_REQUEST, "The request body is not valid JSON.", 400) from None
+        return parse_json(raw)
+
+
+def parse_json(raw: str | bytes) -> Any:
+    """JSON from a client; anything unreadable, nesting too deep for the parser included, is the 400."""
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        # A 100,000-deep body exhausts Python's recursion, not RavenDB's streaming reader: still bad JSON to the
+        # client, never a 500 from the mock.
+        raise ServerError(BAD_REQUEST, "The request body is not valid JSON.", 400) from None
 
 
 Handler = Callable[[Ctx], Awaitable[web.StreamResponse]]

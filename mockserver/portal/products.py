@@ -53,7 +53,7 @@ def get_product(state: CloudState, product_id: str) -> ProductState:
 async def body_json(request: web.Request) -> dict[str, Any]:
     try:
         data = await request.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # nesting too deep for Python's parser is bad JSON too
         raise message(400, "The request body is not valid JSON.") from None
     if not isinstance(data, dict):
         raise message(400, "The request body must be a JSON object.")

@@ -76,8 +76,10 @@ def test_pages_cut_the_same_list_the_whole_listing_has(cloud: MockCloud, pem_dir
     pages = [list(_listing(cloud, pem_dir, query=f"?start={s}&pageSize=4")) for s in range(0, len(whole), 4)]
     assert [tp for page in pages for tp in page] == whole
     assert list(_listing(cloud, pem_dir, query=f"?start={len(whole)}&pageSize=4")) == []
-    named = _listing(cloud, pem_dir, query="?name=PAGE-3")
+    # AdminCertificatesHandler.GetAllRegisteredCertificates compares names exactly (`name != def.Name`).
+    named = _listing(cloud, pem_dir, query="?name=page-3")
     assert [d["Name"] for d in named.values()] == ["page-3"]
+    assert _listing(cloud, pem_dir, query="?name=PAGE-3") == {}
     server = _listing(cloud, pem_dir, query="?name=Server%20Certificate&pageSize=1")
     assert [d["Name"] for d in server.values()] == ["Server Certificate"]
 

@@ -33,9 +33,10 @@ from ravendb.serverwide.operations.common import (
     GetDatabaseNamesOperation,
     GetDatabaseRecordOperation,
 )
+from ravendb.serverwide.operations.configuration import GetDatabaseSettingsOperation
 
 from ravensec.core.certs.der import thumbprint_of_der
-from ravensec.mock import MockCloud
+from ravensec.mock import MockCloud, routes
 from tests.mockserver.helpers import DB, PRODUCT_ID, identity_bundle
 
 
@@ -159,3 +160,16 @@ def test_operator_cannot_generate_a_cluster_admin(cloud: MockCloud) -> None:
             )
     finally:
         store.close()
+
+
+@pytest.mark.skipif(routes.match("GET", f"/databases/{DB}/admin/record") is None,
+                    reason="the route table in use does not have /databases/*/admin/record (RavenDB 7.2.7's has)")
+def test_database_settings(admin_store: DocumentStore) -> None:
+    # GetDatabaseSettingsOperation reads GET /databases/{db}/admin/record (AdminConfigurationHandler.
+    # GetDatabaseRecord) and keeps its "Settings"; RavenDB's Ansible collection uses it too.
+    record = DatabaseRecord("tuned")
+    record.settings = {"Indexing.MapTimeoutInSec": "30"}
+    admin_store.maintenance.server.send(CreateDatabaseOperation(record))
+    got = admin_store.maintenance.for_database("tuned").send(GetDatabaseSettingsOperation("tuned"))
+    assert got.settings == {"Indexing.MapTimeoutInSec": "30"}
+    assert admin_store.maintenance.send(GetDatabaseSettingsOperation(DB)).settings == {}

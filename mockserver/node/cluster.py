@@ -99,7 +99,8 @@ async def alive(ctx: Ctx) -> web.StreamResponse:
 async def whoami(ctx: Ctx) -> web.StreamResponse:
     """AdminCertificatesHandler.WhoAmI: the definition registered for the connection's certificate (by its
     thumbprint, whatever its state), else the server's or a well-known admin certificate's synthesized one,
-    else 204. The route needs no authorization (UnauthenticatedClients in 7.2)."""
+    else ``null``; 204 without a certificate. The route needs no authorization (UnauthenticatedClients in
+    7.2)."""
     ident = ctx.identity
     if not ident.thumbprint:
         return web.Response(status=204)  # no client certificate
@@ -119,7 +120,7 @@ async def whoami(ctx: Ctx) -> web.StreamResponse:
         return json_response(server_definition(ctx))
     if ident.is_well_known:
         return json_response(_well_known_definition(ctx))
-    return web.Response(status=204)
+    return json_response(None)  # WhoAmI: writer.WriteObject(null) for a certificate it cannot name
 
 
 def _well_known_definition(ctx: Ctx) -> dict[str, Any]:

@@ -1,19 +1,27 @@
 """Who is calling (per request, from the TLS peer certificate) and whether a route lets them, with the exact
 statuses and messages of RavenDB's server (see server-api.md sections 1-3).
 
+Sources (RavenDB 7.x): ``src/Raven.Server/RavenServer.cs`` ``AuthenticateConnectionCertificate`` (the
+status), ``src/Raven.Server/Utils/CertificateUtils.cs`` ``CertHasKnownIssuer`` (renewal by pinning hash),
+``src/Raven.Server/Routing/RequestRouter.cs`` ``CanAccessRoute`` and ``UnlikelyFailAuthorizationAsync``
+(who may call a route, and the refusal's message).
+
 A disabled certificate (7.2's ``Disabled``) is refused as its own status with a message of our own
 ([mock choice]: nothing public fixes its wording).
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from ravensec.core.certs.der import spki_of_der, thumbprint_of_der
+from ravensec.core.certs.der import pinning_hash_of_der, thumbprint_of_der
 from ravensec.core.models import DatabaseAccess, SecurityClearance
 from ravensec.mock.routes import Requirement, RouteMatch
 from ravensec.mock.state import CertEntry, Cluster
@@ -42,8 +50,9 @@ class Identity:
     not_before: datetime | None = None
     not_after: datetime | None = None
     entry: CertEntry | None = None  # the registered certificate whose rights apply
-    permissions: dict[str, DatabaseAccess] = field(default_factory=dict)
+    permissions: Mapping[str, DatabaseAccess] = field(default_factory=dict)
     is_server: bool = False  # the product's own server certificate (intra-cluster traffic)
+    is_well_known: bool = False  # one of the configured well-known admin certificates
 
     @property
     def authenticated(self) -> bool:
@@ -59,8 +68,8 @@ class Identity:
 
     @property
     def quoted(self) -> str:
-        # "'{name}' (Thumbprint: TP)": the server's way of naming the certificate in refusals.
-        return f"'{self.subject}' (Thumbprint: {self.thumbprint})"
+        # RequestRouter.UnlikelyFailAuthorizationAsync: name += "(Thumbprint: TP)", then quoted whole.
+        return f"'{self.subject}(Thumbprint: {self.thumbprint})'"
 
     def access(self, database: str) -> DatabaseAccess | None:
         if self.status in (AuthStatus.CLUSTER_ADMIN, AuthStatus.OPERATOR):
@@ -74,8 +83,8 @@ class Identity:
 
 
 def subject_of(cert: x509.Certificate) -> str:
-    """The subject as RavenDB prints it ("CN=name"), RFC 4514 order."""
-    return cert.subject.rfc4514_string() or "CN="
+    """The subject as .NET's ``X509Certificate2.Subject`` prints it: most specific RDN first, ", " between."""
+    return ", ".join(rdn.rfc4514_string() for rdn in reversed(cert.subject.rdns)) or "CN="
 
 
 @lru_cache(maxsize=512)
@@ -87,9 +96,9 @@ def _parse(der: bytes) -> x509.Certificate:
     return x509.load_der_x509_certificate(der)
 
 
-def _spki(der: bytes) -> bytes | None:
+def _pinning_hash(der: bytes) -> str | None:
     try:
-        return spki_of_der(der)
+        return pinning_hash_of_der(der)
     except ValueError:
         return None
 
@@ -102,16 +111,136 @@ def _by_clearance(entry: CertEntry) -> AuthStatus:
     return AuthStatus.ALLOWED
 
 
+# ---- the cluster's certificates, indexed once per CertStore version ------------------------------------
+
+_MEMO_LIMIT = 4096  # resolved certificates kept per version (a bound, not a tuning knob)
+
+
+class _Index:
+    """A cluster's certificates by upper-case thumbprint and by pinning hash, for one ``CertStore`` version;
+    plus what unregistered certificates resolved to (a renewal or not), so that a certificate the cluster
+    does not know costs one dict lookup per request instead of a scan of every entry."""
+
+    def __init__(self, certificates: Mapping[str, CertEntry], version: int) -> None:
+        self.version = version
+        self.by_thumbprint = {t.upper(): e for t, e in certificates.items()}
+        by_hash: dict[str, list[CertEntry]] = {}
+        for e in certificates.values():
+            if not e.disabled:  # a disabled certificate lends its rights to no renewal
+                by_hash.setdefault(e.pinning_hash, []).append(e)
+        # ClusterStateMachine.GetCertificatesByPinningHash(...).FirstOrDefault(): one of them; we take the
+        # one that expires last, the same every time.
+        self.by_pinning_hash = {h: max(es, key=lambda e: (e.not_after, e.thumbprint)) for h, es in by_hash.items()}
+        self.resolved: dict[tuple[str, tuple[x509.Certificate, ...]], tuple[AuthStatus, CertEntry | None]] = {}
+
+
+# By CertStore version: versions are unique across every store of the process, so a version names one
+# store's contents; the least recently used go first (a world has a few products, each one live version).
+_indexes: OrderedDict[int, _Index] = OrderedDict()
+_INDEXES_LIMIT = 64
+_indexes_lock = threading.Lock()  # mocks of several worlds (each with its own lock) share the table
+
+
+def _index(cluster: Cluster) -> _Index:
+    version = cluster.cert_version
+    with _indexes_lock:
+        idx = _indexes.get(version)
+        if idx is not None:
+            _indexes.move_to_end(version)
+            return idx
+    idx = _Index(cluster.certificates, version)  # under the cluster's lock: its certificates hold still
+    with _indexes_lock:
+        _indexes[version] = idx
+        while len(_indexes) > _INDEXES_LIMIT:
+            _indexes.popitem(last=False)
+    return idx
+
+
+# ---- renewal by pinning hash: CertificateUtils.CertHasKnownIssuer ---------------------------------------
+
+
+def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    """Whether ``issuer`` names and signs ``cert``: the signature must verify, a copied name is not enough."""
+    from cryptography.exceptions import InvalidSignature
+
+    try:
+        cert.verify_directly_issued_by(issuer)
+    except (InvalidSignature, ValueError, TypeError):  # a bad signature, another name, an unsupported key
+        return False
+    return True
+
+
+def _chain(cert: x509.Certificate, issuers: tuple[x509.Certificate, ...]) -> list[x509.Certificate]:
+    """The chain X509Chain.Build would give, from the issuers the server trusts: the leaf, then each issuer
+    whose signature verifies, up to a self-signed root. [mock choice] An issuer is an element of the chain
+    only when its signature on the element below verifies (OpenSSL may list a name match whose signature
+    fails, with an error status RavenDB does not read): a forged certificate that copies a known issuer's
+    name has a chain of one."""
+    chain = [cert]
+    while len(chain) <= len(issuers):
+        top = chain[-1]
+        if top.issuer == top.subject and _issued_by(top, top):
+            break  # a root
+        nxt = next((i for i in issuers if i not in chain and _issued_by(top, i)), None)
+        if nxt is None:
+            break  # a partial chain
+        chain.append(nxt)
+    return chain
+
+
+def _has_known_issuer(cert: x509.Certificate, known: x509.Certificate, issuers: tuple[x509.Certificate, ...]) -> bool:
+    # CertificateUtils.CertHasKnownIssuer (7.x): the leaves' pinning hashes match (the index found ``known``
+    # by it); two chains of one (self-signed, or issuers unknown to the server) are enough; otherwise some
+    # issuer of one chain must have the pinning hash of some issuer of the other.
+    user_chain, known_chain = _chain(cert, issuers), _chain(known, issuers)
+    if len(user_chain) == 1 and len(known_chain) == 1:
+        return True
+    user_issuers = {_issuer_hash(c) for c in user_chain[1:]}
+    return any(_issuer_hash(c) in user_issuers for c in known_chain[1:])
+
+
+def _issuer_hash(cert: x509.Certificate) -> str:
+    from cryptography.hazmat.primitives import serialization
+
+    return pinning_hash_of_der(cert.public_bytes(serialization.Encoding.DER))
+
+
+def _resolve_unregistered(
+    idx: _Index, tp: str, der: bytes, cert: x509.Certificate, issuers: tuple[x509.Certificate, ...]
+) -> tuple[AuthStatus, CertEntry | None]:
+    """RavenServer.MaybeAllowConnectionBasedOnPinningHash: a certificate that is not registered inherits the
+    rights of a registered one with the same public key when CertHasKnownIssuer says so."""
+    key = (tp, issuers)
+    hit = idx.resolved.get(key)
+    if hit is not None:
+        return hit
+    pinning = _pinning_hash(der)
+    known = idx.by_pinning_hash.get(pinning) if pinning else None
+    if known is None:
+        hit = (AuthStatus.UNFAMILIAR_CERTIFICATE, None)
+    else:
+        try:
+            ok = _has_known_issuer(cert, _parse(known.der), issuers)
+        except ValueError:
+            ok = False
+        hit = (_by_clearance(known), known) if ok else (AuthStatus.UNFAMILIAR_ISSUER, None)
+    if len(idx.resolved) >= _MEMO_LIMIT:
+        idx.resolved.clear()
+    idx.resolved[key] = hit
+    return hit
+
+
 def identify(
     cluster: Cluster,
     der: bytes | None,
     now: datetime,
     *,
-    issuers: tuple[bytes, ...] = (),
+    issuers: tuple[x509.Certificate, ...] = (),
     real_now: datetime | None = None,
 ) -> Identity:
-    """The caller's status in the server's order. ``issuers`` are DER subjects of issuers the server knows
-    (its own CA) for the renewal rule. Call with the cluster's lock held.
+    """The caller's status in the server's order (RavenServer.AuthenticateConnectionCertificate).
+    ``issuers`` are the certificates of the issuers the server trusts (its CA), for the renewal rule. Call
+    with the cluster's lock held.
 
     ``now`` is the world's clock (possibly fixed in the past, for reproducible worlds); ``real_now`` the
     machine's. Expiry is judged by the world's clock, "not yet valid" by the later of the two, so that a
@@ -134,32 +263,28 @@ def identify(
         return replace(unfamiliar, status=AuthStatus.EXPIRED)
     if cert.not_valid_before_utc > max(now, real_now or now):
         return replace(unfamiliar, status=AuthStatus.NOT_YET_VALID)
-    if tp == cluster.server_thumbprint.upper() or tp in {
-        t.upper() for t in cluster.well_known_admin_thumbprints
-    }:
-        return replace(unfamiliar, status=AuthStatus.CLUSTER_ADMIN, is_server=tp == cluster.server_thumbprint.upper())
-    entry = cluster.certificates.get(tp) or next(
-        (e for t, e in cluster.certificates.items() if t.upper() == tp), None
-    )
+    if tp == cluster.server_thumbprint.upper():
+        return replace(unfamiliar, status=AuthStatus.CLUSTER_ADMIN, is_server=True)
+    if any(t.upper() == tp for t in cluster.well_known_admin_thumbprints):  # a handful, from the config
+        return replace(unfamiliar, status=AuthStatus.CLUSTER_ADMIN, is_well_known=True)
+    idx = _index(cluster)
+    entry = idx.by_thumbprint.get(tp)
     if entry is not None:
         if entry.disabled:
             return replace(unfamiliar, status=AuthStatus.DISABLED, entry=entry)
-        return replace(unfamiliar, status=_by_clearance(entry), entry=entry, permissions=dict(entry.permissions))
-    # A renewal: same public key as a registered certificate, honoured only from an issuer we know.
-    spki = _spki(der)
-    for other in cluster.certificates.values():
-        if other.disabled or spki is None or _spki(other.der) != spki:
-            continue
-        try:
-            registered_issuer = _parse(other.der).issuer
-        except ValueError:
-            continue
-        # Known issuer: one the server trusts (its CA), or the very issuer of the registered certificate
-        # (a self-signed renewal of the same key and name).
-        if cert.issuer.public_bytes() in issuers or cert.issuer == registered_issuer:
-            return replace(unfamiliar, status=_by_clearance(other), entry=other, permissions=dict(other.permissions))
-        return replace(unfamiliar, status=AuthStatus.UNFAMILIAR_ISSUER)
-    return unfamiliar
+        return replace(unfamiliar, status=_by_clearance(entry), entry=entry, permissions=entry.permissions)
+    status, renewed = _resolve_unregistered(idx, tp, der, cert, issuers)
+    if renewed is None:
+        return replace(unfamiliar, status=status)
+    return replace(unfamiliar, status=status, entry=renewed, permissions=renewed.permissions)
+
+
+def registered(cluster: Cluster, thumbprint: str) -> CertEntry | None:
+    """The registered certificate with ``thumbprint`` (any case), from the index. Lock held."""
+    return _index(cluster).by_thumbprint.get(thumbprint.upper())
+
+
+# ---- RequestRouter: CanAccessRoute, then UnlikelyFailAuthorizationAsync's message -----------------------
 
 
 def _date(value: datetime | None) -> str:
@@ -167,10 +292,16 @@ def _date(value: datetime | None) -> str:
     return value.strftime("%A, %d %B %Y") if value else ""
 
 
+# RequestRouter.BrowserCertificateMessage (Environment.NewLine is "\n" on the cloud's Linux nodes).
+BROWSER_CACHE = (
+    "\nYour certificate store may be cached by the browser. Create a new private browsing tab, which will not "
+    "cache any certificates. (Ctrl+Shift+N in Chrome, Ctrl+Shift+P in Firefox)"
+)
+
 _SUFFIX = {
-    Requirement.CLUSTER_ADMIN: " ClusterAdmin access is required but not given to this certificate",
-    Requirement.OPERATOR: " Operator/ClusterAdmin access is required but not given to this certificate",
-    Requirement.DATABASE_ADMIN: " DatabaseAdmin access is required but not given to this certificate",
+    Requirement.CLUSTER_ADMIN: " ClusterAdmin access is required but not given to this certificate.",
+    Requirement.OPERATOR: " Operator/ClusterAdmin access is required but not given to this certificate.",
+    Requirement.DATABASE_ADMIN: " DatabaseAdmin access is required but not given to this certificate.",
 }
 
 
@@ -189,62 +320,80 @@ _CANNOT_OPEN_STUDIO = frozenset(
 )
 
 
-def refusal(identity: Identity, rm: RouteMatch) -> str | None:
-    """None when ``identity`` may call the matched route, else the 403 ``InvalidAuth`` message."""
+def can_access(identity: Identity, rm: RouteMatch) -> bool:
+    """RequestRouter.CanAccessRoute."""
     req = rm.route.requirement
     st = identity.status
-    if req == Requirement.UNAUTHENTICATED and not (
-        rm.route.path == STUDIO_MAIN_PAGE and st in _CANNOT_OPEN_STUDIO
-    ):
-        return None
+    if req == Requirement.UNAUTHENTICATED:
+        return not (rm.route.path == STUDIO_MAIN_PAGE and st in _CANNOT_OPEN_STUDIO)
+    if st == AuthStatus.CLUSTER_ADMIN:
+        return True
+    if st == AuthStatus.OPERATOR:
+        return req != Requirement.CLUSTER_ADMIN
+    if st in (AuthStatus.UNFAMILIAR_CERTIFICATE, AuthStatus.UNFAMILIAR_ISSUER):
+        # CanAccessRoute: RestrictedAccess endpoints authorize an unfamiliar certificate themselves.
+        return req == Requirement.RESTRICTED
+    if st != AuthStatus.ALLOWED:
+        return False  # no certificate, expired, not yet valid, disabled
+    if req in (Requirement.OPERATOR, Requirement.CLUSTER_ADMIN):
+        return False
+    if rm.database is None:
+        return True  # ValidUser and RestrictedAccess server routes: the handler filters by database
+    access = identity.access(rm.database)
+    if access is None:
+        return False
+    if req == Requirement.DATABASE_ADMIN:
+        return access == DatabaseAccess.ADMIN
+    return not (rm.route.is_write and access == DatabaseAccess.READ)
+
+
+def refusal_message(identity: Identity, rm: RouteMatch, *, from_client_api: bool) -> str:
+    """RequestRouter.UnlikelyFailAuthorizationAsync's message. ``from_client_api``: the request carries
+    ``Raven-Client-Version`` (HttpRequestExtensions.IsFromClientApi); others get the browser-cache hint."""
+    st = identity.status
+    browser = "" if from_client_api else BROWSER_CACHE
+    target = rm.database if rm.database is not None else "the server"
+    q = identity.quoted
     if st == AuthStatus.NO_CERTIFICATE:
-        return (
+        message = (
             "This server requires client certificate for authentication, but none was provided by the client. "
-            "Did you forget to install the certificate?"
+            "Did you forget to install the certificate?" + browser
         )
-    if st == AuthStatus.EXPIRED:
-        return (
-            f"The supplied client certificate {identity.quoted} has expired on {_date(identity.not_after)}. "
+    elif st == AuthStatus.UNFAMILIAR_CERTIFICATE:
+        message = (
+            f"The supplied client certificate {q} is unknown to the server. "
+            "In order to register your certificate please contact your system administrator." + browser
+        )
+    elif st == AuthStatus.UNFAMILIAR_ISSUER:
+        # The trailing space is the server's.
+        message = (
+            f"The supplied client certificate {q} is unknown to the server but has a known Public Key Pinning "
+            "Hash. Will not use it to authenticate because the issuer is unknown. "
+        )
+    elif st == AuthStatus.ALLOWED:
+        message = f"Could not authorize access to {target} using provided client certificate {q}."
+    elif st == AuthStatus.OPERATOR:
+        message = f"Insufficient security clearance to access {target} using provided client certificate {q}."
+    elif st == AuthStatus.EXPIRED:
+        message = (
+            f"The supplied client certificate {q} has expired on {_date(identity.not_after)}. "
             "Please contact your system administrator in order to obtain a new one."
         )
-    if st == AuthStatus.NOT_YET_VALID:
-        return f"The supplied client certificate {identity.quoted} cannot be used before {_date(identity.not_before)}"
-    if st in (AuthStatus.UNFAMILIAR_CERTIFICATE, AuthStatus.UNFAMILIAR_ISSUER):
-        if req == Requirement.RESTRICTED:
-            return None  # the server lets unknown certificates through: the handler authorizes them itself
-        return (
-            f"The supplied client certificate {identity.quoted} is unknown to the server. "
-            "In order to register your certificate please contact your system administrator."
-        )
-    if st == AuthStatus.DISABLED:
-        return (
-            f"The supplied client certificate {identity.quoted} is disabled. "
+    elif st == AuthStatus.NOT_YET_VALID:
+        message = f"The supplied client certificate {q} cannot be used before {_date(identity.not_before)}"
+    elif st == AuthStatus.DISABLED:
+        message = (
+            f"The supplied client certificate {q} is disabled. "
             "Please contact your system administrator in order to enable it."
         )
-    target = rm.database if rm.database is not None else "the server"
-    suffix = _SUFFIX.get(req, "")
-    if st == AuthStatus.CLUSTER_ADMIN:
+    else:
+        message = "Access to the server was denied."
+    # The suffix follows every refusal, whatever the status (UnlikelyFailAuthorizationAsync's last switch).
+    return message + _SUFFIX.get(rm.route.requirement, "")
+
+
+def refusal(identity: Identity, rm: RouteMatch, *, from_client_api: bool = True) -> str | None:
+    """None when ``identity`` may call the matched route, else the 403 ``InvalidAuth`` message."""
+    if can_access(identity, rm):
         return None
-    if req == Requirement.CLUSTER_ADMIN:
-        return (
-            f"Insufficient security clearance to access {target} using provided client certificate "
-            f"{identity.quoted}.{suffix}"
-            if st == AuthStatus.OPERATOR
-            else f"Could not authorize access to {target} using provided client certificate {identity.quoted}.{suffix}"
-        )
-    if st == AuthStatus.OPERATOR:
-        return None
-    # A User (ValidUser with database permissions) from here on.
-    denied = f"Could not authorize access to {target} using provided client certificate {identity.quoted}."
-    if req == Requirement.OPERATOR:
-        return denied + suffix
-    if rm.database is None:
-        return None  # server-level ValidUser routes: the handler filters by database
-    access = identity.access(rm.database)
-    if req == Requirement.DATABASE_ADMIN:
-        return None if access == DatabaseAccess.ADMIN else denied + suffix
-    if access is None:
-        return denied
-    if rm.route.is_write and access == DatabaseAccess.READ:
-        return denied
-    return None
+    return refusal_message(identity, rm, from_client_api=from_client_api)

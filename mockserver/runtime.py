@@ -328,7 +328,6 @@ class MockCloud:
                 products = list(self.state.products.values())
             for key in [k for k in self._nodes if k not in wanted]:
                 await self._nodes.pop(key).stop()
-            issuers = (self.pki.ca_subject(),)
             for p in products:
                 bundle = self.pki.server_bundle(HOSTS, label=p.id)
                 # One context for all of the product's nodes, made when the first of them is called.
@@ -342,7 +341,7 @@ class MockCloud:
                         body_limit_middleware(self.limits),
                         faults_middleware(self.faults, node),
                     ]
-                    app = build_node_app(self.state, p.id, n.tag, issuers=issuers, middlewares=mws)
+                    app = build_node_app(self.state, p.id, n.tag, middlewares=mws)
                     app[ISSUER_KEY] = self.pki.ca
                     app[SERVER_BUNDLE_KEY] = bundle
                     lst = Listener(app, ctx, port=self._take_port(), limits=self.limits)

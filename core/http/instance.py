@@ -194,6 +194,10 @@ class InstanceClient(SessionOwner):
         data = ans.json()
         if ans.status == 204 or not data:
             return None
+        if isinstance(data, dict) and data.get("NotAfter") is None:
+            # AdminCertificatesHandler.WhoAmI synthesizes a dateless definition for a well-known admin
+            # certificate of the server's configuration: it is not a registered certificate.
+            return None
         return CertificateDefinition.from_wire(data)
 
     async def certificates(

@@ -19,7 +19,8 @@ import ipaddress
 import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, unquote
 
 from aiohttp import web
 
@@ -28,6 +29,7 @@ from ravensec.mock import routes
 from ravensec.mock.authz import identify, refusal
 from ravensec.mock.backend import BackendError
 from ravensec.mock.node import certificates, cluster, databases, documents  # noqa: F401  (register handlers)
+from ravensec.mock.node.certificates import ISSUER_KEY
 from ravensec.mock.node.context import HANDLERS, Ctx
 from ravensec.mock.node.errors import (
     DATABASE_MISSING,
@@ -37,9 +39,13 @@ from ravensec.mock.node.errors import (
     error_response,
     forbidden,
     not_simulated,
+    redirect_to_auth_error,
     server_error_of,
 )
 from ravensec.mock.state import CloudState, MockNode, ProductState
+
+if TYPE_CHECKING:
+    from cryptography import x509
 
 log = logging.getLogger(__name__)
 MOCK_BUG = "RavensecMock.InternalError"
@@ -47,7 +53,6 @@ MOCK_BUG = "RavensecMock.InternalError"
 STATE_KEY: web.AppKey[CloudState] = web.AppKey("state", CloudState)
 PRODUCT_KEY: web.AppKey[str] = web.AppKey("product_id", str)
 TAG_KEY: web.AppKey[str] = web.AppKey("node_tag", str)
-ISSUERS_KEY: web.AppKey[tuple[bytes, ...]] = web.AppKey("issuers", tuple)
 
 
 def peer_certificate(request: web.Request) -> bytes | None:
@@ -80,6 +85,46 @@ def connection_allowed(product: ProductState, ip: str, der: bytes | None) -> boo
     return bool(der) and thumbprint_of_der(der or b"") == product.cluster.server_thumbprint.upper()
 
 
+# Kestrel leaves an encoded slash encoded in Request.Path: it never splits a segment.
+_PCHAR_SAFE = "!$&'()*+,;=:@-._~"
+
+
+def normalized_path(raw_path: str) -> tuple[str, str]:
+    """The path as the server's web host hands it to the router (Kestrel decodes percent-escapes, except an
+    encoded "/", then removes "." and ".." segments, RFC 3986 5.2.4): ``(Request.Path.Value, routable)``,
+    where ``routable`` is the same path re-encoded for ``routes.match`` (which decodes the database name)."""
+    segments: list[str] = []
+    raw_segments = raw_path.split("?", 1)[0].split("/")[1:]
+    for i, raw in enumerate(raw_segments):
+        seg = unquote(raw, errors="replace")
+        last = i == len(raw_segments) - 1
+        if seg == ".":
+            if last:
+                segments.append("")
+            continue
+        if seg == "..":
+            if segments:
+                segments.pop()
+            if last:
+                segments.append("")
+            continue
+        segments.append(seg)
+    shown = "/" + "/".join(s.replace("/", "%2F") for s in segments)
+    routable = "/" + "/".join(quote(s, safe=_PCHAR_SAFE) for s in segments)
+    return shown, routable
+
+
+def html_acceptable(request: web.Request) -> bool:
+    # RavenServerStartup.IsHtmlAcceptable: any Accept header containing "text/html" or "text/*" (ordinal).
+    return any("text/html" in v or "text/*" in v for v in request.headers.getall("Accept", []))
+
+
+def _trusted_issuers(app: web.Application) -> tuple[x509.Certificate, ...]:
+    """The certificates of the issuers the server trusts for renewals: its CA (set by the runtime)."""
+    ca = app.get(ISSUER_KEY)
+    return (ca.certificate,) if ca is not None else ()
+
+
 def _lookup(state: CloudState, product_id: str, tag: str) -> tuple[ProductState, MockNode] | None:
     product = state.products.get(product_id)
     if product is None:
@@ -106,14 +151,16 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
             request.transport.abort()
         raise ConnectionResetError("refused by the product's IP allow-list")
     product, node = found
-    rm = routes.match(request.method, request.raw_path)
+    path, routable = normalized_path(request.raw_path)
+    rm = routes.match(request.method, routable)
     if rm is None:
+        # RequestRouter.HandlePath: Request.Path.Value then Request.QueryString ("?..." as sent, or "").
+        query = request.rel_url.raw_query_string
         return error_response(
             request,
             ServerError(
                 ROUTE_NOT_FOUND,
-                f"There is no handler for path: {request.method} {request.path} "
-                f"with query {request.query_string}",
+                f"There is no handler for path: {request.method} {path}{'?' + query if query else ''}",
                 400,
             ),
         )
@@ -129,11 +176,13 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
                 ),
             )
         identity = identify(
-            product.cluster, der, state.clock(), issuers=app[ISSUERS_KEY], real_now=datetime.now(UTC)
+            product.cluster, der, state.clock(), issuers=_trusted_issuers(app), real_now=datetime.now(UTC)
         )
-        refused = refusal(identity, rm)
+        # HttpRequestExtensions.IsFromClientApi: the official clients send Raven-Client-Version.
+        refused = refusal(identity, rm, from_client_api="Raven-Client-Version" in request.headers)
     if refused is not None:
-        return forbidden(refused)
+        # RequestRouter.UnlikelyFailAuthorizationAsync: a browser is sent to the Studio's error page.
+        return redirect_to_auth_error(refused) if html_acceptable(request) else forbidden(refused)
     handler = HANDLERS.get((rm.route.method, rm.route.path))
     if handler is None:
         return not_simulated(request, rm.route.method, rm.route.path)
@@ -164,15 +213,14 @@ def build_node_app(
     product_id: str,
     tag: str,
     *,
-    issuers: tuple[bytes, ...] = (),
     middlewares: Iterable[Any] = (),
 ) -> web.Application:
     """The application of node ``tag`` of product ``product_id``. ``middlewares`` wrap it outermost
-    first (journal, faults); ``issuers`` are DER subjects of issuers the server trusts (renewals)."""
+    first (journal, faults). A renewal's issuer is the certificate the runtime sets (``ISSUER_KEY``): it
+    must sign the renewal, so a name alone is not enough."""
     app = web.Application(middlewares=[*middlewares, _server_version], client_max_size=64 * 1024 * 1024)
     app[STATE_KEY] = state
     app[PRODUCT_KEY] = product_id
     app[TAG_KEY] = tag
-    app[ISSUERS_KEY] = issuers
     app.router.add_route("*", "/{tail:.*}", _dispatch)
     return app

@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
-from ravensec.mock.authz import AuthStatus
+from ravensec.core.certs.der import pinning_hash_of_der
+from ravensec.core.models import SecurityClearance
+from ravensec.mock.authz import AuthStatus, registered
 from ravensec.mock.node.context import Ctx, handles
 from ravensec.mock.node.databases import members_of
 from ravensec.mock.node.errors import SERVER_VERSION, ServerError, forbidden, invalid_operation, json_response
@@ -101,24 +105,60 @@ async def alive(ctx: Ctx) -> web.StreamResponse:
 
 @handles("GET", "/certificates/whoami")
 async def whoami(ctx: Ctx) -> web.StreamResponse:
+    """AdminCertificatesHandler.WhoAmI: the definition registered for the connection's certificate (by its
+    thumbprint, whatever its state), else the server's or a well-known admin certificate's synthesized one,
+    else ``null``; 204 without a certificate. The route needs no authorization (UnauthenticatedClients in
+    7.2)."""
     ident = ctx.identity
+    if not ident.thumbprint:
+        return web.Response(status=204)  # no client certificate
     with ctx.state.lock:
-        entry = ident.entry
-        if entry is not None and entry.thumbprint in ctx.product.cluster.certificates:
+        entry = registered(ctx.product.cluster, ident.thumbprint) or (ident.entry if ident.authenticated else None)
+        if entry is not None:
             d = entry.definition().to_wire()
-            d["Thumbprint"] = (
-                ident.thumbprint
-            )  # a renewal shows its own thumbprint with the rights it inherits
+            d["Thumbprint"] = ident.thumbprint  # a renewal shows its own thumbprint with the rights it inherits
+            # The Studio's getClientCertificateCommand reads these two beside the definition; the mock has no
+            # two-factor authentication.
+            d["HasTwoFactor"] = False
+            d["TwoFactorExpirationDate"] = None
             return json_response(d)
     if ident.is_server:
         from ravensec.mock.node.certificates import server_definition
 
         return json_response(server_definition(ctx))
-    # Open to anyone since 7.2: no certificate is 204; one the cluster does not know (unknown, expired before
-    # registration...) is the server writing a null definition.
+    # Open to anyone since 7.2 (AdminCertificatesHandler.WhoAmI): no certificate is 204; the well-known admin
+    # certificate is named; one the cluster does not know (unknown, expired before registration...) is the
+    # server writing a null definition.
     if ident.status == AuthStatus.NO_CERTIFICATE:
         return web.Response(status=204)
-    return json_response(None)
+    if ident.is_well_known:
+        return json_response(_well_known_definition(ctx))
+    return json_response(None)  # WhoAmI: writer.WriteObject(null) for a certificate it cannot name
+
+
+def _well_known_definition(ctx: Ctx) -> dict[str, Any]:
+    # AdminCertificatesHandler.WhoAmI: Name, ClusterAdmin, no permissions, the thumbprint and pinning hash;
+    # no dates and no certificate (CertificateDefinition.ToJson writes them as null).
+    der = peer_certificate_der(ctx)
+    return {
+        "Name": "Well Known Admin Certificate",
+        "Thumbprint": ctx.identity.thumbprint,
+        "SecurityClearance": SecurityClearance.CLUSTER_ADMIN.value,
+        "Permissions": {},
+        "NotBefore": None,
+        "NotAfter": None,
+        "PublicKeyPinningHash": pinning_hash_of_der(der) if der else None,
+        "CollectionPrimaryKey": "",
+        "CollectionSecondaryKeys": [],
+        "Disabled": False,
+        "Certificate": None,
+    }
+
+
+def peer_certificate_der(ctx: Ctx) -> bytes | None:
+    tr = ctx.request.transport
+    sslobj = tr.get_extra_info("ssl_object") if tr is not None else None
+    return sslobj.getpeercert(binary_form=True) if sslobj is not None else None
 
 
 def _bump(ctx: Ctx) -> None:

@@ -91,6 +91,13 @@ def forbidden(message: str) -> web.Response:
     return json_response({"Type": "InvalidAuth", "Message": message}, 403)
 
 
+def redirect_to_auth_error(message: str) -> web.Response:
+    """The refusal a browser gets (RequestRouter.UnlikelyFailAuthorizationAsync when IsHtmlAcceptable): 302 to
+    the Studio's error page, the message escaped as .NET's Uri.EscapeDataString does (all but A-Z a-z 0-9
+    - _ . ~, UTF-8, upper-case hex)."""
+    return web.Response(status=302, headers={"Location": "/auth-error.html?err=" + quote(message, safe="-_.~")})
+
+
 def not_simulated(request: web.Request, method: str, route_path: str) -> web.Response:
     """501 for a route of the table that the mock has no handler for, sent only after authorization. It
     carries ``Error`` as every server error does: the official clients show that field."""

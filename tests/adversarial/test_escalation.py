@@ -62,13 +62,14 @@ def _all(answer: str) -> dict[Category, str]:
 
 
 def _user(*allowed: Category) -> dict[Category, str]:
-    # RestrictedAccess routes (server level) let every known certificate through: the handler decides.
+    # RequestRouter.CanAccessRoute: an Allowed certificate passes RestrictedAccess server routes (the handler
+    # authorizes it).
     return {c: (OK if c in (UNAUTH, RESTRICTED, *allowed) else DENIED) for c in CATEGORIES}
 
 
-def _unknown(answer: str) -> dict[Category, str]:
-    # The server lets even an unknown certificate reach a RestrictedAccess route's handler.
-    return {c: (OK if c in (UNAUTH, RESTRICTED) else answer) for c in CATEGORIES}
+def _unfamiliar() -> dict[Category, str]:
+    # RequestRouter.CanAccessRoute: an unfamiliar certificate passes RestrictedAccess routes, nothing else.
+    return {c: (OK if c in (UNAUTH, RESTRICTED) else UNKNOWN) for c in CATEGORIES}
 
 
 # identity -> route category -> expected answer. The whole of server-api.md section 2's table.
@@ -80,11 +81,11 @@ EXPECT: dict[str, dict[Category, str]] = {
     "user-read": _user(USER_SERVER_R, USER_SERVER_W, USER_DB_R),
     "user-none": _user(USER_SERVER_R, USER_SERVER_W),
     "none": _all(NO_CERT),
-    "unknown": _unknown(UNKNOWN),
+    "unknown": _unfamiliar(),
     "expired": _all(EXPIRED),
     "not-yet-valid": _all(NOT_YET),
     "disabled": _all(DISABLED),
-    "deleted": _unknown(UNKNOWN),  # an Operator deleted on a live keep-alive connection just before
+    "deleted": _unfamiliar(),  # an Operator deleted on a live keep-alive connection just before
 }
 
 # aiohttp's HTTP parser refuses the non-standard RESET method before any handler (400, pinned in
@@ -138,7 +139,8 @@ def deleted(cloud: MockCloud, pem_dir: Path) -> Iterator[tuple[Who, requests.Ses
 
 def _expected_message(answer: str, ident: Who, route: Route) -> str:
     name = {"operator": "shop.operator", "cluster-admin": "shop.cluster-admin", "deleted": "deleted-op"}
-    q = f"'CN={name.get(ident.name, ident.name)}' (Thumbprint: {ident.thumbprint})"
+    # RequestRouter.UnlikelyFailAuthorizationAsync: 'Subject(Thumbprint: TP)', quoted whole.
+    q = f"'CN={name.get(ident.name, ident.name)}(Thumbprint: {ident.thumbprint})'"
     target = DB if route.database_scoped else "the server"
     return answer.format(q=q, target=target)
 

@@ -239,7 +239,7 @@ async def test_databases(pki: Pki) -> None:
 UNKNOWN = ("The supplied client certificate 'CN=x(Thumbprint: AB)' is unknown to the server. In order to register "
            "your certificate please contact your system administrator.")
 OPERATOR_ON_ADMIN = ("Insufficient security clearance to access the server using provided client certificate "
-                     "'CN=x(Thumbprint: AB)'. ClusterAdmin access is required but not given to this certificate")
+                     "'CN=x(Thumbprint: AB)'. ClusterAdmin access is required but not given to this certificate.")
 LOWER = ("Cannot generate the client certificate 'n' with 'Cluster Admin' security clearance because the current "
          "client certificate being used has a lower clearance: Operator")
 

@@ -10,6 +10,7 @@ import pytest
 
 from ravensec.mock import MockCloud
 from ravensec.mock.routes import Requirement, Route, example_path, load_routes, match
+from tests.mockserver.catalogue import server_text
 from tests.mockserver.helpers import DB, node_url, session, who
 
 # (label, method, path, body, status when allowed)
@@ -33,9 +34,9 @@ NAME = {
     "cluster-admin": "CN=shop.cluster-admin",
 }
 
-SUFFIX_CA = " ClusterAdmin access is required but not given to this certificate"
-SUFFIX_OP = " Operator/ClusterAdmin access is required but not given to this certificate"
-SUFFIX_DBA = " DatabaseAdmin access is required but not given to this certificate"
+SUFFIX_CA = server_text(" ClusterAdmin access is required")
+SUFFIX_OP = server_text(" Operator/ClusterAdmin access is required")
+SUFFIX_DBA = server_text(" DatabaseAdmin access is required")
 
 ALLOWED = {
     "cluster-admin": set(ROUTES),
@@ -52,17 +53,27 @@ ALLOWED = {
 }
 
 
+BROWSER = (
+    "\nYour certificate store may be cached by the browser. Create a new private browsing tab, which will not "
+    "cache any certificates. (Ctrl+Shift+N in Chrome, Ctrl+Shift+P in Firefox)"
+)
+
+
 def expected_message(ident: str, label: str, tp: str) -> str:
-    q = f"'CN={ident}' (Thumbprint: {tp})"
+    """RequestRouter.UnlikelyFailAuthorizationAsync (7.x): the certificate named 'Subject(Thumbprint: TP)'; the
+    browser-cache paragraph for no or an unknown certificate when the request has no Raven-Client-Version
+    (``requests`` sends none); the clearance suffix after every refusal, whatever the status."""
+    suffix = {"cluster-admin": SUFFIX_CA, "operator": SUFFIX_OP, "db-admin": SUFFIX_DBA}.get(label, "")
+    q = f"'CN={ident}(Thumbprint: {tp})'"
     if ident == "none":
         return (
             "This server requires client certificate for authentication, but none was provided by the client. "
-            "Did you forget to install the certificate?"
+            "Did you forget to install the certificate?" + BROWSER + suffix
         )
     if ident == "unknown":
         return (
             f"The supplied client certificate {q} is unknown to the server. "
-            "In order to register your certificate please contact your system administrator."
+            "In order to register your certificate please contact your system administrator." + BROWSER + suffix
         )
     if ident == "expired":
         return f"The supplied client certificate {q} has expired on "
@@ -71,10 +82,9 @@ def expected_message(ident: str, label: str, tp: str) -> str:
     if ident == "disabled":
         return f"The supplied client certificate {q} is disabled."
     target = DB if label.startswith("db-") else "the server"
-    q = f"'{NAME.get(ident, 'CN=' + ident)}' (Thumbprint: {tp})"
+    q = f"'{NAME.get(ident, 'CN=' + ident)}(Thumbprint: {tp})'"
     if ident == "operator":
         return f"Insufficient security clearance to access {target} using provided client certificate {q}.{SUFFIX_CA}"
-    suffix = {"cluster-admin": SUFFIX_CA, "operator": SUFFIX_OP, "db-admin": SUFFIX_DBA}.get(label, "")
     return f"Could not authorize access to {target} using provided client certificate {q}.{suffix}"
 
 
@@ -95,6 +105,9 @@ def test_matrix(cloud: MockCloud, pem_dir: Path, ident: str, label: str) -> None
     want = expected_message(ident, label, w.thumbprint)
     if ident in ("expired", "not-yet-valid", "disabled"):
         assert got["Message"].startswith(want)
+        suffix = {"cluster-admin": SUFFIX_CA, "operator": SUFFIX_OP, "db-admin": SUFFIX_DBA}.get(label, "")
+        assert got["Message"].endswith(suffix)
+        assert not suffix or got["Message"].count(suffix) == 1
     else:
         assert got["Message"] == want
 
@@ -243,9 +256,19 @@ def _renewal(name: str, *, issuer: object = None, cn: str | None = None) -> byte
     return new.combined_pem()
 
 
+UNFAMILIAR_ISSUER = (
+    "is unknown to the server but has a known Public Key Pinning Hash. "
+    "Will not use it to authenticate because the issuer is unknown. "
+)
+
+
 @pytest.mark.parametrize(
     ("how", "status"),
-    [("self-signed, same name", 200), ("mock CA", 200), ("self-signed, other name", 403)],
+    # CertificateUtils.CertHasKnownIssuer (7.x): two chains of one (the registered certificate is self-signed,
+    # so is the renewal, whatever its name: RavenDB_22210.SelfSigned_Renewed_CanAccess renews under another
+    # CN) are enough; a renewal whose chain has an issuer (the mock CA) the registered one's chain lacks is
+    # refused as UnfamiliarIssuer. Was: "mock CA" 200 and "other name" 403 "unknown".
+    [("self-signed, same name", 200), ("mock CA", 403), ("self-signed, other name", 200)],
 )
 def test_a_renewal_with_the_same_key_inherits_the_rights(
     cloud: MockCloud, pem_dir: Path, tmp_path: Path, how: str, status: int
@@ -263,10 +286,74 @@ def test_a_renewal_with_the_same_key_inherits_the_rights(
     r = s.get(node_url(cloud) + f"/databases/{DB}/docs?id=a")
     assert r.status_code == (404 if status == 200 else 403), r.text
     if status == 403:
-        assert "is unknown to the server" in r.json()["Message"]
+        assert UNFAMILIAR_ISSUER in r.json()["Message"]
     else:
         who_am_i = s.get(node_url(cloud) + "/certificates/whoami").json()
         assert who_am_i["Name"] == "user-rw" and who_am_i["Thumbprint"] != who("user-rw", pem_dir).thumbprint
+
+
+def _pem(tmp_path: Path, name: str, bundle: object) -> Path:
+    path = tmp_path / f"{name}.pem"
+    path.write_bytes(bundle.combined_pem())  # type: ignore[attr-defined]
+    path.chmod(0o600)
+    return path
+
+
+def test_a_forged_issuer_name_does_not_revive_an_expired_certificate(
+    cloud: MockCloud, pem_dir: Path, tmp_path: Path
+) -> None:
+    """RavenServer.AuthenticateConnectionCertificate -> MaybeAllowConnectionBasedOnPinningHash ->
+    CertificateUtils.CertHasKnownIssuer: a certificate with the key of a registered one (here an expired
+    Operator certificate the mock CA issued) inherits its rights only when its chain has an issuer of the
+    registered one's chain. A certificate self-signed with the kept key, the CA's name copied as issuer, has
+    no such issuer (the CA's key did not sign it): UnfamiliarIssuer, not Operator. A true renewal by the CA
+    is an Operator."""
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from ravensec.core.certs.bundle import CertBundle
+    from ravensec.core.certs.generate import generate_key, make_client_certificate
+    from ravensec.core.models import SecurityClearance
+    from ravensec.mock.backend import CloudBackend
+    from tests.mockserver.helpers import PRODUCT_ID
+
+    key = generate_key("ec-p256", seed=4242)
+    now = datetime.now(UTC)
+    old = make_client_certificate(
+        "kept-key", key=key, issuer=cloud.pki.ca, not_before=now - timedelta(days=60), not_after=now - timedelta(days=1)
+    )
+    CloudBackend(cloud.state).cluster(PRODUCT_ID).register("kept-key", SecurityClearance.OPERATOR, {}, old.certificate)
+    assert isinstance(key, ec.EllipticCurvePrivateKey)
+    forged_cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name.from_rfc4514_string("CN=kept-key"))
+        .issuer_name(cloud.pki.ca.certificate.subject)  # the CA's name, signed with the client's own key
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    forged = _pem(tmp_path, "forged", CertBundle(forged_cert, key))
+    s = session(cloud, who("none", pem_dir))
+    s.cert = str(forged)
+    r = s.get(node_url(cloud) + "/admin/certificates")
+    assert r.status_code == 403, r.text
+    tp = forged_cert.fingerprint(hashes.SHA1()).hex().upper()
+    assert r.json()["Message"] == (
+        f"The supplied client certificate 'CN=kept-key(Thumbprint: {tp})' {UNFAMILIAR_ISSUER}"
+        + SUFFIX_OP
+    )
+    renewed = make_client_certificate(
+        "kept-key", key=key, issuer=cloud.pki.ca, not_before=now - timedelta(hours=1), not_after=now + timedelta(days=30)
+    )
+    s.close()
+    s = session(cloud, who("none", pem_dir))  # a new connection for the new certificate
+    s.cert = str(_pem(tmp_path, "renewed", renewed))
+    assert s.get(node_url(cloud) + "/admin/certificates").status_code == 200
 
 
 def test_a_fixed_world_clock_judges_expiry_but_not_fresh_certificates(

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ravensec.core.certs.der import pinning_hash_of_der, thumbprint_of_der
 from ravensec.core.errors import ValidationError
 from ravensec.core.models import DatabaseAccess, IpRule, ProductStatus, SecurityClearance
+from ravensec.mock.cpu_credits import spend_generation
 from ravensec.mock.state import CertEntry, CloudState, ProductState
 
 if TYPE_CHECKING:  # cryptography loads with the first certificate a rule makes or reads
@@ -158,6 +159,7 @@ class ClusterBackend:
     def __init__(self, state: CloudState, product: ProductState) -> None:
         self.state = state
         self.product = product
+        self.last_work_seconds = 0.0  # simulated duration of the last generate (CPU credits)
 
     def certificate(self, thumbprint: str) -> CertEntry | None:
         with self.state.lock:
@@ -182,8 +184,12 @@ class ClusterBackend:
         not_after: datetime,
         issuer: CertMaterial,
         caller: Caller = OWNER,
+        node: str | None = None,
     ) -> CertBundle:
-        """A new client certificate signed by ``issuer`` (ECDSA P-256: fast), registered; with its key."""
+        """A new client certificate signed by ``issuer`` (ECDSA P-256: fast), registered; with its key.
+
+        On a burstable instance it spends node ``node``'s CPU credits (the first node's by default) as the
+        server's RSA-4096 generation would; ``last_work_seconds`` is then how long that takes there."""
         from ravensec.core.certs.generate import make_client_certificate
 
         if clearance in ADMINISH and not caller.is_cluster_admin:
@@ -196,7 +202,13 @@ class ClusterBackend:
             not_after=not_after,
         )
         self._store([entry_for(bundle.certificate, name, clearance, dict(permissions), generated=True)])
+        self.last_work_seconds = self._spend_generation(node)
         return bundle
+
+    def _spend_generation(self, tag: str | None) -> float:
+        with self.state.lock:
+            target = next((n for n in self.product.nodes if tag is None or n.tag == tag), None)
+            return spend_generation(target.cpu, self.state.clock()) if target is not None else 0.0
 
     def register(
         self,

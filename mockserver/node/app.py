@@ -27,7 +27,8 @@ from ravensec.core.models import IpRule, ProductStatus
 from ravensec.mock import routes
 from ravensec.mock.authz import identify, refusal
 from ravensec.mock.backend import BackendError
-from ravensec.mock.node import certificates, cluster, databases, documents  # noqa: F401  (register handlers)
+from ravensec.mock.cpu_credits import REJECTED_MESSAGE, rejecting
+from ravensec.mock.node import certificates, cluster, cpu, databases, documents  # noqa: F401  (register handlers)
 from ravensec.mock.node.context import HANDLERS, Ctx
 from ravensec.mock.node.errors import (
     DATABASE_MISSING,
@@ -36,6 +37,7 @@ from ravensec.mock.node.errors import (
     ServerError,
     error_response,
     forbidden,
+    json_response,
     not_simulated,
     server_error_of,
 )
@@ -134,6 +136,13 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
         refused = refusal(identity, rm)
     if refused is not None:
         return forbidden(refused)
+    if rm.database is not None and rm.route.disable_on_cpu_credits_exhaustion:
+        # RequestRouter.HandlePath: after authorization, only with a database in context (a flagged server
+        # route such as POST /admin/certificates still runs), while the failover flag is raised.
+        with state.lock:
+            exhausted = rejecting(node.cpu, state.clock())
+        if exhausted:
+            return json_response({"Type": "Error", "Message": REJECTED_MESSAGE}, 503)
     handler = HANDLERS.get((rm.route.method, rm.route.path))
     if handler is None:
         return not_simulated(request, rm.route.method, rm.route.path)

@@ -21,6 +21,7 @@ from aiohttp import web
 from ravensec.core.certs.bundle import CertMaterial
 from ravensec.core.models import SecurityClearance
 from ravensec.mock.backend import Caller, ClusterBackend, entry_for
+from ravensec.mock.cpu_credits import work_delay
 from ravensec.mock.node.cert_definition import not_after_of, validate_definition
 from ravensec.mock.node.context import Ctx, handles
 from ravensec.mock.node.errors import JSON_TYPE, argument_error, json_body, json_response
@@ -135,10 +136,12 @@ async def generate(ctx: Ctx) -> web.StreamResponse:
 
     d = await _generate_body(ctx)
     name, clearance, perms = validate_definition(d)
-    bundle = _backend(ctx).generate(
+    backend = _backend(ctx)
+    bundle = backend.generate(
         name, clearance, perms, not_after=not_after_of(d.get("NotAfter"), ctx.state.clock()),
-        issuer=ctx.request.app[ISSUER_KEY], caller=_caller(ctx),
+        issuer=ctx.request.app[ISSUER_KEY], caller=_caller(ctx), node=ctx.node.tag,
     )
+    await work_delay(ctx.state, backend.last_work_seconds)  # the CPU time it took, scaled (cpu_credits)
     data = build_server_package(bundle, name, password=d.get("Password") or None)
     return web.Response(
         body=data,

@@ -220,3 +220,24 @@ class CpuCredits:
         if gap <= 0 or self.gained_per_second <= 0:
             return 0.0
         return gap / self.gained_per_second / 60
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
+
+
+def generation_advice(instance_type: str, cost: GenerationCost, budget: CpuCredits | None) -> list[str]:
+    """Why generating on the server is the worse choice on a burstable instance, in words the TUI and the CLI
+    both show: the cost in credits and time, the balance, and the alternative."""
+    lines = [
+        f"Generating on the server makes an RSA-4096 key on this {instance_type or 'burstable'} instance: about "
+        f"{cost.cpu_seconds:.0f} CPU seconds ({cost.credits:.2f} credits) and {_duration(cost.seconds)}, "
+        f"{_duration(cost.throttled_seconds)} once its credits run out.",
+    ]
+    if budget is not None:
+        lines.append(f"CPU credits now: {budget.summary()}.")
+    lines.append(
+        "Generate here and register instead: the key is made on this machine and never leaves it, "
+        "and the instance spends no CPU credits."
+    )
+    return lines

@@ -143,6 +143,18 @@ class ServerError(ApiError):
     """The server failed (5xx not otherwise classified)."""
 
 
+class CpuCreditsExhausted(ApiError):
+    """503: the instance's CPU credits are below its failover threshold, so the server refuses requests flagged
+    ``DisableOnCpuCreditsExhaustion`` (RavenDB's ``RequestRouter.RejectRequestBecauseOfCpuThresholdAsync``).
+    ``budget`` is the instance's ``CpuCredits`` when it could be read afterwards."""
+
+    exit_code = 5
+
+    def __init__(self, message: str, *, budget: object = None, **kw: object) -> None:
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.budget = budget
+
+
 class Unavailable(RavensecError):
     """No node/endpoint could be reached (refused, reset, timed out) after failover."""
 

@@ -15,13 +15,22 @@ from pathlib import Path
 from types import TracebackType
 
 from .certs.bundle import CertBundle
-from .errors import ConfigError, NotFound, NotSupported, RavensecError, ReadOnlyError, UsageError
+from .errors import (
+    ConfigError,
+    CpuCreditsExhausted,
+    NotFound,
+    NotSupported,
+    RavensecError,
+    ReadOnlyError,
+    UsageError,
+)
 from .fsutil import atomic_write_private
 from .http._targets import MockConnection, client_cert_for, safe_file_name
 from .http.cloud_api import CloudApi
 from .http.instance import InstanceClient, Permissions
 from .http.tls import ClientCert
-from .models import Backup, CertificateDefinition, IpRule, Node, Product, SecurityClearance
+from .models import Backup, CertificateDefinition, CpuCredits, IpRule, Node, Product, SecurityClearance
+from .models.credits import GenerationCost, burstable_type, generation_cost
 from .profile import Profile
 
 __all__ = ["DIRECT_PRODUCT_ID", "Capabilities", "Workspace"]
@@ -211,7 +220,43 @@ class Workspace:
     ) -> bytes:
         self._write("Generating a certificate")
         client = await self._instance(product_id)
-        return await client.generate(name, clearance, permissions, password=password, not_after=not_after)
+        try:
+            return await client.generate(name, clearance, permissions, password=password, not_after=not_after)
+        except CpuCreditsExhausted as e:
+            raise await self._with_budget(product_id, e) from None
+
+    # ------------------------------------------------------------------------------------------ CPU credits
+
+    async def cpu_credits(self, product_id: str) -> CpuCredits | None:
+        """The CPU-credit budget of the node serving ``product_id`` (``GET /debug/cpu-credits``, CPU seconds);
+        None for a reserved instance, or a server without credits configured."""
+        product = self._products.get(product_id) or await self.get_product(product_id)
+        if product.id != DIRECT_PRODUCT_ID and burstable_type(product.tier, product.instance_type) is None:
+            return None  # a reserved instance: no request needed
+        credits = await (await self._instance(product_id)).cpu_credits()
+        return credits if credits.used else None
+
+    async def generation_cost(self, product_id: str) -> GenerationCost | None:
+        """What generating a certificate on the server costs this product (None: not burstable, no cost)."""
+        product = self._products.get(product_id) or await self.get_product(product_id)
+        kind = burstable_type(product.tier, product.instance_type)
+        return generation_cost(kind) if kind is not None else None
+
+    async def _with_budget(self, product_id: str, err: CpuCreditsExhausted) -> CpuCreditsExhausted:
+        """``err`` with the budget in its words, when the budget can be read (the route is not refused)."""
+        try:
+            budget = await self.cpu_credits(product_id)
+        except RavensecError:
+            return err
+        if budget is None:
+            return err
+        recover = budget.minutes_to_recover()
+        wait = f" Idle, it is back in about {recover:.0f} minutes." if recover >= 1 else ""
+        enriched = CpuCreditsExhausted(
+            f"{err.message} Balance: {budget.summary()}.{wait}", budget=budget, hint=err.hint, status=err.status,
+            server_type=err.server_type, server_message=err.server_message, url=err.url,
+        )
+        return enriched
 
     async def register_certificate(
         self,

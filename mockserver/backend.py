@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ravensec.core.certs.der import pinning_hash_of_der, thumbprint_of_der
 from ravensec.core.errors import ValidationError
 from ravensec.core.models import DatabaseAccess, IpRule, ProductStatus, SecurityClearance
+from ravensec.mock.cpu_credits import spend_generation
 from ravensec.mock.state import CertEntry, CloudState, ProductState
 
 if TYPE_CHECKING:  # cryptography loads with the first certificate a rule makes or reads
@@ -209,10 +210,15 @@ class ClusterBackend:
         not_after: datetime,
         issuer: CertMaterial,
         caller: Caller = OWNER,
+        node: str | None = None,
     ) -> CertBundle:
-        """A new client certificate signed by ``issuer`` (ECDSA P-256: fast), registered; with its key."""
+        """A new client certificate signed by ``issuer`` (ECDSA P-256: fast), registered; with its key.
+
+        On a burstable instance it spends node ``node``'s CPU credits (the first node's by default) as the
+        server's RSA-4096 generation would (:meth:`spend_generation`)."""
         self.check_generate(name, clearance, caller)
         bundle = self.make(name, not_after=not_after, issuer=issuer)
+        self.spend_generation(node)
         self.store_generated(bundle, name, clearance, permissions)
         return bundle
 
@@ -225,6 +231,13 @@ class ClusterBackend:
                 f"Cannot save the certificate '{name}' with '{clearance.value}' security clearance because the "
                 f"current client certificate being used has a lower clearance: {caller.clearance.value}"
             )
+
+    def spend_generation(self, tag: str | None = None) -> float:
+        """Spend what generating one certificate costs node ``tag`` (the first node by default) in CPU credits;
+        the seconds that work takes on that instance (0 on a reserved one)."""
+        with self.state.lock:
+            target = next((n for n in self.product.nodes if tag is None or n.tag == tag), None)
+            return spend_generation(target.cpu, self.state.clock()) if target is not None else 0.0
 
     def register(
         self,

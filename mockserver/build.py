@@ -21,9 +21,11 @@ from typing import TYPE_CHECKING, Any, cast
 from ravensec.core.certs.bundle import CertBundle, CertMaterial
 from ravensec.core.certs.der import thumbprint_of_der
 from ravensec.core.models import BackupKeySource, SecurityClearance
+from ravensec.core.models.credits import burstable_type
 from ravensec.mock import material_cache as mc
 from ravensec.mock.backend import entry_for
 from ravensec.mock.backups import derive_key, make_backup
+from ravensec.mock.cpu_credits import CpuBudget, budget_for
 from ravensec.mock.material_cache import MaterialCache
 from ravensec.mock.state import (
     Account,
@@ -269,6 +271,7 @@ class WorldBuilder:
             issuer=self.issuer,
             seed=s.seed,
             world_name=s.name,
+            cpu_time_scale=s.cpu_time_scale,
         )
         for p in s.products:
             state.products[p.id] = self._product(p, m.products[p.id])
@@ -296,7 +299,7 @@ class WorldBuilder:
             instance_type=p.instance_type,
             release_channel=p.release_channel,
             status=p.status,
-            nodes=[MockNode(tag) for tag in p.nodes],
+            nodes=[MockNode(tag, cpu=self._cpu(p)) for tag in p.nodes],
             allowed_ips=list(p.allowed_ips),
             cluster=cluster,
             operator_cert=pm.operator,
@@ -305,6 +308,14 @@ class WorldBuilder:
             storage_type=p.storage_type,
             labels=list(p.labels),
             backups=list(pm.backups),
+        )
+
+    def _cpu(self, p: ProductSpec) -> CpuBudget:
+        c = p.cpu_credits
+        return budget_for(
+            burstable_type(p.tier, p.instance_type), self.spec.now or utcnow(), remaining=c.remaining,
+            max_credits=c.max, base=c.base, background_threshold=c.background_tasks_threshold,
+            failover_threshold=c.failover_threshold,
         )
 
     def _database(self, p: ProductSpec, d: DatabaseSpec, pm: _ProductMaterial) -> Database:

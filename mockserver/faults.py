@@ -1,5 +1,6 @@
 """Injected failures: latency, an error status, a dropped connection, a hang, a reset mid-response, a
-truncated body (per route, method and node, once / N times / always), and a node down (its listener
+truncated body, the server's 503 for exhausted CPU credits (``cpu-credits``) (per route, method and node,
+once / N times / always), and a node down (its listener
 closes, so connections are refused, until the fault is removed or its ``value`` seconds pass).
 
 ``route`` is a literal path (``/admin/certificates``), a route of the table (``/databases/*/docs``), or a
@@ -21,9 +22,10 @@ from aiohttp.typedefs import Handler, Middleware
 
 from ravensec.core.errors import UsageError
 from ravensec.mock import routes
+from ravensec.mock.cpu_credits import REJECTED_MESSAGE
 
-FaultKind = Literal["latency", "status", "drop", "down", "hang", "reset", "truncate"]
-KINDS: tuple[str, ...] = ("latency", "status", "drop", "down", "hang", "reset", "truncate")
+FaultKind = Literal["latency", "status", "drop", "down", "hang", "reset", "truncate", "cpu-credits"]
+KINDS: tuple[str, ...] = ("latency", "status", "drop", "down", "hang", "reset", "truncate", "cpu-credits")
 
 
 @dataclass
@@ -162,6 +164,10 @@ def faults_middleware(faults: Faults, node: str) -> Middleware:
             }
             headers = {"Retry-After": "1"} if status == 429 else {}
             return web.json_response(body, status=status, headers=headers)
+        if fault.kind == "cpu-credits":
+            # The server's refusal for exhausted credits, on any route (the real router only refuses flagged
+            # database routes: product.set_cpu_credits(remaining=0) gives that; this tests a client's handling).
+            return web.json_response({"Type": "Error", "Message": REJECTED_MESSAGE}, status=503)
         if fault.kind == "drop":
             if request.transport is not None:
                 request.transport.abort()

@@ -17,7 +17,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from ravensec.core.errors import UsageError
 from ravensec.core.fsutil import atomic_write, atomic_write_private
 from ravensec.core.profile import Profile
 from ravensec.mock.build import WorldBuilder
+from ravensec.mock.cpu_credits import set_budget, to_wire
 from ravensec.mock.faults import Fault, Faults, faults_middleware
 from ravensec.mock.http_limits import HttpLimits, body_limit_middleware
 from ravensec.mock.journal import Journal, journal_middleware
@@ -54,6 +55,30 @@ class MockProduct:
     node_urls: dict[str, str]
     operator_pem: Path
     cluster_admin_pem: Path
+    state: CloudState | None = field(default=None, compare=False, repr=False)
+
+    def set_cpu_credits(
+        self,
+        remaining: float | None = None,
+        *,
+        node: str | None = None,
+        max_credits: float | None = None,
+        background_threshold: float | None = None,
+        failover_threshold: float | None = None,
+    ) -> list[dict[str, Any]]:
+        """Set this burstable product's CPU credits (CPU seconds) on ``node`` or every node, as the cloud
+        does; ``remaining=0`` exhausts them (database requests flagged for it then answer 503)."""
+        assert self.state is not None, "a MockProduct from MockCloud.product() or .products"
+        return set_budget(self.state, self.id, node=node, remaining=remaining, max_credits=max_credits,
+                          background_threshold=background_threshold, failover_threshold=failover_threshold)
+
+    def cpu_credits(self, node: str = "A") -> dict[str, Any]:
+        """What ``GET /debug/cpu-credits`` answers on ``node``."""
+        assert self.state is not None, "a MockProduct from MockCloud.product() or .products"
+        with self.state.lock:
+            p = self.state.products[self.id]
+            n = next(n for n in p.nodes if n.tag == node.upper())
+            return to_wire(n.cpu, self.state.clock())
 
 
 class MockCloud:
@@ -293,6 +318,7 @@ class MockCloud:
             node_urls={n.tag: n.url for n in p.nodes},
             operator_pem=d / "operator.pem",
             cluster_admin_pem=d / "cluster_admin.pem",
+            state=self.state,
         )
 
     def _portal_app(self) -> web.Application:

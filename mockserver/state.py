@@ -26,6 +26,7 @@ from ravensec.core.models import (
     SecurityClearance,
     Tier,
 )
+from ravensec.mock.cpu_credits import CpuBudget
 from ravensec.mock.routes import cloud_server_version
 
 
@@ -120,6 +121,7 @@ class MockNode:
     port: int = 0
     up: bool = True
     watcher: bool = False  # a Watcher of the cluster (added with ?watcher=true), not a voting Member
+    cpu: CpuBudget = field(default_factory=CpuBudget)  # each node is its own instance: its own CPU credits
 
 
 # Versions are unique across every store of the process, so a version alone names one store's contents.
@@ -270,6 +272,9 @@ class CloudState:
     # Key pairs of the world file's certificates, by thumbprint (the cloud never has them; the demo and the
     # training hand them out to show what each certificate may do).
     client_bundles: dict[str, CertMaterial] = field(default_factory=dict)
+    # Real seconds a node waits per simulated second of CPU work (ravensec.mock.cpu_credits): 0 = account the
+    # time only (tests), > 0 to feel it (the demo). From the world's [cpu_credits] time_scale.
+    cpu_time_scale: float = 0.0
 
     def schedule(self, product: ProductState, now_status: ProductStatus, then: ProductStatus) -> None:
         """Put ``product`` in ``now_status`` and let it reach ``then`` after ``transition_seconds``.

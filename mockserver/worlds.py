@@ -20,6 +20,7 @@ from typing import Any
 from ravensec.core.errors import ConfigError
 from ravensec.core.iprules import parse_rule, validate_rules
 from ravensec.core.models import BackupKind, DatabaseAccess, IpRule, ProductStatus, SecurityClearance, Tier
+from ravensec.core.models.credits import is_burstable
 from ravensec.mock.portal.metadata import instance_type, known_region, release_channels
 from ravensec.mock.world_reader import Reader as _Reader
 
@@ -67,6 +68,18 @@ class BackupSpec:
 
 
 @dataclass(frozen=True)
+class CpuCreditsSpec:
+    """``[products.cpu_credits]``: a burstable product's budget per node, in CPU seconds (None: the instance
+    type's default, see ``ravensec.core.models.credits``)."""
+
+    remaining: float | None = None
+    max: float | None = None
+    base: float | None = None
+    background_tasks_threshold: float | None = None
+    failover_threshold: float | None = None
+
+
+@dataclass(frozen=True)
 class ProductSpec:
     id: str
     display_name: str
@@ -85,6 +98,7 @@ class ProductSpec:
     certificates: tuple[CertSpec, ...] = ()
     databases: tuple[DatabaseSpec, ...] = ()
     backups: tuple[BackupSpec, ...] = ()
+    cpu_credits: CpuCreditsSpec = field(default_factory=CpuCreditsSpec)
 
 
 @dataclass(frozen=True)
@@ -107,6 +121,7 @@ class WorldSpec:
     products: tuple[ProductSpec, ...] = ()
     portal: PortalSpec = field(default_factory=PortalSpec)
     fingerprint: str = ""  # sha256 of the file text + anchor: the build cache's key
+    cpu_time_scale: float = 0.0  # [cpu_credits] time_scale
 
 
 def _product_id(seed: int, subdomain: str) -> str:
@@ -199,7 +214,7 @@ def _database(r: _Reader) -> DatabaseSpec:
 def _product(r: _Reader, seed: int, anchor: datetime) -> ProductSpec:
     r.check_known({"id", "display_name", "tier", "provider", "region", "subdomain", "instance_type",
                    "release_channel", "status", "nodes", "storage_size", "storage_type", "labels", "allowed_ips",
-                   "certificates", "databases", "backups"})
+                   "certificates", "databases", "backups", "cpu_credits"})
     tier = r.enum("tier", Tier, "tier")
     provider = r.get("provider", str, "aws")
     if provider not in PROVIDERS:
@@ -245,6 +260,7 @@ def _product(r: _Reader, seed: int, anchor: datetime) -> ProductSpec:
     if backups and not tier.backup_mandatory:
         raise r.fail(r.key("backups"), f"a {tier.value} product has no cloud backups (only Free and Production)")
     storage_size = r.get("storage_size", int, it["parameters"]["availableDiskSizes"][0])
+    cpu = _cpu_credits(r, tier, itype)
     return ProductSpec(
         id=r.text("id", "") or _product_id(seed, subdomain),
         display_name=r.text("display_name", subdomain),
@@ -263,7 +279,26 @@ def _product(r: _Reader, seed: int, anchor: datetime) -> ProductSpec:
         certificates=tuple(_certificate(c, anchor) for c in r.tables("certificates")),
         databases=dbs,
         backups=tuple(backups),
+        cpu_credits=cpu,
     )
+
+
+def _cpu_credits(r: _Reader, tier: Tier, itype: str) -> CpuCreditsSpec:
+    if "cpu_credits" not in r.data:
+        return CpuCreditsSpec()
+    if not is_burstable(tier, itype):
+        raise r.fail(r.key("cpu_credits"), f"a {itype} instance is reserved: it has no CPU credits "
+                     "(only Free, Development and Production Basic PB* instances are burstable)")
+    c = r.table("cpu_credits")
+    keys = ("remaining", "max", "base", "background_tasks_threshold", "failover_threshold")
+    c.check_known(set(keys))
+    values: dict[str, float | None] = {}
+    for k in keys:
+        v = c.get(k, (int, float), None)
+        if v is not None and v < 0 and k != "failover_threshold":  # the server's -1 disables failover
+            raise c.fail(c.key(k), "must be 0 or more (CPU seconds)")
+        values[k] = None if v is None else float(v)
+    return CpuCreditsSpec(**values)
 
 
 def _load_toml(text: str, source: str) -> dict[str, Any]:
@@ -301,7 +336,7 @@ def parse_world(text: str, *, name: str, source: str, base_dir: Path | None = No
     data, base_text = _extend(_load_toml(text, source), source, base_dir)
     text = base_text + text
     r = _Reader(source, data, "")
-    r.check_known({"name", "description", "seed", "now", "account", "portal", "products"})
+    r.check_known({"name", "description", "seed", "now", "account", "portal", "products", "cpu_credits"})
     seed = r.get("seed", int, 0)
     now = r.when("now", datetime.now(UTC), None)
     anchor = now or datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -317,11 +352,16 @@ def parse_world(text: str, *, name: str, source: str, base_dir: Path | None = No
                        float(portal.get("transition_seconds", (int, float), 2.0)))
     if pspec.transition_seconds < 0:
         raise portal.fail(portal.key("transition_seconds"), "must be 0 or more")
+    cpu = r.table("cpu_credits")
+    cpu.check_known({"time_scale"})
+    time_scale = float(cpu.get("time_scale", (int, float), 0.0))
+    if time_scale < 0:
+        raise cpu.fail(cpu.key("time_scale"), "must be 0 or more")
     products = [_product(p, seed, anchor) for p in r.tables("products")]
     _check_products(r, products)
     fingerprint = hashlib.sha256(text.encode() + anchor.isoformat().encode()).hexdigest()
     return WorldSpec(str(r.get("name", str, name)), source, seed, now, anchor, domain, api_key,
-                     tuple(products), pspec, fingerprint)
+                     tuple(products), pspec, fingerprint, time_scale)
 
 
 def _check_products(r: _Reader, products: list[ProductSpec]) -> None:

@@ -14,6 +14,7 @@ from ..errors import (
     ApiError,
     AuthError,
     Conflict,
+    CpuCreditsExhausted,
     Forbidden,
     NotFound,
     ServerError,
@@ -23,6 +24,10 @@ from ._transport import Answer, short_body
 from .tls import ALLOW_LIST_HINT
 
 UNKNOWN_CERT = "the server does not know this certificate — register it or use the product's initial certificate"
+CPU_CREDITS_HINT = (
+    "Wait for the balance to recover (see /debug/cpu-credits), move to a larger or reserved instance, and "
+    "generate certificates here and register them (no server CPU) instead of on the server."
+)
 NEEDS_ADMIN = "this needs Cluster Admin; cloud products give Operator"
 
 # Phrases of the 403 messages that mean "who you are" was not accepted: RavenDB's
@@ -79,6 +84,14 @@ def map_server_error(ans: Answer, what: str) -> ApiError | ValidationError:
         return NotFound(f"Not found: {what}. {msg}".strip(), **kw)
     if ans.status == 409:
         return Conflict(f"{what} conflicts with the current state: {msg or 'conflict'}", **kw)
+    if ans.status == 503 and "cpu credits" in lowered:
+        # RavenDB's RequestRouter.RejectRequestBecauseOfCpuThresholdAsync: {"Type":"Error","Message":...}
+        return CpuCreditsExhausted(
+            f"{what} was refused: the instance has used up its CPU credits, so the server turns away work "
+            "until it earns them back.",
+            hint=CPU_CREDITS_HINT,
+            **kw,
+        )
     if ans.status == 503 and ans.header("Database-Missing"):
         db = ans.header("Database-Missing")
         return NotFound(f"Database {db!r} does not exist ({what}).", **kw)

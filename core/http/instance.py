@@ -30,6 +30,7 @@ from ..models import (
     BuildVersion,
     CertificateDefinition,
     ClusterTopology,
+    CpuCredits,
     DatabaseAccess,
     SecurityClearance,
     parse_enum,
@@ -299,6 +300,11 @@ class InstanceClient(SessionOwner):
     async def delete_database(self, name: str) -> None:
         body = {"DatabaseNames": [name], "HardDelete": True, "FromNodes": None}
         await self._call("DELETE", "/admin/databases", body=body, idempotent=False)
+
+    async def cpu_credits(self) -> CpuCredits:
+        """``GET /debug/cpu-credits`` of the node serving us (each node is its own instance, with its balance)."""
+        ans = await self._call("GET", "/debug/cpu-credits")
+        return CpuCredits.from_wire(ans.json())
 
     async def build_version(self) -> BuildVersion:
         ans = await self._call("GET", "/build/version")

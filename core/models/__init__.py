@@ -7,6 +7,7 @@ or malformed required field raises :class:`ravensec.core.errors.ValidationError`
 
 from ._parse import lenient_enum, parse_enum, parse_permissions
 from .backup import Backup
+from .credits import BurstableType, CpuCredits, GenerationCost, burstable_type, generation_cost, is_burstable
 from .enums import BackupKeySource, BackupKind, DatabaseAccess, ProductStatus, SecurityClearance, Tier
 from .products import AccountInfo, IpNetwork, IpRule, Node, Product, ProductSummary, Storage
 from .server import BuildVersion, CertificateDefinition, ClusterTopology
@@ -17,9 +18,12 @@ __all__ = [
     "BackupKeySource",
     "BackupKind",
     "BuildVersion",
+    "BurstableType",
     "CertificateDefinition",
     "ClusterTopology",
+    "CpuCredits",
     "DatabaseAccess",
+    "GenerationCost",
     "IpNetwork",
     "IpRule",
     "Node",
@@ -29,6 +33,9 @@ __all__ = [
     "SecurityClearance",
     "Storage",
     "Tier",
+    "burstable_type",
+    "generation_cost",
+    "is_burstable",
     "lenient_enum",
     "parse_enum",
     "parse_permissions",

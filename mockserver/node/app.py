@@ -28,7 +28,8 @@ from ravensec.core.models import IpRule, ProductStatus
 from ravensec.mock import routes
 from ravensec.mock.authz import identify, refusal
 from ravensec.mock.backend import BackendError
-from ravensec.mock.node import certificates, cluster, databases, documents  # noqa: F401  (register handlers)
+from ravensec.mock.cpu_credits import REJECTED_MESSAGE, rejecting
+from ravensec.mock.node import certificates, cluster, cpu, databases, documents  # noqa: F401  (register handlers)
 from ravensec.mock.node.certificates import ISSUER_KEY
 from ravensec.mock.node.context import HANDLERS, Ctx
 from ravensec.mock.node.errors import (
@@ -38,6 +39,7 @@ from ravensec.mock.node.errors import (
     ServerError,
     error_response,
     forbidden,
+    json_response,
     not_simulated,
     redirect_to_auth_error,
     server_error_of,
@@ -183,6 +185,13 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
     if refused is not None:
         # RequestRouter.UnlikelyFailAuthorizationAsync: a browser is sent to the Studio's error page.
         return redirect_to_auth_error(refused) if html_acceptable(request) else forbidden(refused)
+    if rm.database is not None and rm.route.disable_on_cpu_credits_exhaustion:
+        # RequestRouter.HandlePath: after authorization, only with a database in context (a flagged server
+        # route such as POST /admin/certificates still runs), while the failover flag is raised.
+        with state.lock:
+            exhausted = rejecting(node.cpu, state.clock())
+        if exhausted:
+            return json_response({"Type": "Error", "Message": REJECTED_MESSAGE}, 503)
     handler = HANDLERS.get((rm.route.method, rm.route.path))
     if handler is None:
         return not_simulated(request, rm.route.method, rm.route.path)

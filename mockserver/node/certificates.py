@@ -22,6 +22,7 @@ from aiohttp import web
 from ravensec.core.certs.bundle import CertMaterial
 from ravensec.core.models import SecurityClearance
 from ravensec.mock.backend import Caller, ClusterBackend, entry_for
+from ravensec.mock.cpu_credits import work_delay
 from ravensec.mock.node.cert_definition import clearance_of, not_after_of, validate_definition
 from ravensec.mock.node.context import Ctx, handles
 from ravensec.mock.node.errors import JSON_TYPE, argument_error, json_body, json_response
@@ -147,6 +148,8 @@ async def generate(ctx: Ctx) -> web.StreamResponse:
     name, clearance, perms = validate_definition(d)
     not_after = not_after_of(d.get("NotAfter"), ctx.state.clock())
     bundle = backend.make(name, not_after=not_after, issuer=ctx.request.app[ISSUER_KEY])
+    # On a burstable instance the server's RSA-4096 generation spends CPU credits and takes that long.
+    await work_delay(ctx.state, backend.spend_generation(ctx.node.tag))
     # The answer is made before the certificate is registered: a registered certificate whose key was never
     # handed out could not be used by anyone.
     data = build_server_package(bundle, name, password=d.get("Password") or None)

@@ -14,6 +14,7 @@ from aiohttp import web
 
 from ravensec.core.models import Node, Product, ProductStatus, Storage, Tier
 from ravensec.mock.backend import CloudBackend, InvalidFields, parse_allowed_ips, require_changeable
+from ravensec.mock.cpu_credits import node_budget
 from ravensec.mock.state import CloudState, Cluster, MockNode, ProductState
 
 from . import metadata
@@ -162,7 +163,8 @@ async def create(request: web.Request) -> web.StreamResponse:
             instance_type=it.get("name", b["instanceTypeName"]),
             release_channel=b.get("releaseChannel") or metadata.DEFAULT_RELEASE_CHANNEL,
             status=ProductStatus.CREATING,
-            nodes=[MockNode(t) for t in tags],
+            nodes=[MockNode(t, cpu=node_budget(tier, it.get("name", b["instanceTypeName"]), state.clock()))
+                   for t in tags],
             allowed_ips=parse_allowed_ips(b.get("allowedIps", []), provider=b["cloudProvider"]),
             cluster=Cluster(
                 certificates={entry.thumbprint: entry},
@@ -252,7 +254,7 @@ async def add_node(request: web.Request) -> web.StreamResponse:
         free = [t for t in EXTRA_TAGS if t not in {n.tag for n in p.nodes}]
         if not free:
             raise message(400, "A product has at most 3 additional nodes (D, E, F).")
-        p.nodes.append(MockNode(free[0]))
+        p.nodes.append(MockNode(free[0], cpu=node_budget(p.tier, p.instance_type, request.app[STATE_KEY].clock())))
     return web.json_response({"nodeTag": free[0]}, status=202)
 
 

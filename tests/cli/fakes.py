@@ -83,6 +83,12 @@ class FakeWorkspace(FakeWorkspaceBase):
     async def list_certificates(self, pid: str) -> list[CertificateDefinition]:
         return list(self.certs[pid])
 
+    async def cpu_credits(self, pid: str) -> None:
+        return None  # the fakes' products are not burstable
+
+    async def generation_cost(self, pid: str) -> None:
+        return None
+
     async def whoami(self, pid: str) -> CertificateDefinition | None:
         return self.certs[pid][0]
 

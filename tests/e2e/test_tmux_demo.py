@@ -87,6 +87,8 @@ def test_demo_session_generate_and_quit(pane: Pane, tmp_path: Path) -> None:
     pane.keys("c")
     pane.wait_for(lambda t: "Certificates of" in t and "Generate" in t, "the certificates screen")
     pane.keys("g")
+    pane.wait_for(lambda t: "runs on CPU credits" in t, "the CPU credits advice")
+    pane.keys("s")  # on the server anyway
     pane.wait_for(lambda t: "Generate a certificate on the server" in t, "the generate form")
     # On a loaded machine the name field may take a moment to get focus: keys typed before that would be
     # read as bindings. Type, and check the name landed in the field before submitting.

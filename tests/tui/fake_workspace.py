@@ -65,6 +65,12 @@ class FakeWorkspace(FakeWorkspaceBase):
     async def list_certificates(self, product_id: str) -> list[CertificateDefinition]:
         return list(self.certs)
 
+    async def cpu_credits(self, product_id: str) -> None:
+        return None  # the fakes' products are not burstable
+
+    async def generation_cost(self, product_id: str) -> None:
+        return None
+
     async def databases(self, product_id: str) -> list[str]:
         return ["orders"]
 

@@ -13,6 +13,7 @@ from ravensec.core.models import SecurityClearance
 from ravensec.core.profile import Profile
 from ravensec.tui.modals.cert_forms import CertFormModal
 from ravensec.tui.modals.confirm import ConfirmModal
+from ravensec.tui.modals.credits import CreditsAdviceModal
 from ravensec.tui.screens.certificates import CertificatesScreen
 from ravensec.tui.screens.products import ProductsScreen
 from ravensec.tui.widgets.grid import Grid
@@ -68,6 +69,8 @@ async def test_generate_on_server_saves_zip(cloud: Any, product: Any, operator_p
     async with app.run_test(size=(120, 40)) as pilot:
         await open_certs(pilot, product)
         await press(pilot, "g")
+        assert isinstance(app.screen, CreditsAdviceModal)  # the demo's products are burstable
+        await press(pilot, "s")  # on the server anyway
         form = app.screen
         assert isinstance(form, CertFormModal)
         # An Operator may grant Operator or User, never Cluster Admin.

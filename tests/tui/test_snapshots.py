@@ -82,5 +82,7 @@ def test_generate_form(
         await before(pilot)
         await pilot.press("g")
         await settle(pilot)
+        await pilot.press("s")  # past the CPU credits advice: the server-side form
+        await settle(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)

@@ -9,9 +9,10 @@ from typing import Any
 from ravensec.core.certs.identity import thumbprint
 from ravensec.core.certs.load import load_certificates_any
 from ravensec.core.certs.packages import read_package
-from ravensec.core.errors import NotFound, UsageError
+from ravensec.core.errors import NotFound, RavensecError, UsageError
 from ravensec.core.fsutil import atomic_write_private
 from ravensec.core.models import CertificateDefinition, DatabaseAccess, SecurityClearance
+from ravensec.core.models.credits import generation_advice
 from ravensec.core.workspace import Workspace
 
 from . import shapes
@@ -104,8 +105,9 @@ async def generate(ctx: Context) -> int:
     p = await ctx.product()
     ws = await ctx.writable_workspace("Generating a certificate")
     target = Path(ctx.args.out) / f"{_file_stem(ctx.args.name)}.zip"
+    cost = await _credits_advice(ctx, ws, p.id, p.instance_type)
     if ctx.dry_run:
-        _result(ctx, "generate", {"product": p.id, "name": ctx.args.name, "file": str(target)},
+        _result(ctx, "generate", {"product": p.id, "name": ctx.args.name, "file": str(target), "cpuCost": cost},
                 f"generate {ctx.args.name!r} on {p.display_name} and save {target}")
         return 0
     not_after = datetime.now(UTC) + timedelta(days=valid_for) if valid_for else None
@@ -119,6 +121,22 @@ async def generate(ctx: Context) -> int:
                               "file": str(target)},
             f"generated {ctx.args.name!r} ({thumbprint(tp.certificate)}) and saved {target}")
     return 0
+
+
+async def _credits_advice(ctx: Context, ws: Workspace, product_id: str, instance_type: str) -> dict[str, Any] | None:
+    """On a burstable instance, say what generating on the server costs and what to do instead (the TUI's
+    words); the estimate for --dry-run's answer. None for a reserved instance."""
+    cost = await ws.generation_cost(product_id)
+    if cost is None:
+        return None
+    try:
+        budget = await ws.cpu_credits(product_id)
+    except RavensecError:
+        budget = None  # the advice stands without the balance
+    for line in generation_advice(instance_type, cost, budget):
+        ctx.out.note(line, "yellow")
+    ctx.out.note("Off-cloud: `ravensec certs generate-local` (same options).", "yellow")
+    return shapes.generation_cost(cost, budget)
 
 
 def _file_stem(name: str) -> str:

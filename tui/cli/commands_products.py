@@ -27,7 +27,8 @@ COLUMNS = [
 ]
 
 LABELS = {"id": "ID", "name": "Name", "status": "Status", "tier": "Tier", "provider": "Provider",
-          "region": "Region", "instanceType": "Instance type", "nodes": "Nodes", "allowedIps": "Allowed IPs"}
+          "region": "Region", "instanceType": "Instance type", "nodes": "Nodes", "allowedIps": "Allowed IPs",
+          "cpuCredits": "CPU credits"}
 
 
 async def list_products(ctx: Context) -> int:
@@ -39,7 +40,16 @@ async def list_products(ctx: Context) -> int:
 async def show_product(ctx: Context) -> int:
     p = await ctx.product(ctx.args.product)
     ws = await ctx.workspace()
-    ctx.out.result(shapes.product(await ws.get_product(p.id)), labels=LABELS)
+    data = shapes.product(await ws.get_product(p.id))
+    try:
+        budget = await ws.cpu_credits(p.id)
+    except RavensecError as e:
+        budget = None
+        ctx.out.note(f"CPU credits could not be read: {e}", "yellow")
+    data["cpuCredits"] = shapes.cpu_credits(budget)
+    if not ctx.out.machine:  # people get the sentence; JSON/YAML the figures
+        data["cpuCredits"] = budget.summary() if budget is not None else "none (reserved instance)"
+    ctx.out.result(data, labels=LABELS)
     return 0
 
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ravensec.core.certs.identity import days_left, expiry_state
-from ravensec.core.models import Backup, CertificateDefinition, IpRule, Product
+from ravensec.core.models import Backup, CertificateDefinition, CpuCredits, GenerationCost, IpRule, Product
 
 CLEARANCE_NAMES = {"ClusterAdmin": "cluster-admin", "ClusterNode": "cluster-node", "Operator": "operator",
                    "ValidUser": "user", "UnauthenticatedClients": "unauthenticated"}
@@ -40,6 +40,33 @@ def product(p: Product) -> dict[str, Any]:
         "instanceType": p.instance_type,
         "nodes": [{"tag": n.tag, "url": n.url} for n in p.nodes],
         "allowedIps": [ip_rule(r) for r in p.allowed_ips],
+    }
+
+
+def cpu_credits(c: CpuCredits | None) -> dict[str, Any] | None:
+    """A burstable node's budget (None: reserved instance); credits are CPU minutes, the server's figures
+    CPU seconds."""
+    if c is None:
+        return None
+    return {
+        "state": c.state,
+        "remainingCredits": round(c.remaining_credits, 2),
+        "maxCredits": round(c.max_credits, 2),
+        "remainingCpuSeconds": c.remaining,
+        "maxCpuSeconds": c.max,
+        "failoverThresholdCpuSeconds": c.failover_threshold,
+        "backgroundTasksThresholdCpuSeconds": c.background_tasks_threshold,
+        "summary": c.summary(),
+    }
+
+
+def generation_cost(cost: GenerationCost, budget: CpuCredits | None) -> dict[str, Any]:
+    return {
+        "cpuSeconds": cost.cpu_seconds,
+        "credits": round(cost.credits, 3),
+        "seconds": round(cost.seconds, 1),
+        "throttledSeconds": round(cost.throttled_seconds, 1),
+        "remainingCredits": round(budget.remaining_credits, 2) if budget is not None else None,
     }
 
 

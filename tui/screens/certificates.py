@@ -12,10 +12,13 @@ from textual.containers import Horizontal
 from textual.widgets import Input, Static
 
 from ravensec.core.certs.identity import expiry_state
+from ravensec.core.errors import RavensecError
 from ravensec.core.models import CertificateDefinition, Product, SecurityClearance
+from ravensec.core.models.credits import generation_advice
 from ravensec.tui.messages import DataChanged
 from ravensec.tui.modals.cert_forms import CertFormModal, Mode
 from ravensec.tui.modals.confirm import ConfirmModal
+from ravensec.tui.modals.credits import CreditsAdviceModal
 from ravensec.tui.screens.base import TableScreen
 from ravensec.tui.widgets.badge import HeaderBadge
 from ravensec.tui.widgets.footer import KeysFooter
@@ -192,7 +195,28 @@ class CertificatesScreen(TableScreen):
             self.load()
 
     def action_generate(self) -> None:
-        self._form("generate")
+        self.advise_generation()
+
+    @work(exclusive=True, group="advice", exit_on_error=False, name="CPU credits advice")
+    async def advise_generation(self) -> None:
+        """On a burstable instance, say what generating on the server costs and offer off-cloud first."""
+        cost = await self.ws.generation_cost(self.product.id)
+        if cost is None:
+            self._form("generate")
+            return
+        try:
+            budget = await self.ws.cpu_credits(self.product.id)
+        except RavensecError:
+            budget = None  # the advice stands without the balance
+
+        def chosen(choice: str | None) -> None:
+            if choice == "local":
+                self._form("local")
+            elif choice == "server":
+                self._form("generate")
+
+        lines = generation_advice(self.product.instance_type, cost, budget)
+        self.app.push_screen(CreditsAdviceModal(lines), chosen)
 
     def action_generate_local(self) -> None:
         self._form("local")

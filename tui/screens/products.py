@@ -11,7 +11,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Input, Static
 
-from ravensec.core.models import Backup, Product, ProductStatus
+from ravensec.core.errors import RavensecError
+from ravensec.core.models import Backup, CpuCredits, Product, ProductStatus, is_burstable
 from ravensec.tui.messages import ProductChosen
 from ravensec.tui.modals.forms import FolderModal
 from ravensec.tui.modals.info import InfoModal
@@ -62,6 +63,7 @@ class ProductsScreen(TableScreen):
         super().__init__(id="products-screen")
         self.products: dict[str, Product] = {}
         self.backups: dict[str, list[Backup]] = {}
+        self.credits: dict[str, CpuCredits | None] = {}  # None: reserved (no credits) or not readable
 
     def compose(self) -> ComposeResult:
         yield HeaderBadge()
@@ -83,6 +85,7 @@ class ProductsScreen(TableScreen):
 
     def data_changed(self, product_id: str | None) -> None:
         self.backups.pop(product_id or "", None)
+        self.credits.pop(product_id or "", None)
         self.load()
 
     # ---------------------------------------------------------------- loading
@@ -151,12 +154,23 @@ class ProductsScreen(TableScreen):
             self.app.post_message(ProductChosen(product))
             if self.ws.capabilities.backups and product.id not in self.backups:
                 self.load_backups(product.id)
+            if product.id not in self.credits and is_burstable(product.tier, product.instance_type):
+                self.load_credits(product.id)
         self._show_detail()
         self.refresh_bindings()
 
     @work(group="backups", exit_on_error=False, name="load backups")
     async def load_backups(self, product_id: str) -> None:
         self.backups[product_id] = await self.ws.list_backups(product_id)
+        self._show_detail()
+
+    @work(group="credits", exit_on_error=False, name="load CPU credits")
+    async def load_credits(self, product_id: str) -> None:
+        self.credits[product_id] = None  # asked once per selection, even if it fails
+        try:
+            self.credits[product_id] = await self.ws.cpu_credits(product_id)
+        except RavensecError:
+            return  # the budget is a hint here: its absence is not an error to report
         self._show_detail()
 
     def _show_detail(self) -> None:
@@ -173,6 +187,11 @@ class ProductsScreen(TableScreen):
         lines.append(f"allowed IPs {rules}")
         if p.allows_all:
             lines.append("[b red]⚠ 0.0.0.0/0 lets any address reach the nodes[/]")
+        budget = self.credits.get(p.id)
+        if budget is not None:
+            style = {"exhausted": "b red", "low": "yellow"}.get(budget.state, "")
+            text = budget.summary()
+            lines += ["", f"CPU credits [{style}]{text}[/]" if style else f"CPU credits {text}"]
         caller = self.rapp.callers.get(p.id)
         if caller is not None:
             lines += ["", f"certificate in use {caller.name} ({caller.security_clearance.label})"]

@@ -25,6 +25,15 @@ def sentence(text: str) -> str:
     return text + "."
 
 
+def capitalised(text: str) -> str:
+    """``text`` with its first word capitalised when that word is plain English ("cannot" -> "Cannot"); a
+    leading path, identifier or quoted name is left exactly as it is."""
+    word = text.split(" ", 1)[0]
+    if word.isalpha() and word.islower():
+        return text[:1].upper() + text[1:]
+    return text
+
+
 def join_sentences(*parts: str) -> str:
     """The non-empty ``parts`` as sentences, one space apart: ``join_sentences("Failed", "Retry")``."""
     return " ".join(s for s in (sentence(p) for p in parts) if s)

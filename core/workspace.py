@@ -354,5 +354,12 @@ class Workspace:
     async def list_backups(self, product_id: str) -> list[Backup]:
         return await self._cloud("list backups").backups(product_id)
 
+    def known_backup_key(self, backup: Backup) -> str | None:
+        """The key a running mock's connection.json hands out for ``backup`` (so the demo's backups can be
+        verified); None for any other target: a real account's backup keys are shown only in its portal."""
+        if self._connection is None:
+            return None
+        return self._connection.backup_key_for(backup.product_id, backup.database)
+
     async def fetch_backup(self, product_id: str, database: str, file_name: str) -> bytes:
         return await self._cloud("download backups").backup_file(product_id, database, file_name)

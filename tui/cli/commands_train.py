@@ -20,4 +20,4 @@ def train(ctx: Context) -> int:
     # Imported here, deliberately: training runs on the embedded mock, which no other command loads.
     from ravensec.tui.training.launch import main_train
 
-    return main_train(ctx.args)
+    return main_train(ctx.args, ctx.out)

@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from ravensec.core.errors import ApiError, RavensecError, ValidationError
-from ravensec.core.words import join_sentences, sentence
+from ravensec.core.words import capitalised, join_sentences, sentence
 
 from .exitcodes import FAILED, exit_code_for
 from .output import Output, serialise
@@ -19,7 +19,8 @@ from .output import Output, serialise
 
 def error_record(code: int, kind: str, message: str, hint: str = "", **extra: Any) -> dict[str, Any]:
     """The documented shape of an error (docs/cli.md, "Errors")."""
-    body: dict[str, Any] = {"code": code, "type": kind, "message": sentence(message), "hint": sentence(hint) or None}
+    body: dict[str, Any] = {"code": code, "type": kind, "message": capitalised(sentence(message)),
+                            "hint": capitalised(sentence(hint)) or None}
     body.update({k: v for k, v in extra.items() if v not in (None, "", {}, 0)})
     return {"error": body}
 

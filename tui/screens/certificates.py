@@ -13,6 +13,7 @@ from textual.widgets import Input, Static
 
 from ravensec.core.certs.identity import expiry_state
 from ravensec.core.models import CertificateDefinition, Product, SecurityClearance
+from ravensec.core.words import plural
 from ravensec.tui.messages import DataChanged
 from ravensec.tui.modals.cert_forms import CertFormModal, Mode
 from ravensec.tui.modals.confirm import ConfirmModal
@@ -248,5 +249,5 @@ class CertificatesScreen(TableScreen):
     @work(exit_on_error=False, name="purge expired")
     async def purge(self, count: int) -> None:
         await self.ws.purge_expired(self.product.id)
-        self.notify(f"Purged {count} expired certificates", timeout=5)
+        self.notify(f"Purged {plural(count, 'expired certificate')}.", timeout=5)
         self.app.post_message(DataChanged(self.product.id))

@@ -45,9 +45,9 @@ class MockConnection:
             raw = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise ConfigError(
-                "connection.json is missing: is the mock running?",
+                "does not exist",
                 path=str(path),
-                hint="Start it with `ravensec-mock serve --state-dir DIR` first.",
+                hint="Is the mock running? Start it with `ravensec-mock serve --state-dir DIR` first.",
             ) from None
         except (OSError, ValueError) as e:
             raise ConfigError(f"cannot read connection.json ({e})", path=str(path)) from None

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import calendar
 import re
 from datetime import UTC, datetime, timedelta
 
+from ravensec.core.certs.expiry import add_months
 from ravensec.core.errors import UsageError
 from ravensec.core.models import DatabaseAccess, SecurityClearance
 
@@ -20,13 +20,6 @@ CLEARANCE = {
 }
 ACCESS = {"read": DatabaseAccess.READ, "read-write": DatabaseAccess.READ_WRITE, "readwrite": DatabaseAccess.READ_WRITE,
           "rw": DatabaseAccess.READ_WRITE, "admin": DatabaseAccess.ADMIN}
-
-
-def add_months(start: datetime, months: int) -> datetime:
-    """``start`` moved by calendar months; a day the target month lacks becomes its last (Jan 31 + 1m = Feb 28)."""
-    index = start.month - 1 + months
-    year, month = start.year + index // 12, index % 12 + 1
-    return start.replace(year=year, month=month, day=min(start.day, calendar.monthrange(year, month)[1]))
 
 
 def valid_until(text: str, option: str = "--valid-for", now: datetime | None = None) -> datetime:

@@ -119,7 +119,7 @@ class _Builder:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser: argparse.ArgumentParser = _Parser(
         prog="ravensec",
         description="RavenDB Cloud security from the terminal: products, client certificates, IP allow-lists, "
         "backups. With no command, starts the terminal UI.",

@@ -120,7 +120,7 @@ class ProductsScreen(TableScreen):
                 p.display_name,
                 p.tier.value,
                 p.instance_type,
-                f"{p.cloud_provider}/{p.region}",
+                f"{p.cloud_provider.lower()}/{p.region}",
                 Text(p.status.value, style=status_style),
                 str(len(p.nodes)),
                 expiry_cell(caller.not_after, now) if caller else Text("…" if p.id not in self.rapp.callers else "?"),

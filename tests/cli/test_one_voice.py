@@ -162,3 +162,5 @@ def test_the_demo_backup_key_is_handed_out_and_opens_the_demo_backups(
         server.send_signal(signal.SIGINT)
         out, _ = server.communicate(timeout=30)
     assert f"account backup key {key}" in out
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert key in readme  # the README names the demo world's (deterministic) account backup key

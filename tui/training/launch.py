@@ -3,18 +3,15 @@ running ``ravensec-mock serve`` (``--check``), or print a scenario's world (``--
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import sys
 from pathlib import Path
 from typing import Any
 
-from ravensec.core.errors import UsageError
 from ravensec.core.http.mock_ext import fetch_mock_state
 from ravensec.core.words import plural
 from ravensec.mock import MockCloud
 from ravensec.mock.training import list_scenarios, load_scenario
-from ravensec.tui.cli.output import Output
 from ravensec.tui.demo import Demo
 from ravensec.tui.training.handouts import materialize
 from ravensec.tui.training.progress import load_progress, reset_progress
@@ -79,28 +76,6 @@ def check_text(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def main_train(args: argparse.Namespace, out: Output) -> int:
-    """The ``train`` subcommand: exit 0 ok / all goals met, 1 goals not met, 2 usage or a broken scenario.
-
-    Errors propagate to the CLI's runner, which reports them in the format asked for (``-o json`` too)."""
-    name: str | None = args.scenario
-    if args.check:
-        if not name or not args.state_dir:
-            raise UsageError("--check needs a scenario name and --state-dir DIR.")
-        report = check_report(name, Path(args.state_dir))
-        out.result(report, text=check_text(report))
-        return 0 if report["ok"] else 1
-    if args.print_world:
-        if not name:
-            raise UsageError("--print-world needs a scenario name.")
-        world = load_scenario(name).world_toml()
-        out.result({"scenario": name, "world": world}, text=world)
-        return 0
-    if not name:
-        rows = scenario_rows()
-        out.result(rows, text=list_text(rows))
-        return 0
-    if out.machine:
-        raise UsageError(f"Training runs in the terminal UI; -o {out.fmt} cannot show it.",
-                         hint="Drop -o, or use --check or --print-world for output a script can read.")
-    return run_training(name, reset=bool(args.reset))
+def world_toml(name: str) -> str:
+    """Scenario ``name``'s world as a world file (for ``ravensec-mock serve --world FILE``)."""
+    return load_scenario(name).world_toml()

@@ -26,6 +26,7 @@ from . import wiredates
 from .errors import ValidationError
 from .fsutil import atomic_write_private
 from .models import BackupKind, parse_enum
+from .words import plural
 
 MAGIC = b"RVNBKP1\n"
 ALG = "AES-256-GCM"
@@ -226,7 +227,7 @@ def verify_backup(
         return BackupVerification(False, header, 0, str(e))
     n = len(contents.documents)
     return BackupVerification(
-        True, header, n, f"The backup of {header.database!r} opens with this key: {n} documents."
+        True, header, n, f"The backup of {header.database!r} opens with this key: {plural(n, 'document')}."
     )
 
 

@@ -20,7 +20,7 @@ import platformdirs
 import tomli_w
 
 from .config_lines import ConfigTable, line_of
-from .errors import ConfigError
+from .errors import ConfigError, ProfileNotFound
 from .fsutil import atomic_write, atomic_write_private
 from .profile import REAL_API_URL, REAL_PORTAL_URL, Profile, ProfileKind
 
@@ -304,7 +304,7 @@ def select_profile(
         return next(iter(cfg.profiles.values())) if len(cfg.profiles) == 1 else None
     chosen, source = named[0]
     if chosen not in cfg.profiles:
-        raise ConfigError(f"has no profile named {chosen!r} (from {source})", path=str(cfg.path), hint=_known(cfg))
+        raise ProfileNotFound(f"has no profile named {chosen!r} (from {source})", path=str(cfg.path), hint=_known(cfg))
     return cfg.profiles[chosen]
 
 
@@ -346,7 +346,7 @@ def add_profile(cfg: Config, profile: Profile, *, replace: bool = False) -> None
 def remove_profile(cfg: Config, name: str) -> Profile:
     """Remove and return a profile; removing the current one leaves no profile current."""
     if name not in cfg.profiles:
-        raise ConfigError(f"has no profile named {name!r}", path=str(cfg.path), hint=_known(cfg))
+        raise ProfileNotFound(f"has no profile named {name!r}", path=str(cfg.path), hint=_known(cfg))
     if cfg.current == name:
         cfg.current = None
     return cfg.profiles.pop(name)
@@ -354,7 +354,7 @@ def remove_profile(cfg: Config, name: str) -> Profile:
 
 def use_profile(cfg: Config, name: str) -> None:
     if name not in cfg.profiles:
-        raise ConfigError(f"has no profile named {name!r}", path=str(cfg.path), hint=_known(cfg))
+        raise ProfileNotFound(f"has no profile named {name!r}", path=str(cfg.path), hint=_known(cfg))
     cfg.current = name
 
 

@@ -1,12 +1,15 @@
 """One small typed hierarchy of errors, each carrying a message a person can act on.
 
-Every error has ``message`` (what happened) and ``hint`` (what to do); ``str(err)`` joins them. Front ends
+Every error has ``message`` (what happened) and ``hint`` (what to do); ``str(err)`` joins them as two
+sentences (``words.join_sentences``). Front ends
 (TUI, CLI) show ``str(err)`` and never a traceback. ``exit_code`` is the CLI's documented code for it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+
+from .words import join_sentences
 
 
 class RavensecError(Exception):
@@ -20,7 +23,7 @@ class RavensecError(Exception):
         self.hint = hint
 
     def __str__(self) -> str:
-        return f"{self.message} {self.hint}".strip() if self.hint else self.message
+        return join_sentences(self.message, self.hint) if self.hint else self.message
 
 
 class UsageError(RavensecError):
@@ -65,6 +68,12 @@ class ConfigError(UsageError):
         self.path = path
         self.line = line
         self.key = key
+
+
+class ProfileNotFound(ConfigError):
+    """The profile named (``--profile``, ``$RAVENSEC_PROFILE``, the current one) is not in the config."""
+
+    exit_code = 4
 
 
 class CertificateError(UsageError):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
@@ -157,7 +157,7 @@ class Workspace:
         else:
             api = self._api
             summaries = await api.list_products()
-            products = list(await asyncio.gather(*(api.product(s.id) for s in summaries)))
+            products = list(await asyncio.gather(*(self._details(s.id) for s in summaries)))
         self._products.update({p.id: p for p in products})
         return products
 
@@ -167,9 +167,22 @@ class Workspace:
                 raise NotFound(f"A direct profile has one product, {DIRECT_PRODUCT_ID!r}, not {product_id!r}.")
             product = self._direct_product()
         else:
-            product = await self._api.product(product_id)
+            product = await self._details(product_id)
         self._products[product_id] = product
         return product
+
+    async def _details(self, product_id: str) -> Product:
+        """A product's details, its allow-list with the aliases people typed where the target keeps them (the
+        mock's ext endpoint; the Cloud API's details carry bare CIDRs), so every view shows the same rules."""
+        assert self._api is not None
+        product = await self._api.product(product_id)
+        if not self.capabilities.edit_ip_rules or not product.allowed_ips:
+            return product
+        try:
+            rules = await self._api.allowed_ips(product_id)
+        except RavensecError:
+            return product  # the details' own list (without aliases) is still the right set of rules
+        return replace(product, allowed_ips=tuple(rules))
 
     async def download_certificate_package(self, product_id: str, dest_dir: Path) -> list[Path]:
         # Imported here: zipfile stays off the facade's import path (tests/core/test_import_cost.py).
@@ -398,6 +411,13 @@ class Workspace:
 
     async def list_backups(self, product_id: str) -> list[Backup]:
         return await self._cloud("list backups").backups(product_id)
+
+    def known_backup_key(self, backup: Backup) -> str | None:
+        """The key a running mock's connection.json hands out for ``backup`` (so the demo's backups can be
+        verified); None for any other target: a real account's backup keys are shown only in its portal."""
+        if self._connection is None:
+            return None
+        return self._connection.backup_key_for(backup.product_id, backup.database)
 
     async def fetch_backup(self, product_id: str, database: str, file_name: str) -> bytes:
         return await self._cloud("download backups").backup_file(product_id, database, file_name)

@@ -16,6 +16,7 @@ from pathlib import Path
 from types import FrameType
 
 from ravensec.core.errors import RavensecError
+from ravensec.core.words import plural
 from ravensec.mock.runtime import MockCloud
 from ravensec.mock.worlds import load_world, world_names
 
@@ -59,9 +60,13 @@ def _serve(world: str, state_dir: Path | None, port_base: int) -> int:
             print(f"  portal   {info['portal_url']}   (Cloud API: {info['api_url']})")
             print(f"  API key  {info['api_key']}")
             print(f"  CA       {info['ca_path']}")
+            # Printed so the demo's backups can be verified: the portal's restore dialog shows this key.
+            print(f"  backups  account backup key {info['backup_key']}")
             for pid, p in info["products"].items():
                 nodes = ", ".join(f"{t}={u}" for t, u in p["node_urls"].items())
                 print(f"  product  {p['name']} ({pid}): {nodes}")
+                for db, key in p["database_keys"].items():
+                    print(f"           database {db} has its own backup key {key}")
             print(f"  state    {directory / 'connection.json'}")
             print("\nAdd this profile to ravensec's config.toml (or run `ravensec --demo`):\n")
             print(profile_snippet(directory))
@@ -89,7 +94,8 @@ def _check(file: str) -> int:
     spec = load_world(file)
     certs = sum(len(p.certificates) for p in spec.products)
     backups = sum(len(p.backups) for p in spec.products)
-    print(f"{spec.source}: OK ({len(spec.products)} products, {certs} certificates, {backups} backups)")
+    print(f"{spec.source}: OK ({plural(len(spec.products), 'product')}, {plural(certs, 'certificate')}, "
+          f"{plural(backups, 'backup')})")
     return 0
 
 

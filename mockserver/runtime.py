@@ -11,6 +11,7 @@ the journal and the faults.
 from __future__ import annotations
 
 import asyncio
+import base64
 import functools
 import json
 import shutil
@@ -155,6 +156,18 @@ class MockCloud:
         return sorted(self.state.account.api_keys)[0] if self.state.account.api_keys else ""
 
     @property
+    def backup_key(self) -> str:
+        """The account's backup key in base64, as the portal's restore dialog shows it: it opens the backups
+        of every database without a key of its own (the demo world's Orders, for one)."""
+        return base64.b64encode(self.state.account.backup_key).decode()
+
+    def database_keys(self, product_id: str) -> dict[str, str]:
+        """The own keys (base64) of a product's encrypted databases: their backups open with these only."""
+        with self.state.lock:
+            dbs = self.state.products[product_id].cluster.databases.values()
+            return {d.name: base64.b64encode(d.key).decode() for d in dbs if d.key is not None}
+
+    @property
     def ca_path(self) -> Path:
         return self._files_dir() / "ca.pem"
 
@@ -194,12 +207,14 @@ class MockCloud:
             "api_url": self.api_url,
             "api_key": self.api_key,
             "ca_path": str(self.ca_path),
+            "backup_key": self.backup_key,
             "products": {
                 pid: {
                     "name": p.name,
                     "node_urls": dict(p.node_urls),
                     "operator_pem": str(p.operator_pem),
                     "cluster_admin_pem": str(p.cluster_admin_pem),
+                    "database_keys": self.database_keys(pid),
                 }
                 for pid, p in self.products.items()
             },

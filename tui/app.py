@@ -246,7 +246,8 @@ class RavensecApp(App[int]):
         else:
             log.error("%s failed unexpectedly", where, exc_info=error)
             message = f"Unexpected {type(error).__name__}: {error}"
-        self.notify(message, title=f"{where} failed" if where else "Failed", severity="error", timeout=8)
+        title = f"{where[:1].upper()}{where[1:]} failed" if where else "Failed"
+        self.notify(message, title=title, severity="error", timeout=8)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR and event.worker.error is not None:

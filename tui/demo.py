@@ -22,6 +22,15 @@ class Demo:
 
     cloud: MockCloud
     profile: Profile
+    # The demo offers its backup keys in the verify dialog; a training scenario hands them out itself.
+    offers_backup_keys: bool = True
+
+    def backup_key(self, product_id: str, database: str) -> str | None:
+        """The key that opens ``database``'s backups in this mock: its own, else the account's."""
+        if not self.offers_backup_keys:
+            return None
+        own = self.cloud.database_keys(product_id) if product_id in self.cloud.products else {}
+        return next((k for name, k in own.items() if name.casefold() == database.casefold()), self.cloud.backup_key)
 
     @property
     def now(self) -> Callable[[], datetime]:

@@ -3,11 +3,12 @@ days left, for every front end (the TUI's highlighting, the CLI, doctor). Needs 
 
 from __future__ import annotations
 
+import calendar
 import math
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-__all__ = ["EXPIRING_SOON_DAYS", "EXPIRING_URGENT_DAYS", "ExpiryState", "days_left", "expiry_state"]
+__all__ = ["EXPIRING_SOON_DAYS", "EXPIRING_URGENT_DAYS", "ExpiryState", "add_months", "days_left", "expiry_state"]
 
 EXPIRING_SOON_DAYS = 60  # the cloud e-mails 60 days before expiry
 EXPIRING_URGENT_DAYS = 30  # ... and regenerates the initial certificate 30 days before
@@ -19,6 +20,14 @@ class ExpiryState(StrEnum):
     EXPIRING_30 = "expiring within 30 days"
     EXPIRED = "expired"
     NOT_YET_VALID = "not yet valid"
+
+
+def add_months(start: datetime, months: int) -> datetime:
+    """``start`` moved by calendar months (a validity of "24 months" ends on the same day two years on); a
+    day the target month lacks becomes its last: Jan 31 + 1 month = Feb 28 (29)."""
+    index = start.month - 1 + months
+    year, month = start.year + index // 12, index % 12 + 1
+    return start.replace(year=year, month=month, day=min(start.day, calendar.monthrange(year, month)[1]))
 
 
 def _utc(when: datetime) -> datetime:

@@ -18,9 +18,18 @@ from ._targets import MockConnection
 from ._transport import describe_failure, is_tls_failure, read_answer, short_body, user_agent
 from .tls import client_ssl_context, tls_error
 
-__all__ = ["fetch_mock_state"]
+__all__ = ["fetch_mock_state", "read_connection"]
 
 _NOT_RUNNING_HINT = "Is `ravensec-mock serve --state-dir DIR` running?"
+
+
+def read_connection(state_dir: Path) -> MockConnection | None:
+    """What the mock serving ``state_dir`` wrote in its connection.json (URLs, API key, CA, backup keys), or
+    None when there is none to read (the mock has not run there)."""
+    try:
+        return MockConnection.read(state_dir)
+    except ConfigError:
+        return None
 
 
 async def fetch_mock_state(state_dir: Path, *, timeout: float = 10.0) -> dict[str, Any]:

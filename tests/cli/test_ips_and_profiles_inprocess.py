@@ -37,7 +37,7 @@ def test_rules_file_errors_name_the_place(text: str, needle: str) -> None:
 def test_add_prints_diff_and_saves() -> None:
     ws = FakeWorkspace()
     rc, out, _ = run_cli(["ips", "add", "203.0.113.0/24", "--alias", "office", "-p", "p1"], ws)
-    assert rc == 0 and "+ 203.0.113.0/24  office" in out and "saved 2 rule(s)" in out
+    assert rc == 0 and "+ 203.0.113.0/24  office" in out and "saved 2 rules" in out
     assert ws.calls[0] == ("set_ips", "p1", ["127.0.0.1/32", "203.0.113.0/24"])
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from ravensec.core import errors
@@ -9,7 +11,7 @@ from ravensec.core.errors import UsageError
 from ravensec.core.models import DatabaseAccess
 from ravensec.tui.cli import commands_certs
 from ravensec.tui.cli.completion import _tree, bash_script
-from ravensec.tui.cli.durations import CLEARANCE, check_access, parse_days, parse_grants
+from ravensec.tui.cli.durations import CLEARANCE, check_access, parse_days, parse_grants, valid_until
 from ravensec.tui.cli.exitcodes import exit_code_for
 from ravensec.tui.cli.parser import build_parser, parse_args
 
@@ -74,9 +76,23 @@ def _required(path: str) -> list[str]:
             "certs generate-local": ["--name", "n", "--clearance", "operator"]}.get(path, [])
 
 
-@pytest.mark.parametrize(("text", "days"), [("60d", 60), ("8w", 56), ("90", 90), ("1y", 365), (" 2m ", 60)])
+FROM = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("text", "days"), [("60d", 60), ("8w", 56), ("90", 90), ("1y", 365), (" 2m ", 59)])
 def test_parse_days(text: str, days: int) -> None:
-    assert parse_days(text) == days
+    assert parse_days(text, now=FROM) == days
+
+
+@pytest.mark.parametrize(("text", "start", "end"), [
+    ("24m", FROM, datetime(2028, 1, 15, 12, 0, tzinfo=UTC)),      # calendar months, not 24 x 30 days
+    ("1m", datetime(2026, 1, 31, tzinfo=UTC), datetime(2026, 2, 28, tzinfo=UTC)),   # clamped to the month's end
+    ("13m", datetime(2027, 1, 31, tzinfo=UTC), datetime(2028, 2, 29, tzinfo=UTC)),  # leap February
+    ("1y", datetime(2028, 2, 29, tzinfo=UTC), datetime(2029, 2, 28, tzinfo=UTC)),
+    ("2w", FROM, datetime(2026, 1, 29, 12, 0, tzinfo=UTC)),
+])
+def test_valid_until_counts_calendar_months(text: str, start: datetime, end: datetime) -> None:
+    assert valid_until(text, now=start) == end
 
 
 @pytest.mark.parametrize("text", ["", "soon", "-3d", "3h"])

@@ -47,7 +47,7 @@ def test_an_unknown_name_says_where_it_came_from(
     cfg = _config(tmp_path, "a", "b", current=current)
     with pytest.raises(ConfigError, match=f"no profile named 'x'.*{source.replace('$', '[$]')}") as e:
         select_profile(cfg, explicit, {"RAVENSEC_PROFILE": env} if env else {})
-    assert e.value.exit_code == 2 and "Known profiles: a, b" in str(e.value)
+    assert e.value.exit_code == 4 and "Known profiles: a, b" in str(e.value)  # not found, as documented
 
 
 def test_the_cli_context_follows_the_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

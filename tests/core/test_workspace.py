@@ -342,7 +342,7 @@ async def test_mock_profile_reads_connection_json(pki: Pki, tmp_path: Path) -> N
 
 
 async def test_mock_profile_without_connection_json_says_start_the_mock(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match=r"connection\.json is missing"):
+    with pytest.raises(ConfigError, match=r"connection\.json: does not exist"):
         await Workspace.open(Profile(name="m", kind="mock", state_dir=tmp_path))
 
 

@@ -60,7 +60,7 @@ async def _close_the_door(state_dir: Path) -> None:
 def test_check_against_a_served_mock(served: Path) -> None:
     before = ravensec("train", "--check", "close-the-door", "--state-dir", str(served))
     assert before.returncode == 1, before.stderr
-    assert "1/4 goals met" in before.stdout
+    assert "1 of 4 goals met." in before.stdout
     assert "0.0.0.0/0 is still in the allow-list" in before.stdout
     asyncio.run(_close_the_door(served))
     after = ravensec("train", "--check", "close-the-door", "--state-dir", str(served))
@@ -85,7 +85,7 @@ def test_check_against_a_stopped_mock_says_so_in_words(tmp_path: Path) -> None:
     portal_url = asyncio.run(serve_and_stop())
     out = ravensec("train", "--check", "close-the-door", "--state-dir", str(tmp_path))
     assert out.returncode == 5, out.stderr
-    assert f"cannot reach the mock at {portal_url}: connection refused." in out.stderr
+    assert f"Cannot reach the mock at {portal_url}: connection refused." in out.stderr  # a sentence
     assert "ravensec-mock serve" in out.stderr
     assert "SSLContext" not in out.stderr and "Traceback" not in out.stderr
 
@@ -97,7 +97,7 @@ def test_list_and_unknown_names() -> None:
                  "cluster-admin-wall", "expiring-soon", "wrong-certificate", "restore-drill"):
         assert name in out.stdout
     bad = ravensec("train", "no-such-scenario")
-    assert bad.returncode == 2 and "no training scenario named 'no-such-scenario'" in bad.stderr
+    assert bad.returncode == 2 and "No training scenario named 'no-such-scenario'." in bad.stderr
 
 
 def test_a_broken_scenario_is_named_with_its_key(tmp_path: Path) -> None:

@@ -19,10 +19,10 @@ from ravensec.tui.widgets.badge import HeaderBadge
 from tests.tui.helpers import fill, settle
 
 
-def test_unknown_profile_is_a_clear_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+def test_unknown_profile_is_a_clear_not_found_error(capsys: pytest.CaptureFixture[str]) -> None:
     rc = run_tui(profile="nope", demo=False, world=None, read_only=False, log_level="info")
     err = capsys.readouterr().err
-    assert rc == 2
+    assert rc == 4  # not found, the CLI's documented code for an unknown profile
     assert "nope" in err and "Traceback" not in err
 
 
@@ -45,7 +45,7 @@ def test_the_tui_honours_ravensec_profile(tmp_path: Path, monkeypatch: pytest.Mo
     assert run_tui(profile="a", demo=False, world=None, read_only=False, log_level="info") == 0
     assert [p.name if p else None for p in opened] == ["b", "a"]
     monkeypatch.setenv("RAVENSEC_PROFILE", "nope")
-    assert run_tui(profile=None, demo=False, world=None, read_only=False, log_level="info") == 2
+    assert run_tui(profile=None, demo=False, world=None, read_only=False, log_level="info") == 4  # not found
     assert "'nope' (from $RAVENSEC_PROFILE)" in capsys.readouterr().err
 
 

@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from ravensec.core.errors import ReadOnlyError
 from ravensec.core.profile import Profile
+from ravensec.tui.demo import Demo
 from ravensec.tui.modals.confirm import ConfirmModal
 from ravensec.tui.modals.forms import FormModal
 from ravensec.tui.modals.info import InfoModal
@@ -133,6 +134,29 @@ async def test_backups_verify_with_key(cloud: Any, product: Any, operator_profil
         await click_save(pilot)
         assert app.screen is screen
         assert any(target.file_name in t for t in toasts(app))
+
+
+class _BorrowedDemo(Demo):
+    """The session's mock as a demo handle; the fixture, not the app, stops it."""
+
+    def stop(self) -> None:
+        pass
+
+
+async def test_the_demo_offers_its_backup_key(cloud: Any, product: Any, operator_profile: Profile) -> None:
+    app = make_app(operator_profile, now=cloud.state.clock)
+    app.demo_handle = _BorrowedDemo(cloud=cloud, profile=operator_profile)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await goto(pilot, product.id, "b")
+        assert isinstance(screen, BackupsScreen)
+        if not screen.backups:
+            pytest.skip("the demo world's first product has no backups")
+        await press(pilot, "v")
+        assert isinstance(app.screen, FormModal)
+        assert app.screen.query_one("#key", Input).value  # filled in: nothing to type in the demo
+        await click_save(pilot)
+        assert app.screen is screen, toasts(app)
+        assert any("opens with this key" in t for t in toasts(app))
 
 
 async def test_expiry_overview(cloud: Any, operator_profile: Profile) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 from textual.widgets import Static
 
 from ravensec.core.certs.identity import ExpiryState, expiry_state
+from ravensec.core.errors import Unavailable
 from ravensec.core.models import SecurityClearance
 from ravensec.core.profile import Profile
 from ravensec.tui.app import RavensecApp
@@ -171,3 +172,27 @@ async def test_palette_command_runs_the_screen_action() -> None:
         await pilot.pause(0.3)
 
         assert isinstance(app.screen, IpRulesScreen)
+
+
+async def test_a_failed_certificate_load_is_shown_not_an_empty_list() -> None:
+    ws = FakeWorkspace()
+
+    async def unreachable(product_id: str) -> list[Any]:
+        raise Unavailable("No node of this product answered", hint="Check the network")
+
+    ws.list_certificates = unreachable  # type: ignore[method-assign]
+    app = fake_app(ws)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("c")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, CertificatesScreen)
+        detail = str(screen.query_one("#detail", Static).render())
+        assert "could not be loaded" in detail and "No node of this product answered" in detail
+        assert "No certificates." not in detail
+        assert "could not be loaded" in (screen.refusal("edit") or "")
+        assert any(n.title == "Load certificates failed" for n in app._notifications)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import contextlib
+import dataclasses
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,13 +13,14 @@ from ravensec.core.certs.load import load_certificates_any
 from ravensec.core.certs.packages import read_package
 from ravensec.core.errors import NotFound, RavensecError, UsageError
 from ravensec.core.fsutil import atomic_write_private
-from ravensec.core.models import CertificateDefinition, DatabaseAccess, SecurityClearance
+from ravensec.core.models import CertificateDefinition, DatabaseAccess, Product, SecurityClearance
 from ravensec.core.models.credits import generation_advice
+from ravensec.core.words import plural
 from ravensec.core.workspace import Workspace
 
 from . import shapes
 from .context import Context
-from .durations import CLEARANCE, check_access, parse_days, parse_grants
+from .durations import CLEARANCE, check_access, parse_days, parse_grants, valid_until
 from .output import Column
 
 _EXPIRY_COLOR = {"expired": "red", "expiring_30": "red", "expiring_60": "yellow", "not_yet_valid": "yellow",
@@ -38,8 +41,9 @@ LABELS = {"name": "Name", "thumbprint": "Thumbprint", "clearance": "Clearance", 
           "disabled": "Disabled", "pinningHash": "Pinning hash"}
 
 
-async def find_cert(ws: Workspace, product_id: str, ref: str) -> CertificateDefinition:
+async def find_cert(ws: Workspace, product: Product | str, ref: str) -> CertificateDefinition:
     """A certificate by thumbprint, unique thumbprint prefix (6+ characters) or unique name."""
+    product_id = product if isinstance(product, str) else product.id
     certs = await ws.list_certificates(product_id)
     key = ref.replace(":", "").replace(" ", "").upper()
     for c in certs:
@@ -54,7 +58,17 @@ async def find_cert(ws: Workspace, product_id: str, ref: str) -> CertificateDefi
             tps = ", ".join(c.thumbprint[:12] for c in matches)
             raise UsageError(f"{ref!r} matches {len(matches)} certificates ({tps}).",
                              hint="Pass more of the thumbprint.")
-    raise NotFound(f"No certificate {ref!r} on product {product_id}.", hint="See `ravensec certs list`.")
+    raise NotFound(f"No certificate {ref!r} on {await _product_name(ws, product)}.",
+                   hint="See `ravensec certs list`.")
+
+
+async def _product_name(ws: Workspace, product: Product | str) -> str:
+    """A product as people know it (its display name), for messages; its id only when the name is unknown."""
+    if not isinstance(product, str):
+        return product.display_name
+    with contextlib.suppress(RavensecError):
+        return (await ws.get_product(product)).display_name
+    return f"product {product}"
 
 
 def _describe(c: CertificateDefinition) -> str:
@@ -72,7 +86,7 @@ async def list_certs(ctx: Context) -> int:
 async def show_cert(ctx: Context) -> int:
     p = await ctx.product()
     ws = await ctx.workspace()
-    ctx.out.result(shapes.certificate(await find_cert(ws, p.id, ctx.args.cert)), labels=LABELS)
+    ctx.out.result(shapes.certificate(await find_cert(ws, p, ctx.args.cert)), labels=LABELS)
     return 0
 
 
@@ -101,7 +115,7 @@ def _result(ctx: Context, action: str, data: dict[str, Any], text: str) -> None:
 
 async def generate(ctx: Context) -> int:
     clearance, grants = _access(ctx)
-    valid_for = parse_days(ctx.args.valid_for, "--valid-for") if ctx.args.valid_for else None
+    not_after = valid_until(ctx.args.valid_for, "--valid-for") if ctx.args.valid_for else None
     p = await ctx.product()
     ws = await ctx.writable_workspace("Generating a certificate")
     target = Path(ctx.args.out) / f"{_file_stem(ctx.args.name)}.zip"
@@ -110,7 +124,6 @@ async def generate(ctx: Context) -> int:
         _result(ctx, "generate", {"product": p.id, "name": ctx.args.name, "file": str(target), "cpuCost": cost},
                 f"generate {ctx.args.name!r} on {p.display_name} and save {target}")
         return 0
-    not_after = datetime.now(UTC) + timedelta(days=valid_for) if valid_for else None
     data = await ws.generate_certificate(p.id, ctx.args.name, clearance, grants,
                                          password=ctx.args.password, not_after=not_after)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -188,7 +201,7 @@ async def edit(ctx: Context) -> int:
         raise UsageError("Nothing to change.", hint="Pass --name, --clearance, --db or --clear-db.")
     p = await ctx.product()
     ws = await ctx.writable_workspace("Editing a certificate")
-    cert = await find_cert(ws, p.id, a.cert)
+    cert = await find_cert(ws, p, a.cert)
     clearance = CLEARANCE[a.clearance] if a.clearance else cert.security_clearance
     grants = None
     if a.db or a.clear_db:
@@ -198,15 +211,17 @@ async def edit(ctx: Context) -> int:
     if not ctx.dry_run:
         await ws.edit_certificate(p.id, cert.thumbprint, name=a.name,
                                   clearance=CLEARANCE[a.clearance] if a.clearance else None, permissions=grants)
+    # Named as it is now: "edited new-name", not the name it had before the edit.
+    after = dataclasses.replace(cert, name=a.name) if a.name else cert
     _result(ctx, "edit", {"product": p.id, "thumbprint": cert.thumbprint}, f"edit {_describe(cert)}"
-            if ctx.dry_run else f"edited {_describe(cert)}")
+            if ctx.dry_run else f"edited {_describe(after)}")
     return 0
 
 
 async def _toggle(ctx: Context, disabled: bool) -> int:
     p = await ctx.product()
     ws = await ctx.writable_workspace("Editing a certificate")
-    cert = await find_cert(ws, p.id, ctx.args.cert)
+    cert = await find_cert(ws, p, ctx.args.cert)
     verb = "disable" if disabled else "enable"
     if not ctx.dry_run:
         await ws.edit_certificate(p.id, cert.thumbprint, disabled=disabled)
@@ -226,7 +241,7 @@ async def enable(ctx: Context) -> int:
 async def delete(ctx: Context) -> int:
     p = await ctx.product()
     ws = await ctx.writable_workspace("Deleting a certificate")
-    cert = await find_cert(ws, p.id, ctx.args.cert)
+    cert = await find_cert(ws, p, ctx.args.cert)
     ctx.confirm(f"delete certificate {_describe(cert)} from {p.display_name}")
     if not ctx.dry_run:
         await ws.delete_certificate(p.id, cert.thumbprint)
@@ -242,7 +257,7 @@ async def purge_expired(ctx: Context) -> int:
     expired = [c for c in await ws.list_certificates(p.id) if c.not_after <= now]
     tps = [c.thumbprint for c in expired]
     if expired:
-        ctx.confirm(f"delete {len(expired)} expired certificate(s) from {p.display_name}")
+        ctx.confirm(f"delete {plural(len(expired), 'expired certificate')} from {p.display_name}")
         if not ctx.dry_run:
             await ws.purge_expired(p.id)
     listing = "\n".join(f"- {_describe(c)}" for c in expired)

@@ -10,6 +10,7 @@ from typing import Any
 from ravensec.core.errors import NotFound, UsageError, ValidationError
 from ravensec.core.iprules import diff_rules, parse_rule, rule_warnings, validate_rules
 from ravensec.core.models import IpRule, Product
+from ravensec.core.words import plural
 from ravensec.core.workspace import Workspace
 
 from . import shapes
@@ -63,7 +64,7 @@ def parse_rules_text(text: str, source: str) -> list[IpRule]:
         except ValidationError as e:
             errors.append(f"line {n}: {e}")
     if errors:
-        raise ValidationError(f"{source} has {len(errors)} bad line(s): " + "; ".join(errors))
+        raise ValidationError(f"{source} has {plural(len(errors), 'bad line')}: " + "; ".join(errors))
     return rules
 
 
@@ -98,11 +99,11 @@ async def _apply(ctx: Context, ws: Workspace, p: Product, old: list[IpRule], new
     for warning in rule_warnings(new, provider=p.cloud_provider):
         ctx.out.note(f"warning: {warning}", "yellow")
     if diff.removed and destructive:
-        ctx.confirm(f"remove {len(diff.removed)} range(s) from {p.display_name}'s allow-list")
+        ctx.confirm(f"remove {plural(len(diff.removed), 'range')} from {p.display_name}'s allow-list")
     if not ctx.dry_run:
         saved = await ws.set_ip_rules(p.id, new)
         data["allowedIps"] = [shapes.ip_rule(r) for r in saved]
-    ctx.out.result(data, text="dry run: nothing changed" if ctx.dry_run else f"saved {len(new)} rule(s)")
+    ctx.out.result(data, text="dry run: nothing changed" if ctx.dry_run else f"saved {plural(len(new), 'rule')}")
     return 0
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from ravensec.core.config import save_config, store_secret
 from ravensec.core.errors import NotFound, UsageError
+from ravensec.core.http.mock_ext import read_connection
 from ravensec.core.profile import REAL_API_URL, Profile
 
 from .context import Context
@@ -27,7 +28,7 @@ def profile_shape(p: Profile, current: str | None) -> dict[str, Any]:
         "kind": p.kind,
         "current": p.name == current,
         "target": target,
-        "apiUrl": p.api_url if p.kind != "direct" else None,
+        "apiUrl": _api_url(p),
         "apiKey": p.api_key_ref or ("set" if p.api_key else None),
         "caFile": str(p.ca_file) if p.ca_file else None,
         "clientCert": str(p.client_cert) if p.client_cert else None,
@@ -36,6 +37,17 @@ def profile_shape(p: Profile, current: str | None) -> dict[str, Any]:
         "stateDir": str(p.state_dir) if p.state_dir else None,
         "readOnly": p.read_only,
     }
+
+
+def _api_url(p: Profile) -> str | None:
+    """The Cloud API this profile talks to: a mock profile's is its running mock's (connection.json), never
+    the real cloud's default; null when the mock has not written one yet."""
+    if p.kind == "direct":
+        return None
+    if p.kind == "mock" and p.state_dir is not None:
+        conn = read_connection(p.state_dir)
+        return conn.api_url if conn else None
+    return p.api_url
 
 
 LABELS = {"name": "Name", "kind": "Kind", "current": "Current", "apiUrl": "API URL", "apiKey": "API key",

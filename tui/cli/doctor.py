@@ -19,6 +19,7 @@ from ravensec.core.errors import AuthError, RavensecError
 from ravensec.core.iprules import is_allowed, my_ip
 from ravensec.core.models import Product
 from ravensec.core.profile import Profile
+from ravensec.core.words import plural
 from ravensec.core.workspace import DIRECT_PRODUCT_ID, Workspace
 
 from .context import Context
@@ -173,7 +174,7 @@ async def doctor(ctx: Context) -> int:
     report = Report()
     try:
         cfg = ctx.config
-        report.add("ok", "config", str(cfg.path), f"{len(cfg.profiles)} profile(s)")
+        report.add("ok", "config", str(cfg.path), plural(len(cfg.profiles), "profile"))
         profile = ctx.profile()
     except RavensecError as e:
         report.add("fail", "config", "", str(e), "Fix the config, or add a profile with `ravensec profile add`.")
@@ -195,7 +196,7 @@ async def doctor(ctx: Context) -> int:
     except RavensecError as e:
         report.add("fail", "API", profile.name, str(e), "Check the URL, the API key and the network.")
         return _finish(ctx, report)
-    report.add("ok", "API", profile.name, f"{len(products)} product(s)")
+    report.add("ok", "API", profile.name, plural(len(products), "product"))
     ip = await _caller_ip(profile)
     for p in products:
         await _check_product(report, ws, p, ca, ip)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
+from ravensec.core.certs.expiry import add_months
 from ravensec.core.errors import UsageError
 from ravensec.core.models import DatabaseAccess, SecurityClearance
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([dwmy]?)\s*$", re.IGNORECASE)
-_UNIT_DAYS = {"": 1, "d": 1, "w": 7, "m": 30, "y": 365}
+_UNIT_DAYS = {"": 1, "d": 1, "w": 7}
+_UNIT_MONTHS = {"m": 1, "y": 12}
 
 CLEARANCE = {
     "cluster-admin": SecurityClearance.CLUSTER_ADMIN,
@@ -19,12 +22,30 @@ ACCESS = {"read": DatabaseAccess.READ, "read-write": DatabaseAccess.READ_WRITE, 
           "rw": DatabaseAccess.READ_WRITE, "admin": DatabaseAccess.ADMIN}
 
 
-def parse_days(text: str, option: str = "--within") -> int:
-    """``60d``, ``8w``, ``6m`` (30-day months), ``1y`` or a bare number of days."""
+def valid_until(text: str, option: str = "--valid-for", now: datetime | None = None) -> datetime:
+    """The instant ``text`` after ``now``: ``60d``, ``8w``, ``6m`` (calendar months), ``2y`` (calendar years)
+    or a bare number of days. Months are calendar months, so 24m from 2026-01-15 ends on 2028-01-15."""
     m = _DURATION.match(text or "")
     if not m:
-        raise UsageError(f"{option} {text!r} is not a duration.", hint="Use a number of days such as 60d, 8w or 1y.")
-    return int(m.group(1)) * _UNIT_DAYS[m.group(2).lower()]
+        raise UsageError(f"{option} {text!r} is not a duration.",
+                         hint="Use a number of days, weeks, months or years such as 60d, 8w, 6m or 1y.")
+    start = now or datetime.now(UTC)
+    count, unit = int(m.group(1)), m.group(2).lower()
+    if unit in _UNIT_MONTHS:
+        try:
+            return add_months(start, count * _UNIT_MONTHS[unit])
+        except (ValueError, OverflowError):
+            raise UsageError(f"{option} {text!r} is too long.") from None
+    try:
+        return start + timedelta(days=count * _UNIT_DAYS[unit])
+    except OverflowError:
+        raise UsageError(f"{option} {text!r} is too long.") from None
+
+
+def parse_days(text: str, option: str = "--within", now: datetime | None = None) -> int:
+    """Whole days from ``now`` until ``valid_until(text)`` (so ``1m`` is 28 to 31 days, by the calendar)."""
+    start = now or datetime.now(UTC)
+    return (valid_until(text, option, start) - start).days
 
 
 def parse_grants(items: list[str]) -> dict[str, DatabaseAccess]:

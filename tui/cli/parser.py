@@ -8,7 +8,8 @@ whose defaults are suppressed, so a value given anywhere wins and the main parse
 from __future__ import annotations
 
 import argparse
-from typing import Any, TypeAlias
+import sys
+from typing import Any, NoReturn, TypeAlias
 
 from . import (
     commands_backups,
@@ -21,7 +22,9 @@ from . import (
 )
 from .completion import bash_script
 from .context import Context, Handler
-from .output import FORMATS
+from .exitcodes import USAGE
+from .failures import error_record, report
+from .output import FORMATS, Format, Output
 
 CLEARANCES = ("cluster-admin", "operator", "user")
 ACCESS_LEVELS = ("read", "read-write", "admin")
@@ -35,6 +38,35 @@ EPILOG = (
     "exit codes: 0 ok, 1 failed, 2 usage error, 3 refused (auth, permission, read-only), 4 not found, "
     "5 unreachable. Run with no command to start the terminal UI."
 )
+
+
+class ArgumentsRefused(SystemExit):
+    """argparse refused the command line: raised instead of its print-and-exit so ``parse_args`` can answer
+    in JSON for ``-o json``; still a SystemExit(2) to anyone calling ``build_parser().parse_args``."""
+
+    def __init__(self, parser: argparse.ArgumentParser, message: str) -> None:
+        super().__init__(USAGE)
+        self.parser = parser
+        self.message = message
+
+
+class _Parser(argparse.ArgumentParser):
+    # Subparsers are built with the parent's class, so every level raises rather than exits.
+    def error(self, message: str) -> NoReturn:
+        raise ArgumentsRefused(self, message)
+
+
+def requested_format(argv: list[str]) -> Format:
+    """The ``-o/--output`` on a command line argparse refused (it may be anywhere); "table" when absent."""
+    fmt = "table"
+    for i, arg in enumerate(argv):
+        if arg in ("-o", "--output") and i + 1 < len(argv):
+            fmt = argv[i + 1]
+        elif arg.startswith("--output="):
+            fmt = arg.partition("=")[2]
+        elif arg.startswith("-o") and len(arg) > 2 and not arg.startswith("--"):
+            fmt = arg[2:]
+    return next((f for f in FORMATS if f == fmt), "table")
 
 
 def _globals(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
@@ -87,7 +119,7 @@ class _Builder:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser: argparse.ArgumentParser = _Parser(
         prog="ravensec",
         description="RavenDB Cloud security from the terminal: products, client certificates, IP allow-lists, "
         "backups. With no command, starts the terminal UI.",
@@ -243,7 +275,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    return build_parser().parse_args(argv)
+    """The parsed command line; a refused one exits 2 with argparse's usage, or a JSON/YAML error record."""
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        return build_parser().parse_args(argv)
+    except ArgumentsRefused as e:
+        fmt = requested_format(argv)
+        if fmt == "table":
+            e.parser.print_usage(sys.stderr)
+            sys.stderr.write(f"{e.parser.prog}: error: {e.message}\n")
+        else:
+            hint = f"See `{e.parser.prog} --help`"
+            report(Output(fmt, no_color=True), error_record(USAGE, "UsageError", e.message, hint))
+        raise SystemExit(USAGE) from None
 
 
 def completion(ctx: Context) -> int:

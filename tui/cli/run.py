@@ -9,10 +9,9 @@ import traceback
 from collections.abc import Coroutine
 from typing import Any
 
-from ravensec.core.errors import RavensecError
-
 from .context import Context, Handler
-from .exitcodes import FAILED, USAGE, exit_code_for
+from .exitcodes import FAILED, USAGE
+from .failures import error_record, record_for, report
 
 
 def run(args: argparse.Namespace, ctx: Context | None = None) -> int:
@@ -24,7 +23,7 @@ def run(args: argparse.Namespace, ctx: Context | None = None) -> int:
             result = asyncio.run(_with_cleanup(ctx, result))
         return result
     except KeyboardInterrupt:
-        ctx.out.error("interrupted.")
+        report(ctx.out, error_record(130, "Interrupted", "Interrupted"))
         return 130
     except BrokenPipeError:
         # A reader such as `head` went away; nothing more to say to it.
@@ -34,13 +33,10 @@ def run(args: argparse.Namespace, ctx: Context | None = None) -> int:
 
         if ctx.verbose:
             traceback.print_exc(file=ctx.out.stderr)
-        if isinstance(exc, RavensecError):
-            ctx.out.error(str(exc))
-        elif isinstance(exc, OSError):
-            ctx.out.error(f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else "") + ".")
-        else:
-            ctx.out.error(f"unexpected {type(exc).__name__}: {exc} (run with -v for details).")
-        return exit_code_for(exc) if isinstance(exc, RavensecError | OSError) else FAILED
+        record = record_for(exc)
+        report(ctx.out, record)
+        code: int = record["error"]["code"]
+        return code
 
 
 async def _with_cleanup(ctx: Context, command: Coroutine[Any, Any, int]) -> int:

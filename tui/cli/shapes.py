@@ -35,7 +35,8 @@ def product(p: Product) -> dict[str, Any]:
         "name": p.display_name,
         "status": p.status.value,
         "tier": p.tier.value,
-        "provider": p.cloud_provider,
+        # One spelling whatever the server sends ("AWS", "aws"): lower case, as documented in docs/cli.md.
+        "provider": p.cloud_provider.lower() or None,
         "region": p.region,
         "instanceType": p.instance_type,
         "nodes": [{"tag": n.tag, "url": n.url} for n in p.nodes],

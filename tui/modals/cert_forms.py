@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
 from textual.app import ComposeResult
 from textual.widgets import Checkbox, Input, Label, Select
 
+from ravensec.core.certs.expiry import add_months
 from ravensec.core.errors import ValidationError
 from ravensec.core.fsutil import atomic_write_private
 from ravensec.core.models import CertificateDefinition, Product, SecurityClearance
@@ -108,7 +109,7 @@ class CertFormModal(FormModal):
             return None
         if not text.isdigit() or not 1 <= int(text) <= 120:
             raise ValidationError(f"Valid for: {text!r} is not a number of months from 1 to 120.")
-        return self.rapp.now() + timedelta(days=30 * int(text))
+        return add_months(self.rapp.now(), int(text))  # calendar months, as the CLI's --valid-for 24m
 
     def _read_folder(self) -> Path:
         text = self.value("folder")

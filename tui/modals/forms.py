@@ -6,7 +6,6 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -52,8 +51,11 @@ class FormModal(BaseModal):
         """Validate and perform; raise a core error to keep the dialog open. Returns the dismiss value."""
         raise NotImplementedError
 
-    @work(exclusive=True, exit_on_error=False, name="save")
-    async def run_submit(self) -> None:
+    def run_submit(self) -> None:
+        # Named after the form ("Verify a backup"), so a failure's toast says which action failed.
+        self.run_worker(self._submit_and_dismiss(), exclusive=True, exit_on_error=False, name=self.title_text)
+
+    async def _submit_and_dismiss(self) -> None:
         button = self.query_one("#save", Button)
         button.disabled = True
         try:

@@ -10,6 +10,7 @@ from textual.widgets import Input, Label, Static
 from ravensec.core.backups import verify_backup
 from ravensec.core.errors import ValidationError
 from ravensec.core.models import Backup, Product
+from ravensec.core.words import plural
 from ravensec.tui.modals.forms import FormModal
 from ravensec.tui.screens.base import BaseScreen
 from ravensec.tui.widgets.badge import HeaderBadge
@@ -26,17 +27,21 @@ class VerifyBackupModal(FormModal):
     title_text = "Verify a backup"
     save_label = "Verify"
 
-    def __init__(self, product: Product, backup: Backup) -> None:
+    def __init__(self, product: Product, backup: Backup, known_key: str | None = None) -> None:
         super().__init__(id="verify-form")
         self.product = product
         self.backup = backup
+        self.known_key = known_key
 
     def body(self) -> ComposeResult:
         b = self.backup
         yield Label(f"{b.database} / {b.file_name} ({b.kind.value}, {fmt_time(b.created_at)})")
         hint = "the account's backup key" if b.key_source.value == "Account" else "the database's own key"
         yield Label(f"Key ({hint}; base64 or hex)")
-        yield Input("", id="key", password=True)
+        yield Input(self.known_key or "", id="key", password=True)
+        if self.known_key:
+            yield Label("Filled in with the key the mock hands out (its connection.json); replace it to try another.",
+                        classes="reason")
 
     async def submit(self) -> str:
         key = self.value("key")
@@ -46,7 +51,7 @@ class VerifyBackupModal(FormModal):
         result = verify_backup(data, key)
         if not result.ok:
             raise ValidationError(result.message)
-        return f"{self.backup.file_name}: {result.message} ({result.documents} documents)"
+        return f"{self.backup.file_name}: {result.message}"
 
 
 class BackupsScreen(BaseScreen):
@@ -95,7 +100,7 @@ class BackupsScreen(BaseScreen):
         grid.set_rows(rows)
         dbs = sorted({b.database for b in self.backups})
         self.query_one("#summary", Static).update(
-            f"{len(self.backups)} files in {len(dbs)} databases: {', '.join(dbs) or 'none'}"
+            f"{plural(len(self.backups), 'file')} in {plural(len(dbs), 'database')}: {', '.join(dbs) or 'none'}"
         )
         self.refresh_bindings()
 
@@ -120,7 +125,14 @@ class BackupsScreen(BaseScreen):
             if verdict:
                 self.notify(verdict, title="Backup verified", timeout=8)
 
-        self.app.push_screen(VerifyBackupModal(self.product, backup), done)
+        self.app.push_screen(VerifyBackupModal(self.product, backup, self._known_key(backup)), done)
+
+    def _known_key(self, backup: Backup) -> str | None:
+        """The mock's key for this backup (demo, or a mock profile's connection.json); None for a real account."""
+        demo = self.rapp.demo_handle
+        if demo is not None:
+            return demo.backup_key(backup.product_id, backup.database)
+        return self.ws.known_backup_key(backup)
 
     def action_refresh(self) -> None:
         self.load()

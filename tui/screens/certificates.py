@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
+from rich.markup import escape
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Input, Static
+from textual.worker import Worker
 
 from ravensec.core.certs.identity import expiry_state
 from ravensec.core.errors import RavensecError
 from ravensec.core.models import CertificateDefinition, Product, SecurityClearance
 from ravensec.core.models.credits import generation_advice
+from ravensec.core.words import plural
 from ravensec.tui.messages import DataChanged
 from ravensec.tui.modals.cert_forms import CertFormModal, Mode
 from ravensec.tui.modals.confirm import ConfirmModal
@@ -24,7 +28,7 @@ from ravensec.tui.widgets.badge import HeaderBadge
 from ravensec.tui.widgets.footer import KeysFooter
 from ravensec.tui.widgets.format import expiry_cell, fmt_date, fmt_permissions, short_thumb
 from ravensec.tui.widgets.grid import Grid, GridRow
-from ravensec.tui.widgets.policy import cert_action_refusal, grantable
+from ravensec.tui.widgets.policy import TARGETED_ACTIONS, cert_action_refusal, grantable
 
 _NEVER = datetime.min.replace(tzinfo=UTC)  # sorts a certificate without a start date first
 COLUMNS = ("Name", "Thumbprint", "Clearance", "Permissions", "Valid from", "Expires", "Disabled")
@@ -75,6 +79,7 @@ class CertificatesScreen(TableScreen):
         self.product = product
         self.certs: dict[str, CertificateDefinition] = {}
         self.databases: list[str] = []
+        self.load_error: str | None = None  # why the list could not be loaded; shown instead of "No certificates."
 
     def compose(self) -> ComposeResult:
         yield HeaderBadge()
@@ -115,6 +120,7 @@ class CertificatesScreen(TableScreen):
             certs = await self.ws.list_certificates(self.product.id)
         finally:
             grid.loading = False
+        self.load_error = None
         self.certs = {c.thumbprint: c for c in certs}
         self._show_rows()
         if not self.databases:
@@ -142,7 +148,10 @@ class CertificatesScreen(TableScreen):
         self.refresh_bindings()
         c = self.selected
         detail = self.query_one("#detail", Static)
-        if c is None:
+        if c is None and self.load_error is not None:
+            detail.update(f"[b red]The certificates could not be loaded.[/]\n{escape(self.load_error)}\n\n"
+                          "Press r to try again.")
+        elif c is None:
             detail.update("No certificate selected." if self.certs else "No certificates.")
         else:
             state = expiry_state(c.not_before, c.not_after, self.rapp.now())
@@ -157,7 +166,17 @@ class CertificatesScreen(TableScreen):
         self.query_one("#reason", Static).update("  ".join(sorted(r for r in reasons if r)))
 
     def own_refusal(self, action: str) -> str | None:
+        if self.load_error is not None and action in (*TARGETED_ACTIONS, "purge"):
+            # Not "Select a certificate first.": there is nothing to select until the list loads.
+            return "The certificates could not be loaded; press r to try again."
         return cert_action_refusal(action, self.caller, self.selected)
+
+    def worker_failed(self, worker: Worker[Any]) -> None:
+        if worker.name == "load certificates":
+            self.load_error = str(worker.error)
+            self.certs = {}
+            self.query_one(Grid).set_rows([])
+            self._selection_changed()
 
     # ---------------------------------------------------------------- view actions
     def action_back(self) -> None:
@@ -272,5 +291,5 @@ class CertificatesScreen(TableScreen):
     @work(exit_on_error=False, name="purge expired")
     async def purge(self, count: int) -> None:
         await self.ws.purge_expired(self.product.id)
-        self.notify(f"Purged {count} expired certificates", timeout=5)
+        self.notify(f"Purged {plural(count, 'expired certificate')}.", timeout=5)
         self.app.post_message(DataChanged(self.product.id))

@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.widgets import Static
 
 from ravensec.core.certs.identity import ExpiryState, days_left, expiry_state
+from ravensec.core.words import plural
 from ravensec.tui.screens.base import BaseScreen
 from ravensec.tui.widgets.badge import HeaderBadge
 from ravensec.tui.widgets.footer import KeysFooter
@@ -62,7 +63,7 @@ class ExpiryScreen(BaseScreen):
         grid.set_rows(rows)
         expired = sum(1 for _, c in pairs if expiry_state(c.not_before, c.not_after, now) is ExpiryState.EXPIRED)
         self.query_one("#summary", Static).update(
-            f"{len(pairs)} certificates: {expired} expired, {len(pairs) - expired} expiring soon"
+            f"{plural(len(pairs), 'certificate')}: {expired} expired, {len(pairs) - expired} expiring soon"
             if pairs else "Nothing expires within 60 days."
         )
 

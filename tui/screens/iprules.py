@@ -28,7 +28,7 @@ def rule_rows(rules: list[IpRule]) -> list[GridRow]:
     rows = []
     for i, r in enumerate(rules):
         if r.allows_all:
-            rows.append(GridRow(str(i), (Text(r.cidr, style="bold red"), "Allow all", Text("⚠ " + ALLOW_ALL_WARNING, style="red")), pinned=True))
+            rows.append(GridRow(str(i), (Text(r.cidr, style="bold red"), r.alias, Text("⚠ " + ALLOW_ALL_WARNING, style="red")), pinned=True))
         else:
             rows.append(GridRow(str(i), (r.cidr, r.alias, "")))
     return rows

@@ -13,6 +13,7 @@ from textual.widgets import Input, Static
 
 from ravensec.core.errors import RavensecError
 from ravensec.core.models import Backup, CpuCredits, Product, ProductStatus, is_burstable
+from ravensec.core.words import plural
 from ravensec.tui.messages import ProductChosen
 from ravensec.tui.modals.forms import FolderModal
 from ravensec.tui.modals.info import InfoModal
@@ -36,7 +37,7 @@ def package_help(paths: list[Path]) -> str:
     pfx = next((p for p in paths if p.suffix == ".pfx" and "with.password" in p.name), None)
     pfx = pfx or next((p for p in paths if p.suffix == ".pfx"), None)
     return (
-        f"Wrote {len(paths)} files (key files are readable by you only):\n{names}\n\n"
+        f"Wrote {plural(len(paths), 'file')} (key files are readable by you only):\n{names}\n\n"
         f"Browser: import {pfx.name if pfx else 'the .pfx'} into the browser or OS certificate store "
         "(Firefox needs the password-protected one; the password is in PASSWORD.TXT), then open a node URL "
         "and pick this certificate when asked.\n\n"
@@ -122,7 +123,7 @@ class ProductsScreen(TableScreen):
                 p.display_name,
                 p.tier.value,
                 p.instance_type,
-                f"{p.cloud_provider}/{p.region}",
+                f"{p.cloud_provider.lower()}/{p.region}",
                 Text(p.status.value, style=status_style),
                 str(len(p.nodes)),
                 expiry_cell(caller.not_after, now) if caller else Text("…" if p.id not in self.rapp.callers else "?"),
@@ -200,7 +201,7 @@ class ProductsScreen(TableScreen):
             last = max((b.created_at for b in backups), default=None)
             total = sum(b.size for b in backups)
             dbs = len({b.database for b in backups})
-            lines += ["", f"backups {len(backups)} files, {dbs} databases, {human_size(total)}", f"last {fmt_time(last)}"]
+            lines += ["", f"backups {plural(len(backups), 'file')}, {plural(dbs, 'database')}, {human_size(total)}", f"last {fmt_time(last)}"]
         detail.update("\n".join(lines))
 
     # ---------------------------------------------------------------- actions

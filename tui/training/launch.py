@@ -3,13 +3,13 @@ running ``ravensec-mock serve`` (``--check``), or print a scenario's world (``--
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import sys
 from pathlib import Path
+from typing import Any
 
-from ravensec.core.errors import RavensecError, UsageError
 from ravensec.core.http.mock_ext import fetch_mock_state
+from ravensec.core.words import plural
 from ravensec.mock import MockCloud
 from ravensec.mock.training import list_scenarios, load_scenario
 from ravensec.tui.demo import Demo
@@ -29,7 +29,7 @@ def run_training(name: str, reset: bool = False) -> int:
     try:
         handouts = materialize(scenario, cloud)
         app = TrainingApp(scenario, cloud, progress, handouts)
-        app.demo_handle = Demo(cloud=cloud, profile=app.training_profile)
+        app.demo_handle = Demo(cloud=cloud, profile=app.training_profile, offers_backup_keys=False)
     except BaseException:
         cloud.__exit__(None, None, None)
         raise
@@ -39,52 +39,43 @@ def run_training(name: str, reset: bool = False) -> int:
     return app.return_code or 0
 
 
-def list_text() -> str:
-    rows = []
+def scenario_rows() -> list[dict[str, Any]]:
+    """The scenarios with the trainee's progress: ``name``, ``title``, ``state`` (done, started or null)."""
+    rows: list[dict[str, Any]] = []
     for s in list_scenarios():
         p = load_progress(s.name)
-        state = "done" if p.completed else ("started" if p.runs else "")
-        rows.append(f"  {s.name:<22} {s.title:<26} {state}")
-    return "Training scenarios (ravensec train NAME):\n" + "\n".join(rows)
+        rows.append({"name": s.name, "title": s.title, "state": "done" if p.completed else ("started" if p.runs else None)})
+    return rows
 
 
-def check_text(name: str, state_dir: Path) -> tuple[str, bool]:
-    """Judge scenario ``name`` against the mock serving ``state_dir``: the report and whether all goals are met.
+def list_text(rows: list[dict[str, Any]]) -> str:
+    lines = [f"  {r['name']:<22} {r['title']:<26} {r['state'] or ''}".rstrip() for r in rows]
+    return "Training scenarios (ravensec train NAME):\n" + "\n".join(lines)
+
+
+def check_report(name: str, state_dir: Path) -> dict[str, Any]:
+    """Judge scenario ``name`` against the mock serving ``state_dir``: each goal, met or not, and ``ok``.
 
     core fetches the mock's state (the network), the scenario judges it (pure): nothing here opens a socket.
     """
     scenario = load_scenario(name)
     snap = asyncio.run(fetch_mock_state(state_dir))
     results = scenario.judge(snap, load_progress(scenario.name).answers)
-    lines = [f"{scenario.title} ({scenario.name}) against {state_dir}:"]
-    for r in results:
-        lines.append(f"  [{'x' if r.met else ' '}] {r.goal.text}" + ("" if r.met or not r.detail else f" -- {r.detail}"))
-    ok = all(r.met for r in results)
-    lines.append("All goals met." if ok else f"{sum(r.met for r in results)}/{len(results)} goals met.")
-    return "\n".join(lines), ok
+    goals = [{"goal": r.goal.text, "met": r.met, "detail": r.detail or None} for r in results]
+    return {"scenario": scenario.name, "title": scenario.title, "stateDir": str(state_dir),
+            "ok": all(r.met for r in results), "met": sum(r.met for r in results), "goals": goals}
 
 
-def main_train(args: argparse.Namespace) -> int:
-    """The ``train`` subcommand: exit 0 ok / all goals met, 1 goals not met, 2 usage or a broken scenario."""
-    try:
-        name: str | None = args.scenario
-        if args.check:
-            if not name or not args.state_dir:
-                raise UsageError("--check needs a scenario name and --state-dir DIR.")
-            text, ok = check_text(name, Path(args.state_dir))
-            print(text)
-            return 0 if ok else 1
-        if args.print_world:
-            if not name:
-                raise UsageError("--print-world needs a scenario name.")
+def check_text(report: dict[str, Any]) -> str:
+    lines = [f"{report['title']} ({report['scenario']}) against {report['stateDir']}:"]
+    for g in report["goals"]:
+        lines.append(f"  [{'x' if g['met'] else ' '}] {g['goal']}"
+                     + ("" if g["met"] or not g["detail"] else f" -- {g['detail']}"))
+    total = len(report["goals"])
+    lines.append("All goals met." if report["ok"] else f"{report['met']} of {plural(total, 'goal')} met.")
+    return "\n".join(lines)
 
-            sys.stdout.write(load_scenario(name).world_toml())
-            return 0
-        if not name:
-            print(list_text())
-            return 0
-        return run_training(name, reset=bool(args.reset))
-    except RavensecError as e:
-        print(f"ravensec: {e}", file=sys.stderr)
-        return e.exit_code
 
+def world_toml(name: str) -> str:
+    """Scenario ``name``'s world as a world file (for ``ravensec-mock serve --world FILE``)."""
+    return load_scenario(name).world_toml()

@@ -21,10 +21,12 @@ from typing import TYPE_CHECKING, Any
 from ravensec.core.certs.der import pinning_hash_of_der, thumbprint_of_der
 from ravensec.core.errors import ValidationError
 from ravensec.core.models import DatabaseAccess, IpRule, ProductStatus, SecurityClearance
+from ravensec.mock import keypool
 from ravensec.mock.state import CertEntry, CloudState, ProductState
 
 if TYPE_CHECKING:  # cryptography loads with the first certificate a rule makes or reads
     from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
     from ravensec.core.certs.bundle import CertBundle, CertMaterial
 
@@ -182,8 +184,11 @@ class ClusterBackend:
         not_after: datetime,
         issuer: CertMaterial,
         caller: Caller = OWNER,
+        key: RSAPrivateKey | None = None,
     ) -> CertBundle:
-        """A new client certificate signed by ``issuer`` (ECDSA P-256: fast), registered; with its key."""
+        """A new client certificate signed by ``issuer``, registered; with its key: ``key``, else a fresh
+        RSA-4096 one from :mod:`ravensec.mock.keypool`. Valid from midnight (UTC) 7 days ago, as the server
+        makes it (``CertificateUtils.CreateSelfSignedCertificateBasedOnPrivateKey``)."""
         from ravensec.core.certs.generate import make_client_certificate
 
         if clearance in ADMINISH and not caller.is_cluster_admin:
@@ -191,8 +196,9 @@ class ClusterBackend:
                 f"Cannot generate the client certificate '{name}' with 'Cluster Admin' security clearance "
                 f"because the current client certificate being used has a lower clearance: {caller.clearance.value}"
             )
+        today = self.state.clock().replace(hour=0, minute=0, second=0, microsecond=0)
         bundle = make_client_certificate(
-            name, key_type="ec-p256", issuer=issuer, not_before=self.state.clock() - timedelta(days=1),
+            name, key=key or keypool.take(), issuer=issuer, not_before=today - timedelta(days=7),
             not_after=not_after,
         )
         self._store([entry_for(bundle.certificate, name, clearance, dict(permissions), generated=True)])
@@ -349,8 +355,7 @@ class CloudBackend:
         with self.state.lock:
             p = self.product(product_id)
             require_changeable(p)
-            generation = len(p.cluster.certificates)
-        bundle = regenerate_operator(self.state, p, generation)  # key generation outside the lock
+        bundle = regenerate_operator(self.state, p)  # key generation outside the lock
         entry = operator_entry(bundle)
         with self.state.lock:
             if self.state.products.get(p.id) is not p:

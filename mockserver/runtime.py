@@ -28,6 +28,7 @@ from ravensec.core.certs.der import thumbprint_of_der
 from ravensec.core.errors import UsageError
 from ravensec.core.fsutil import atomic_write, atomic_write_private
 from ravensec.core.profile import Profile
+from ravensec.mock import keypool
 from ravensec.mock.build import WorldBuilder
 from ravensec.mock.faults import Fault, Faults, faults_middleware
 from ravensec.mock.http_limits import HttpLimits, body_limit_middleware
@@ -255,6 +256,7 @@ class MockCloud:
         await self._portal.start()
         await self._sync_nodes()
         self.pki.save()
+        keypool.warm()  # once listening: the keys for POST /admin/certificates are made while nothing waits
 
     async def astop(self) -> None:
         if self._loop is None:

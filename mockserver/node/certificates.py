@@ -3,16 +3,19 @@ clearance rules and messages (RavenDB's ``src/Raven.Server/Web/Authentication/Ad
 the rules themselves are in :mod:`ravensec.mock.backend`). Those rules throw .NET exceptions from inside the
 handler, so the server answers 500, not 403.
 
-[mock choice] Certificates generated here use ECDSA P-256 keys (fast) and are signed by the mock CA, the
-issuer of every node certificate.
+Certificates generated here have a fresh RSA-4096 key, as the server's (made ahead by
+:mod:`ravensec.mock.keypool`). [mock choice] They are signed by the mock CA, the issuer of every node
+certificate, where the server signs with its own certificate.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import itertools
 import json
+import urllib.parse
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
@@ -135,16 +138,21 @@ async def generate(ctx: Ctx) -> web.StreamResponse:
 
     d = await _generate_body(ctx)
     name, clearance, perms = validate_definition(d)
-    bundle = _backend(ctx).generate(
-        name, clearance, perms, not_after=not_after_of(d.get("NotAfter"), ctx.state.clock()),
-        issuer=ctx.request.app[ISSUER_KEY], caller=_caller(ctx),
+    not_after = not_after_of(d.get("NotAfter"), ctx.state.clock())
+    caller = _caller(ctx)
+    backend = _backend(ctx)
+    # Off the event loop: with the key pool empty, the fresh RSA-4096 key takes up to a second to make.
+    bundle = await asyncio.to_thread(
+        backend.generate, name, clearance, perms, not_after=not_after, issuer=ctx.request.app[ISSUER_KEY],
+        caller=caller,
     )
     data = build_server_package(bundle, name, password=d.get("Password") or None)
     return web.Response(
         body=data,
         headers={
             "Content-Type": "application/octet-stream",
-            "Content-Disposition": f"attachment; filename={name}.zip",
+            # Uri.EscapeDataString: everything but RFC 3986's unreserved characters is %-escaped.
+            "Content-Disposition": f"attachment; filename={urllib.parse.quote(name, safe='')}.zip",
         },
     )
 
@@ -211,6 +219,6 @@ async def export(ctx: Ctx) -> web.StreamResponse:
         body=data,
         headers={
             "Content-Type": "application/octet-stream",
-            "Content-Disposition": "attachment; filename=cluster.server.certificate.pfx",
+            "Content-Disposition": "attachment; filename=ClusterCertificatesCollection.pfx",
         },
     )

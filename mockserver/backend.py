@@ -21,11 +21,13 @@ from typing import TYPE_CHECKING, Any
 from ravensec.core.certs.der import pinning_hash_of_der, thumbprint_of_der
 from ravensec.core.errors import ValidationError
 from ravensec.core.models import DatabaseAccess, IpRule, ProductStatus, SecurityClearance
+from ravensec.mock import keypool
 from ravensec.mock.cpu_credits import spend_generation
 from ravensec.mock.state import CertEntry, CloudState, ProductState
 
 if TYPE_CHECKING:  # cryptography loads with the first certificate a rule makes or reads
     from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
     from ravensec.core.certs.bundle import CertBundle, CertMaterial
 
@@ -184,12 +186,17 @@ class ClusterBackend:
                 f"the current client certificate being used has a lower clearance: {caller.clearance.value}"
             )
 
-    def make(self, name: str, *, not_after: datetime, issuer: CertMaterial) -> CertBundle:
-        """A new client certificate signed by ``issuer`` (ECDSA P-256: fast), with its key; not registered."""
+    def make(
+        self, name: str, *, not_after: datetime, issuer: CertMaterial, key: RSAPrivateKey | None = None
+    ) -> CertBundle:
+        """A new client certificate signed by ``issuer``, with its key, not registered: ``key``, else a fresh
+        RSA-4096 one from :mod:`ravensec.mock.keypool`. Valid from midnight (UTC) 7 days ago, as the server
+        makes it (``CertificateUtils.CreateSelfSignedCertificateBasedOnPrivateKey``)."""
         from ravensec.core.certs.generate import make_client_certificate
 
+        today = self.state.clock().replace(hour=0, minute=0, second=0, microsecond=0)
         return make_client_certificate(
-            name, key_type="ec-p256", issuer=issuer, not_before=self.state.clock() - timedelta(days=1),
+            name, key=key or keypool.take(), issuer=issuer, not_before=today - timedelta(days=7),
             not_after=not_after,
         )
 
@@ -211,13 +218,14 @@ class ClusterBackend:
         issuer: CertMaterial,
         caller: Caller = OWNER,
         node: str | None = None,
+        key: RSAPrivateKey | None = None,
     ) -> CertBundle:
-        """A new client certificate signed by ``issuer`` (ECDSA P-256: fast), registered; with its key.
+        """A new client certificate signed by ``issuer``, registered; with its key (:meth:`make`).
 
         On a burstable instance it spends node ``node``'s CPU credits (the first node's by default) as the
         server's RSA-4096 generation would (:meth:`spend_generation`)."""
         self.check_generate(name, clearance, caller)
-        bundle = self.make(name, not_after=not_after, issuer=issuer)
+        bundle = self.make(name, not_after=not_after, issuer=issuer, key=key)
         self.spend_generation(node)
         self.store_generated(bundle, name, clearance, permissions)
         return bundle
@@ -409,8 +417,7 @@ class CloudBackend:
         with self.state.lock:
             p = self.product(product_id)
             require_changeable(p)
-            generation = len(p.cluster.certificates)
-        bundle = regenerate_operator(self.state, p, generation)  # key generation outside the lock
+        bundle = regenerate_operator(self.state, p)  # key generation outside the lock
         entry = operator_entry(bundle)
         with self.state.lock:
             if self.state.products.get(p.id) is not p:

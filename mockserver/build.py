@@ -22,6 +22,7 @@ from ravensec.core.certs.bundle import CertBundle, CertMaterial
 from ravensec.core.certs.der import thumbprint_of_der
 from ravensec.core.models import BackupKeySource, SecurityClearance
 from ravensec.core.models.credits import burstable_type
+from ravensec.mock import keypool, keyring
 from ravensec.mock import material_cache as mc
 from ravensec.mock.backend import entry_for
 from ravensec.mock.backups import derive_key, make_backup
@@ -61,16 +62,17 @@ def initial_cert_name(subdomain: str, domain: str) -> str:
 
 
 def make_initial_certificates(
-    seed: int, product_id: str, subdomain: str, domain: str, issuer: CertMaterial | None, anchor: datetime
+    seed: int, product_id: str, subdomain: str, domain: str, issuer: CertMaterial | None, anchor: datetime,
+    ordinal: int,
 ) -> tuple[CertBundle, CertBundle]:
-    """The product's initial Operator certificate (5 years from ``anchor``) and the tests' Cluster Admin one."""
-    from ravensec.core.certs.generate import generate_key, make_client_certificate
+    """The product's initial Operator certificate (5 years from ``anchor``) and the tests' Cluster Admin one,
+    with the ``ordinal``-th product's pair of RSA-4096 keys from the mock's key ring (the same on every run)."""
+    from ravensec.core.certs.generate import make_client_certificate
 
     not_after = anchor + timedelta(days=365 * INITIAL_CERT_YEARS)
     operator = make_client_certificate(
         initial_cert_name(subdomain, domain),
-        key_type="ec-p256",
-        key=generate_key("ec-p256", seed=key_seed(seed, product_id, "operator")),
+        key=keyring.world_key(2 * ordinal),
         issuer=issuer,
         not_before=anchor,
         not_after=not_after,
@@ -79,8 +81,7 @@ def make_initial_certificates(
     )
     admin = make_client_certificate(
         f"{subdomain}.{domain}.cluster-admin.mock",
-        key_type="ec-p256",
-        key=generate_key("ec-p256", seed=key_seed(seed, product_id, "cluster-admin")),
+        key=keyring.world_key(2 * ordinal + 1),
         issuer=issuer,
         not_before=anchor,
         not_after=not_after,
@@ -90,19 +91,18 @@ def make_initial_certificates(
     return operator, admin
 
 
-def regenerate_operator(state: CloudState, product: ProductState, generation: int) -> CertBundle:
-    """A new initial certificate for ``product`` (the portal's "regenerate"), valid 5 years from now."""
-    from ravensec.core.certs.generate import generate_key, make_client_certificate
+def regenerate_operator(state: CloudState, product: ProductState) -> CertBundle:
+    """A new initial certificate for ``product`` (the portal's "regenerate"), with a fresh RSA-4096 key, valid
+    5 years from now."""
+    from ravensec.core.certs.generate import make_client_certificate
 
     now = state.clock()
     return make_client_certificate(
         initial_cert_name(product.subdomain, state.account.domain),
-        key_type="ec-p256",
-        key=generate_key("ec-p256", seed=key_seed(state.seed, product.id, "operator", str(generation))),
+        key=keypool.take(),
         issuer=state.issuer,
         not_before=now - timedelta(minutes=1),
         not_after=now + timedelta(days=365 * INITIAL_CERT_YEARS),
-        deterministic=True,
     )
 
 
@@ -224,8 +224,10 @@ class WorldBuilder:
         s = self.spec
         account_key = derive_key(s.seed, s.domain, "account-backup-key")
         products: dict[str, _ProductMaterial] = {}
-        for p in s.products:
-            operator, admin = make_initial_certificates(s.seed, p.id, p.subdomain, s.domain, self.issuer, s.anchor)
+        for ordinal, p in enumerate(s.products):
+            operator, admin = make_initial_certificates(
+                s.seed, p.id, p.subdomain, s.domain, self.issuer, s.anchor, ordinal
+            )
             entries = [operator_entry(operator)]
             bundles: dict[str, CertMaterial] = {}
             for i, c in enumerate(p.certificates):

@@ -6,7 +6,9 @@ signature. A start that finds its material here signs nothing and does not load 
 loads with the first request that reads a client certificate. Every entry is a pure function of what
 names it: the seed, the world file with its anchor date, the CA, cryptography's and zlib's versions and
 the source of the code that makes the material (a change to any of it names a new entry), so a hit gives
-the very bytes a fresh build would. Worlds with RSA certificates are never kept (RSA keys cannot be seeded).
+the very bytes a fresh build would. The RSA keys of the certificates a world hands out come from a fixed key
+ring (``ravensec.mock.keyring``); worlds whose own certificates have RSA keys are never kept (those keys are
+made afresh on every build).
 
 An unreadable or malformed entry is a miss and a failed write is ignored: the cache never decides anything.
 Entries are 0600 files in a 0700 directory; the directory keeps the newest ``KEEP`` of them.
@@ -50,6 +52,8 @@ _SOURCES = {
     "core": ("certs/generate.py", "certs/bundle.py", "backups.py", "wiredates.py"),
     "mockserver": (
         "material_cache.py",
+        "keyring.py",
+        "keyring_data.py",
         "state.py",
         "tls.py",
         "build.py",
@@ -80,7 +84,10 @@ class PemBundle:
 
         return CertBundle(
             x509.load_pem_x509_certificate(self.pem),
-            serialization.load_pem_private_key(self.key, password=None) if self.key is not None else None,
+            # The mock made these keys and the file is its own (0600): checking an RSA-4096 key costs ~0.3 s.
+            serialization.load_pem_private_key(self.key, password=None, unsafe_skip_rsa_key_validation=True)
+            if self.key is not None
+            else None,
             tuple(x509.load_pem_x509_certificate(c) for c in self.chain_pem),
         )
 

@@ -58,19 +58,26 @@ class CertBundle:
         return self.certificate.public_bytes(serialization.Encoding.DER)
 
     def key_pem(self, password: str | None = None) -> bytes:
-        """PKCS#8 PEM of the private key, encrypted when a password is given."""
+        """PEM of the private key: encrypted PKCS#8 when a password is given; else PKCS#1 (``BEGIN RSA
+        PRIVATE KEY``) for an RSA key, as RavenDB writes it and the only form the Node.js client reads, and
+        PKCS#8 for any other key."""
         from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
 
         if self.private_key is None:
             raise ValueError("this bundle has no private key")
-        enc: serialization.KeySerializationEncryption = (
-            serialization.BestAvailableEncryption(password.encode())
-            if password
-            else serialization.NoEncryption()
+        if password:
+            return self.private_key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.BestAvailableEncryption(password.encode()),
+            )
+        form = (
+            serialization.PrivateFormat.TraditionalOpenSSL
+            if isinstance(self.private_key, rsa.RSAPrivateKey)
+            else serialization.PrivateFormat.PKCS8
         )
-        return self.private_key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, enc
-        )
+        return self.private_key.private_bytes(serialization.Encoding.PEM, form, serialization.NoEncryption())
 
     def combined_pem(self) -> bytes:
         """Certificate then unencrypted key in one PEM: what ``requests``/the ravendb client take as ``cert``."""

@@ -58,15 +58,16 @@ def plain_package_pem(data: bytes) -> bytes | None:
 
 
 def extract_package(data: bytes, dest_dir: Path) -> list[Path]:
-    """Write every file of the package under ``dest_dir``: atomically, key-bearing files 0600.
+    """Write every file of the package under ``dest_dir``: atomically, 0600 when it bears a key or the ZIP
+    gives it to its owner alone (the server marks every entry so), else 0644.
 
     Everything is read and checked before anything is written, so a truncated ZIP or an entry that would
     escape ``dest_dir`` leaves nothing behind.
     """
-    entries = read_zip(data)
+    entries, owner_only = _read(data)
     dest_dir = Path(dest_dir)
     targets = [
-        (dest_dir.joinpath(*PurePosixPath(name).parts), blob, is_private(name))
+        (dest_dir.joinpath(*PurePosixPath(name).parts), blob, is_private(name) or name in owner_only)
         for name, blob in entries.items()
     ]
     written: list[Path] = []
@@ -91,20 +92,28 @@ def is_private(name: str) -> bool:
     return lower.endswith(PRIVATE_SUFFIXES) or lower in PRIVATE_NAMES
 
 
-def write_zip(files: dict[str, bytes]) -> bytes:
-    """A deflated ZIP of ``files`` with a fixed timestamp, key-bearing entries marked 0600."""
+def write_zip(files: dict[str, bytes], *, owner_only: bool = False) -> bytes:
+    """A deflated ZIP of ``files`` with a fixed timestamp, key-bearing entries (every entry with
+    ``owner_only``) marked 0600."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name, blob in files.items():
             info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = ((0o600 if is_private(name) else 0o644) | stat.S_IFREG) << 16
+            info.create_system = 3  # Unix: the mode in external_attr is what readers honour
+            mode = 0o600 if owner_only or is_private(name) else 0o644
+            info.external_attr = (mode | stat.S_IFREG) << 16
             zf.writestr(info, blob)
     return buf.getvalue()
 
 
 def read_zip(data: bytes) -> dict[str, bytes]:
     """Every regular file of the ZIP, checked (names, sizes, CRCs) before the caller uses any of it."""
+    return _read(data)[0]
+
+
+def _read(data: bytes) -> tuple[dict[str, bytes], set[str]]:
+    """``read_zip`` and the names of the entries whose Unix mode gives them to their owner alone."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             infos = [i for i in zf.infolist() if not i.is_dir()]
@@ -120,7 +129,12 @@ def read_zip(data: bytes) -> dict[str, bytes]:
                     raise CertificateError(
                         f"the ZIP entry {info.filename!r} is too large for a certificate package"
                     )
-            return {info.filename: zf.read(info) for info in infos}
+            owner_only = {
+                i.filename for i in infos
+                # Any maker: RavenDB on Windows sets the Unix mode but records an MS-DOS maker.
+                if (mode := i.external_attr >> 16 & 0o777) and not mode & 0o077
+            }
+            return {info.filename: zf.read(info) for info in infos}, owner_only
     except CertificateError:
         raise
     except (

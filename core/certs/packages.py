@@ -7,11 +7,13 @@ Cloud layout (``X`` = ``<subdomain>.<domain>``)::
     PASSWORD.TXT, README.TXT
     PEM/X.client.certificate.crt | .key | .pem (certificate and key together)
 
-Server layout (``POST /admin/certificates``), ``<Name>.zip``::
+Server layout (``POST /admin/certificates``), ``<Name>.zip``, every entry 0600, ``<Name>`` the certificate's
+name as it is (RavenDB's ``AdminCertificatesHandler.GenerateCertificateInternal``)::
 
     <Name>.pfx   passphrase-protected when a password was given
     <Name>.crt   PEM certificate
-    <Name>.key   PEM key, encrypted when a password was given
+    <Name>.key   PKCS#1 PEM key (``BEGIN RSA PRIVATE KEY``); with a password, encrypted in OpenSSL's legacy
+                 PEM form with DES-EDE3-CBC, as the server's BouncyCastle ``MiscPemGenerator`` writes it
 
 PFX encryption: with a password we use PBES2 (PBKDF2-SHA256, AES-256-CBC) and an HMAC-SHA256 MAC. Windows 10
 1709+/Server 2019+, macOS 13+, Firefox and OpenSSL 1.1+/3 all import it; only pre-2018 Windows and old macOS
@@ -21,6 +23,9 @@ Firefox refuses a PKCS#12 without a password, which is why the cloud package car
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import os
 import re
 import secrets
 from dataclasses import dataclass
@@ -46,6 +51,7 @@ __all__ = [
     "export_pfx",
     "extract_package",
     "read_package",
+    "server_key_pem",
 ]
 
 
@@ -114,14 +120,51 @@ def build_cloud_package(bundle: CertMaterial, base_name: str, *, password: str |
 
 
 def build_server_package(bundle: CertMaterial, name: str, *, password: str | None = None) -> bytes:
-    """What a RavenDB server answers to ``POST /admin/certificates``: ``<Name>.pfx``, ``.crt``, ``.key``."""
-    base = _safe_name(name)
+    """What a RavenDB server answers to ``POST /admin/certificates``: ``<Name>.pfx``, ``.crt``, ``.key``.
+
+    The entry names are the name unchanged, as the server writes them: a name with ``/`` or ``..`` makes
+    entries that :func:`extract_package` refuses, as it refuses them from a real server.
+    """
     files = {
-        f"{base}.pfx": export_pfx(bundle, password),
-        f"{base}.crt": bundle.cert_pem(),
-        f"{base}.key": bundle.key_pem(password),
+        f"{name}.pfx": export_pfx(bundle, password),
+        f"{name}.crt": bundle.cert_pem(),
+        f"{name}.key": server_key_pem(bundle, password) if password is not None else bundle.key_pem(),
     }
-    return write_zip(files)
+    return write_zip(files, owner_only=True)
+
+
+def server_key_pem(bundle: CertMaterial, password: str) -> bytes:
+    """The key as the server writes it with a password (``LetsEncryptCertificateUtil.WriteCertificateAsPemAsync``):
+    OpenSSL's legacy encrypted PEM (``Proc-Type: 4,ENCRYPTED``, ``DEK-Info: DES-EDE3-CBC``) of the PKCS#1
+    key. Weak (one MD5 round derives the key): the server's choice, kept so that clients meet what it sends;
+    ravensec's own files use encrypted PKCS#8 (:meth:`CertBundle.key_pem`)."""
+    from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
+    from cryptography.hazmat.primitives import padding
+    from cryptography.hazmat.primitives.ciphers import Cipher, modes
+
+    key = bundle.private_key
+    labels = {rsa.RSAPrivateKey: "RSA PRIVATE KEY", ec.EllipticCurvePrivateKey: "EC PRIVATE KEY"}
+    label = next((v for k, v in labels.items() if isinstance(key, k)), None)
+    if key is None or label is None:
+        return bundle.key_pem(password)
+    der = key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+    )
+    iv = os.urandom(8)
+    secret = password.encode()
+    # OpenSSL's EVP_BytesToKey(MD5, salt = the IV's 8 bytes, one round) stretched to 3DES's 24 bytes.
+    d1 = hashlib.md5(secret + iv).digest()
+    d2 = hashlib.md5(d1 + secret + iv).digest()
+    padder = padding.PKCS7(64).padder()
+    encryptor = Cipher(TripleDES((d1 + d2)[:24]), modes.CBC(iv)).encryptor()
+    body = encryptor.update(padder.update(der) + padder.finalize()) + encryptor.finalize()
+    b64 = base64.b64encode(body).decode()
+    lines = [b64[i : i + 64] for i in range(0, len(b64), 64)]
+    return (
+        f"-----BEGIN {label}-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: DES-EDE3-CBC,{iv.hex().upper()}\n\n"
+        + "\n".join(lines)
+        + f"\n-----END {label}-----\n"
+    ).encode()
 
 
 def read_package(data: bytes, password: str | None = None) -> CertPackage:

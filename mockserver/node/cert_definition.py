@@ -5,7 +5,7 @@ server refuses a bad definition with 500 (an ArgumentException from inside the h
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from ravensec.core import wiredates
@@ -63,12 +63,18 @@ def _access(v: Any) -> DatabaseAccess:
 
 
 def not_after_of(raw: Any, now: datetime) -> datetime:
+    """The requested ``NotAfter``, else midnight (UTC) five years from today; one not after today is refused
+    (``AdminCertificatesHandler.GenerateCertificateInternal`` and ``ValidateCertificateDefinition``)."""
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
     if not raw:
-        return now.replace(microsecond=0) + timedelta(days=5 * 365)
+        try:
+            return today.replace(year=today.year + 5)
+        except ValueError:  # 29 February: DateTime.AddYears gives the 28th
+            return today.replace(year=today.year + 5, day=28)
     try:
         value = wiredates.parse(str(raw))
     except ValueError:
         raise argument_error(f"Unable to parse NotAfter '{raw}'") from None
-    if value <= now:
+    if value <= today:
         raise argument_error("The certificate expiration date must be in the future.")
     return value

@@ -3,19 +3,21 @@ clearance rules and messages (RavenDB's ``src/Raven.Server/Web/Authentication/Ad
 the rules themselves are in :mod:`ravensec.mock.backend`). Those rules throw .NET exceptions from inside the
 handler, so the server answers 500, not 403.
 
-[mock choice] Certificates generated here use ECDSA P-256 keys (fast) and are signed by the mock CA, the
-issuer of every node certificate.
+Certificates generated here have a fresh RSA-4096 key, as the server's (made ahead by
+:mod:`ravensec.mock.keypool`). [mock choice] They are signed by the mock CA, the issuer of every node
+certificate, where the server signs with its own certificate.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import itertools
 import json
+import urllib.parse
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, TypeVar
-from urllib.parse import quote
 
 from aiohttp import web
 
@@ -147,7 +149,10 @@ async def generate(ctx: Ctx) -> web.StreamResponse:
     backend.check_generate(raw_name if isinstance(raw_name, str) else "", clearance_of(d), _caller(ctx))
     name, clearance, perms = validate_definition(d)
     not_after = not_after_of(d.get("NotAfter"), ctx.state.clock())
-    bundle = backend.make(name, not_after=not_after, issuer=ctx.request.app[ISSUER_KEY])
+    # Off the event loop: with the key pool empty, the fresh RSA-4096 key takes up to a second to make.
+    bundle = await asyncio.to_thread(
+        backend.make, name, not_after=not_after, issuer=ctx.request.app[ISSUER_KEY]
+    )
     # On a burstable instance the server's RSA-4096 generation spends CPU credits and takes that long.
     await work_delay(ctx.state, backend.spend_generation(ctx.node.tag))
     # The answer is made before the certificate is registered: a registered certificate whose key was never
@@ -159,7 +164,8 @@ async def generate(ctx: Ctx) -> web.StreamResponse:
         body=data,
         headers={
             "Content-Type": "application/octet-stream",
-            "Content-Disposition": f"attachment; filename={quote(name, safe='')}.zip",
+            # Uri.EscapeDataString: everything but RFC 3986's unreserved characters is %-escaped.
+            "Content-Disposition": f"attachment; filename={urllib.parse.quote(name, safe='')}.zip",
         },
     )
     backend.store_generated(bundle, name, clearance, perms)
@@ -230,6 +236,6 @@ async def export(ctx: Ctx) -> web.StreamResponse:
         body=data,
         headers={
             "Content-Type": "application/octet-stream",
-            "Content-Disposition": "attachment; filename=cluster.server.certificate.pfx",
+            "Content-Disposition": "attachment; filename=ClusterCertificatesCollection.pfx",
         },
     )

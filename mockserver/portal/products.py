@@ -146,7 +146,7 @@ async def create(request: web.Request) -> web.StreamResponse:
         h = hashlib.sha256(f"{state.seed}:{sub}:{len(state.products)}:api".encode()).hexdigest()
         pid = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
         operator, admin = make_initial_certificates(
-            state.seed, pid, sub, state.account.domain, state.issuer, state.clock()
+            state.seed, pid, sub, state.account.domain, state.issuer, state.clock(), len(state.products)
         )
         from ravensec.mock.build import _thumbprint, operator_entry
 

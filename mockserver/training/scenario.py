@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ravensec.core.errors import ConfigError
+from ravensec.mock import keyring
 from ravensec.mock.training.goals import Context, Goal, GoalError, GoalResult, evaluate, parse_goal
 from ravensec.mock.training.snapshot import Snapshot
 
@@ -59,13 +60,16 @@ class Scenario:
         return to_toml(self.world)
 
     def handout_certificate(self, name: str) -> Any:
-        """The client certificate (a CertBundle) of handout ``name``: the same key pair and dates on every run,
-        so ``--check`` recognises it without the trainee's files."""
-        from ravensec.core.certs.generate import generate_key, make_client_certificate
+        """The client certificate (a CertBundle) of handout ``name``: the same key pair (RSA-4096, from the
+        mock's key ring, like every key the mock hands out) and dates on every run, so ``--check`` recognises
+        it without the trainee's files."""
+        from ravensec.core.certs.generate import make_client_certificate
 
         seed = int.from_bytes(hashlib.sha256(f"training:{self.name}:{name}".encode()).digest()[:8], "big")
+        handouts = [h.name for h in self.handouts if h.kind == "client_certificate"]
+        index = handouts.index(name) if name in handouts else len(handouts)
         return make_client_certificate(
-            name, key=generate_key("ec-p256", seed=seed), not_before=datetime(2025, 1, 1, tzinfo=UTC),
+            name, key=keyring.handout_key(index), not_before=datetime(2025, 1, 1, tzinfo=UTC),
             not_after=datetime(2030, 1, 1, tzinfo=UTC), serial=seed >> 1, deterministic=True,
         )
 

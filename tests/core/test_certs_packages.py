@@ -127,27 +127,56 @@ def test_cloud_package_with_given_password_and_only_the_protected_pfx(bundle: Ce
 # ------------------------------------------------------------------------------------------ server layout
 
 
-def test_server_package_with_password(bundle: CertBundle, tmp_path: Path) -> None:
-    data = build_server_package(bundle, "gen-1", password="pw-123")
+@pytest.fixture(scope="module")
+def rsa_bundle() -> CertBundle:
+    return make_client_certificate("gen-1", key_type="rsa2048")
+
+
+def test_server_package_with_password(rsa_bundle: CertBundle, tmp_path: Path) -> None:
+    # LetsEncryptCertificateUtil.WriteCertificateAsPemAsync: with a password the key is PKCS#1 in OpenSSL's
+    # legacy encrypted PEM, DES-EDE3-CBC (BouncyCastle MiscPemGenerator).
+    data = build_server_package(rsa_bundle, "gen-1", password="pw-123")
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         assert sorted(zf.namelist()) == ["gen-1.crt", "gen-1.key", "gen-1.pfx"]
-        assert b"ENCRYPTED PRIVATE KEY" in zf.read("gen-1.key")
+        key = zf.read("gen-1.key")
         (tmp_path / "g.pfx").write_bytes(zf.read("gen-1.pfx"))
+        (tmp_path / "g.key").write_bytes(key)
+    assert key.startswith(b"-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: DES-EDE3-CBC,")
     assert pkcs12_info(tmp_path / "g.pfx", "pw-123").returncode == 0
+    check = [OPENSSL, "rsa", "-noout", "-check", "-in", str(tmp_path / "g.key"), "-passin", "pass:pw-123"]
+    assert subprocess.run(check, capture_output=True, timeout=30, check=False).returncode == 0
     pkg = read_package(data, "pw-123")
-    assert pkg.layout == "server" and pkg.bundle.cert_der() == bundle.cert_der()
+    assert pkg.layout == "server" and pkg.bundle.cert_der() == rsa_bundle.cert_der()
+    assert load_bundle(rsa_bundle.cert_pem() + key, "pw-123").private_key is not None
     with pytest.raises(CertificateError, match="passphrase") as info:
         read_package(data)
     assert "pw-123" not in str(info.value)
 
 
-def test_server_package_without_password_and_odd_names(bundle: CertBundle) -> None:
-    data = build_server_package(bundle, "../ops/team a")
+def test_server_package_names_modes_and_plain_key(rsa_bundle: CertBundle, tmp_path: Path) -> None:
+    # AdminCertificatesHandler.GenerateCertificateInternal: entries are the name as it is plus .pfx, .crt,
+    # .key, each with the Unix mode S_IRUSR | S_IWUSR; without a password the key is PKCS#1.
+    data = build_server_package(rsa_bundle, "ops team (a)")
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        # Separators and leading dots never reach the entry names.
-        assert zf.namelist() == ["_ops_team a.pfx", "_ops_team a.crt", "_ops_team a.key"]
-        assert b"BEGIN PRIVATE KEY" in zf.read("_ops_team a.key")
+        assert zf.namelist() == ["ops team (a).pfx", "ops team (a).crt", "ops team (a).key"]
+        assert {i.external_attr >> 16 & 0o777 for i in zf.infolist()} == {0o600}
+        assert zf.read("ops team (a).key").startswith(b"-----BEGIN RSA PRIVATE KEY-----\nMII")
     assert read_package(data).bundle.private_key is not None
+    files = extract_package(data, tmp_path / "out")
+    assert sorted(p.name for p in files) == ["ops team (a).crt", "ops team (a).key", "ops team (a).pfx"]
+    assert {_mode(p) for p in files} == {0o600}  # the .crt too: the ZIP says so
+
+
+def test_server_package_with_a_path_in_the_name_is_refused_on_extraction(
+    rsa_bundle: CertBundle, tmp_path: Path
+) -> None:
+    # The server puts the name in the entry names unchanged; the reader is what refuses a traversal.
+    data = build_server_package(rsa_bundle, "../ops/team a")
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        assert zf.namelist()[0] == "../ops/team a.pfx"
+    with pytest.raises(CertificateError, match="unsafe entry"):
+        extract_package(data, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
 
 
 # ------------------------------------------------------------------------------------------ extraction

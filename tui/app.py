@@ -41,8 +41,6 @@ class RavensecApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "ravensec"
     COMMANDS = App.COMMANDS | {RavensecCommands}
-    # Below 100 columns the detail pane moves under the table (see app.tcss).
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("question_mark", "help", "Help", id="app.help"),

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
 from textual.widgets import Input, Static
 
 from ravensec.core.certs.identity import expiry_state
@@ -19,12 +17,22 @@ from ravensec.tui.modals.confirm import ConfirmModal
 from ravensec.tui.screens.base import TableScreen
 from ravensec.tui.widgets.badge import HeaderBadge
 from ravensec.tui.widgets.footer import KeysFooter
-from ravensec.tui.widgets.format import expiry_cell, fmt_date, fmt_permissions, short_thumb
-from ravensec.tui.widgets.grid import Grid, GridRow
+from ravensec.tui.widgets.format import cert_state, fmt_date, fmt_permissions, short_thumb
+from ravensec.tui.widgets.grid import Column, Grid, GridRow
 from ravensec.tui.widgets.policy import cert_action_refusal, grantable
+from ravensec.tui.widgets.split import SplitPane
 
 _NEVER = datetime.min.replace(tzinfo=UTC)  # sorts a certificate without a start date first
-COLUMNS = ("Name", "Thumbprint", "Clearance", "Permissions", "Valid from", "Expires", "Disabled")
+# Left to right; the priority says which stay when the width runs out (the name and the state always do).
+COLUMNS = (
+    Column("Name", 0, min_width=20),
+    Column("State", 0),
+    Column("Thumbprint", 3),
+    Column("Clearance", 2),
+    Column("Permissions", 5, min_width=16),
+    Column("Valid from", 4),
+    Column("Expires", 1),
+)
 
 
 def cert_rows(certs: list[CertificateDefinition], now: datetime, in_use: str | None) -> list[GridRow]:
@@ -33,20 +41,23 @@ def cert_rows(certs: list[CertificateDefinition], now: datetime, in_use: str | N
     labels = {c: c.label for c in SecurityClearance}
     ranks = {c: c.rank for c in SecurityClearance}
     for c in certs:
-        name = c.name + (" ★" if c.thumbprint == in_use else "")
         label = labels[c.security_clearance]
+        state, style, state_key = cert_state(
+            c.not_before, c.not_after, now, disabled=c.disabled, in_use=c.thumbprint == in_use
+        )
         cells = (
-            name,
+            c.name,
+            state,
             short_thumb(c.thumbprint),
             label,
             fmt_permissions(c.permissions),
             fmt_date(c.not_before),
-            expiry_cell(c.not_after, now, c.not_before),
-            Text("disabled", style="dim") if c.disabled else "",
+            fmt_date(c.not_after),
         )
-        keys = (None, None, ranks[c.security_clearance], None, c.not_before or _NEVER, c.not_after)
-        hay = f"{c.name} {c.thumbprint} {label} {' '.join(c.permissions)}".lower()
-        rows.append(GridRow(c.thumbprint, cells, keys, haystack=hay))
+        keys = (None, state_key, None, ranks[c.security_clearance], None, c.not_before or _NEVER, c.not_after)
+        # The state's words are searchable too: "/expired", "/off", "/in use".
+        hay = f"{c.name} {state} {c.thumbprint} {label} {' '.join(c.permissions)}".lower()
+        rows.append(GridRow(c.thumbprint, cells, keys, haystack=hay, style=style))
     return rows
 
 
@@ -77,7 +88,7 @@ class CertificatesScreen(TableScreen):
         yield HeaderBadge()
         yield Static(f"Certificates of {self.product.display_name}", classes="screen-title")
         yield Input(placeholder="filter certificates…", id="filter", classes="filter")
-        with Horizontal(classes="main"):
+        with SplitPane():
             yield Grid(COLUMNS, id="certs")
             yield Static("", id="detail", classes="detail")
         yield Static("", id="reason", classes="reason")

@@ -8,7 +8,6 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
 from textual.widgets import Input, Static
 
 from ravensec.core.models import Backup, Product, ProductStatus
@@ -23,6 +22,7 @@ from ravensec.tui.widgets.badge import HeaderBadge
 from ravensec.tui.widgets.footer import KeysFooter
 from ravensec.tui.widgets.format import expiry_cell, fmt_time, human_size
 from ravensec.tui.widgets.grid import Grid, GridRow
+from ravensec.tui.widgets.split import SplitPane
 
 COLUMNS = ("Name", "Tier", "Type", "Provider/Region", "Status", "Nodes", "Cert expiry", "Allow all", "Labels")
 BUSY = (ProductStatus.CREATING, ProductStatus.DEPLOYING_CHANGES)
@@ -66,7 +66,7 @@ class ProductsScreen(TableScreen):
     def compose(self) -> ComposeResult:
         yield HeaderBadge()
         yield Input(placeholder="filter products…", id="filter", classes="filter")
-        with Horizontal(classes="main"):
+        with SplitPane():
             yield Grid(COLUMNS, id="products")
             yield Static("", id="detail", classes="detail")
         yield KeysFooter()

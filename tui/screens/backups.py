@@ -74,7 +74,7 @@ class BackupsScreen(BaseScreen):
         self.load()
 
     @work(exclusive=True, group="backups", exit_on_error=False, name="list backups")
-    async def load(self) -> None:
+    async def load(self, announce: bool = False) -> None:
         grid = self.query_one(Grid)
         grid.loading = True
         try:
@@ -98,6 +98,8 @@ class BackupsScreen(BaseScreen):
             f"{len(self.backups)} files in {len(dbs)} databases: {', '.join(dbs) or 'none'}"
         )
         self.refresh_bindings()
+        if announce:
+            self.announce_refresh(f"{len(self.backups)} backup files")
 
     def own_refusal(self, action: str) -> str | None:
         if action == "verify" and self._selected() is None:
@@ -123,7 +125,7 @@ class BackupsScreen(BaseScreen):
         self.app.push_screen(VerifyBackupModal(self.product, backup), done)
 
     def action_refresh(self) -> None:
-        self.load()
+        self.load(announce=True)
 
     def action_back(self) -> None:
         self.app.pop_screen()

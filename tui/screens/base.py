@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import ClassVar
 
 from textual import on
@@ -14,7 +15,9 @@ from ravensec.tui.widgets.grid import Column, Grid
 
 
 class BaseScreen(ScreenMixin, Screen[None]):
-    pass
+    def announce_refresh(self, what: str) -> None:
+        """`r` answers when the reload finished: what came back and when (the wall clock, not the world's)."""
+        self.notify(f"{what}, refreshed at {datetime.now().astimezone():%H:%M:%S}", timeout=3)
 
 
 class TableScreen(BaseScreen):

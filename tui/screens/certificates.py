@@ -78,9 +78,10 @@ class CertificatesScreen(TableScreen):
         Binding("p", "purge", "Purge expired", id="certs.purge"),
     ]
 
-    def __init__(self, product: Product) -> None:
+    def __init__(self, product: Product, *, select: str | None = None) -> None:
         super().__init__(id="certificates-screen")
         self.product = product
+        self._select = select  # a thumbprint to put the cursor on once the list is in (from the expiry overview)
         self.certs: dict[str, CertificateDefinition] = {}
         self.databases: list[str] = []
 
@@ -108,7 +109,7 @@ class CertificatesScreen(TableScreen):
             self._show_rows()
 
     @work(exclusive=True, group="certs", exit_on_error=False, name="load certificates")
-    async def load(self) -> None:
+    async def load(self, announce: bool = False) -> None:
         caller = self.caller
         if caller is not None and caller.security_clearance.rank < SecurityClearance.OPERATOR.rank:
             # The server refuses the list to a User certificate; say so instead of failing.
@@ -125,6 +126,14 @@ class CertificatesScreen(TableScreen):
             grid.loading = False
         self.certs = {c.thumbprint: c for c in certs}
         self._show_rows()
+        if self._select is not None:
+            grid = self.query_one(Grid)
+            keys = [r.key for r in grid.shown_rows]
+            if self._select in keys:
+                grid.move_cursor(row=keys.index(self._select))
+            self._select = None
+        if announce:
+            self.announce_refresh(f"{len(certs)} certificates")
         if not self.databases:
             self.load_databases()
 
@@ -179,7 +188,7 @@ class CertificatesScreen(TableScreen):
 
 
     def action_refresh(self) -> None:
-        self.load()
+        self.load(announce=True)
 
     # ---------------------------------------------------------------- write actions
     def _form(self, mode: Mode, source: CertificateDefinition | None = None) -> None:

@@ -78,7 +78,7 @@ class IpRulesScreen(BaseScreen):
             self.load()
 
     @work(exclusive=True, group="ip", exit_on_error=False, name="load IP rules")
-    async def load(self) -> None:
+    async def load(self, announce: bool = False) -> None:
         grid = self.query_one(Grid)
         grid.loading = True
         try:
@@ -87,6 +87,8 @@ class IpRulesScreen(BaseScreen):
             grid.loading = False
         self.saved, self.working, self.loaded = list(rules), list(rules), True
         self._show()
+        if announce:
+            self.announce_refresh(f"{len(rules)} IP rules")
 
     @property
     def dirty(self) -> bool:
@@ -166,7 +168,9 @@ class IpRulesScreen(BaseScreen):
 
     def action_reload(self) -> None:
         if self.supported:
-            self.load()
+            self.load(announce=True)
+        else:
+            self.notify("The IP rules shown are those the product reported; the portal is where they change.")
 
     def action_save_rules(self) -> None:
         problems = self.problems()

@@ -87,7 +87,7 @@ class ProductsScreen(TableScreen):
 
     # ---------------------------------------------------------------- loading
     @work(exclusive=True, group="products", exit_on_error=False, name="load products")
-    async def load(self) -> None:
+    async def load(self, announce: bool = False) -> None:
         grid = self.query_one(Grid)
         grid.loading = not self.products
         try:
@@ -96,6 +96,8 @@ class ProductsScreen(TableScreen):
             grid.loading = False
         self.products = {p.id: p for p in products}
         self._show_rows()
+        if announce:
+            self.announce_refresh(f"{len(products)} products")
         # The table first: whoami per product and the backups summary start once the rows are on screen.
         self.call_after_refresh(self._load_extras)
 
@@ -205,7 +207,7 @@ class ProductsScreen(TableScreen):
 
     def action_refresh(self) -> None:
         self.backups.clear()
-        self.load()
+        self.load(announce=True)
 
     def action_certificates(self) -> None:
         if self.selected is not None:

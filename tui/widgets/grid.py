@@ -269,6 +269,10 @@ class Grid(ScrollView, can_focus=True):
         ]
         self._fit()
         index = next((i for i, r in enumerate(self.shown_rows) if r.key == keep), None) if keep else None
+        if index is None and keep is not None and self.shown_rows:
+            # The row under the cursor went (deleted, or filtered out): its neighbour takes its place rather
+            # than the cursor jumping to the top.
+            index = min(self._cursor, len(self.shown_rows) - 1)
         if index is None:
             self._cursor = 0
             self.scroll_to(y=0, animate=False, immediate=True)

@@ -395,7 +395,8 @@ class Grid(ScrollView, can_focus=True):
         row = self.shown_rows[index]
         style = self.get_component_rich_style(component)
         if row.style:
-            style += _row_style(row.style, self.app.no_color)
+            # On the cursor row only the attributes: red on the cursor's colour is hard to read.
+            style += _row_style(row.style, self.app.no_color or index == self._cursor)
         return self._strip(row.cells, style, scroll_x, width)
 
     def _strip(self, cells: Sequence[Cell], style: Style, scroll_x: int, width: int) -> Strip:

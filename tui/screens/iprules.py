@@ -18,9 +18,10 @@ from ravensec.tui.modals.iprule import IpRuleModal
 from ravensec.tui.screens.base import BaseScreen
 from ravensec.tui.widgets.badge import HeaderBadge
 from ravensec.tui.widgets.footer import KeysFooter
-from ravensec.tui.widgets.grid import Grid, GridRow
+from ravensec.tui.widgets.grid import Column, Grid, GridRow
 
-COLUMNS = ("Address", "Alias", "Note")
+# The note (the allow-all warning) is cut to the width rather than dropped.
+COLUMNS = (Column("Address", 0, min_width=18), Column("Alias", 1, min_width=12), Column("Note", 2, min_width=16))
 ALLOW_ALL_WARNING = "Allow all: any address on the internet can reach the nodes (a certificate is still needed)"
 
 

@@ -21,10 +21,22 @@ from ravensec.tui.screens.iprules import IpRulesScreen
 from ravensec.tui.widgets.badge import HeaderBadge
 from ravensec.tui.widgets.footer import KeysFooter
 from ravensec.tui.widgets.format import expiry_cell, fmt_time, human_size
-from ravensec.tui.widgets.grid import Grid, GridRow
+from ravensec.tui.widgets.grid import Column, Grid, GridRow
 from ravensec.tui.widgets.split import SplitPane
 
-COLUMNS = ("Name", "Tier", "Type", "Provider/Region", "Status", "Nodes", "Cert expiry", "Allow all", "Labels")
+# Left to right; when the width runs out the security columns (status, allow-all, the certificate's expiry)
+# stay longest.
+COLUMNS = (
+    Column("Name", 0, min_width=12),
+    Column("Tier", 4),
+    Column("Type", 7),
+    Column("Provider/Region", 6),
+    Column("Status", 1),
+    Column("Nodes", 5),
+    Column("Cert expiry", 3),
+    Column("Allow all", 2),
+    Column("Labels", 8, min_width=10),
+)
 BUSY = (ProductStatus.CREATING, ProductStatus.DEPLOYING_CHANGES)
 POLL_SECONDS = 3.0
 

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.widgets import LoadingIndicator
 from textual.worker import Worker, WorkerState
 
+from ravensec.core.config import config_path
 from ravensec.core.errors import RavensecError
 from ravensec.core.models import CertificateDefinition, Product
 from ravensec.core.profile import Profile
@@ -26,7 +28,7 @@ from ravensec.tui.screens.products import ProductsScreen
 from ravensec.tui.widgets.badge import HeaderBadge, badge_for
 from ravensec.tui.widgets.footer import KeysFooter
 from ravensec.tui.widgets.palette import RavensecCommands
-from ravensec.tui.widgets.policy import READ_ONLY_REASON, WRITE_ACTIONS
+from ravensec.tui.widgets.policy import WRITE_ACTIONS, read_only_reason
 
 log = logging.getLogger("ravensec.tui")
 
@@ -40,9 +42,9 @@ async def _open_workspace(profile: Profile, read_only: bool | None) -> Workspace
 class RavensecApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "ravensec"
-    COMMANDS = App.COMMANDS | {RavensecCommands}
-    # Below 100 columns the detail pane moves under the table (see app.tcss).
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    # Only ravensec's own actions: Textual's system commands (themes, screenshots, its key panel) list
+    # internal names the user cannot map to anything on screen.
+    COMMANDS = {RavensecCommands}
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("question_mark", "help", "Help", id="app.help"),
@@ -60,6 +62,7 @@ class RavensecApp(App[int]):
         keymap: Mapping[str, str] | None = None,
         opener: WorkspaceOpener | None = None,
         demo_world: str | None = None,
+        config_file: Path | None = None,
     ) -> None:
         super().__init__()
         self.profile = profile
@@ -67,6 +70,7 @@ class RavensecApp(App[int]):
         self.force_read_only = read_only
         self.now: Callable[[], datetime] = now or (lambda: datetime.now(UTC))
         self._keymap = dict(keymap or {})
+        self.config_file = config_file  # where the keymap and the profile were read (named in messages)
         self._opener = opener or _open_workspace
         self.workspace: Workspace | None = None
         self.current_product: Product | None = None
@@ -87,6 +91,7 @@ class RavensecApp(App[int]):
     def on_mount(self) -> None:
         if self._keymap:
             self.set_keymap(self._keymap)
+            self._report_unknown_keymap_ids()
         self.refresh_badge()
         if self._demo_world is not None:
             # After the first frame: the mock's imports and start would otherwise hold the GIL while Textual
@@ -120,6 +125,20 @@ class RavensecApp(App[int]):
             self.pop_screen()
         self.push_screen(ProductsScreen())
         self._loading_done()
+
+    def _report_unknown_keymap_ids(self) -> None:
+        """Textual ignores a keymap id no binding has; say so once, or the remap silently does nothing."""
+        unknown = sorted(set(self._keymap) - known_binding_ids())
+        if unknown:
+            names = ", ".join(repr(i) for i in unknown)
+            self.notify(
+                f"[keymap] in {self.config_file or config_path()}: no key has the id {names}; ignored. "
+                "Help (?) lists every id.",
+                title="Unknown key binding id",
+                severity="warning",
+                timeout=15,
+                markup=False,
+            )
 
     def _loading_done(self) -> None:
         self.screen_stack[0].query("#starting").remove()
@@ -180,8 +199,25 @@ class RavensecApp(App[int]):
     def refusal(self, action: str) -> str | None:
         """The one read-only rule: every write action of every screen is refused here."""
         if action in WRITE_ACTIONS and self.read_only:
-            return READ_ONLY_REASON
+            return read_only_reason(
+                flag=self.force_read_only,
+                profile=self.profile.name if self.profile else "(none)",
+                config_file=str(self.config_file or config_path()),
+            )
         return None
+
+    def on_key(self, event: events.Key) -> None:
+        """A key whose action is disabled says why (the reason help shows) instead of doing nothing.
+
+        Keys reach the app after the bindings ran (App._on_key): an enabled binding has acted, a disabled one
+        was skipped, and a key no binding has stays silent."""
+        active = self.screen.active_bindings.get(event.key)
+        if active is None or active.enabled:
+            return
+        reason = _reason_for(active.node, active.binding.action)
+        if reason:
+            self.notify(reason, title=f"{active.binding.description or 'Key'}: not now", severity="warning",
+                        timeout=6, markup=False)
 
     def caller(self, product_id: str | None) -> CertificateDefinition | None:
         return self.callers.get(product_id) if product_id else None
@@ -279,6 +315,22 @@ class RavensecApp(App[int]):
         if self.workspace is None or isinstance(self.screen, ExpiryScreen):
             return
         self.push_screen(ExpiryScreen())
+
+
+def _classes(cls: type[DOMNode]) -> Iterator[type[DOMNode]]:
+    yield cls
+    for sub in cls.__subclasses__():
+        yield from _classes(sub)
+
+
+def known_binding_ids() -> set[str]:
+    """Every binding id of every widget, screen and app class loaded (ravensec's and Textual's)."""
+    ids: set[str] = set()
+    for cls in _classes(DOMNode):
+        for b in cls.__dict__.get("BINDINGS", ()):
+            if isinstance(b, Binding) and b.id:
+                ids.add(b.id)
+    return ids
 
 
 def _reason_for(node: DOMNode, action: str) -> str | None:

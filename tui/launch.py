@@ -35,7 +35,7 @@ def run_tui(*, profile: str | None, demo: bool, world: str | None, read_only: bo
         # No profile chosen (none configured, or several and none current): the first-run screen.
         chosen = None if demo else select_profile(cfg, profile)
         app = RavensecApp(chosen, demo=demo, read_only=read_only, keymap=cfg.keymap,
-                          demo_world=(world or "demo") if demo else None)
+                          demo_world=(world or "demo") if demo else None, config_file=cfg.path)
         app.run()
     except RavensecError as e:
         print(f"ravensec: {e}", file=sys.stderr)

@@ -86,3 +86,10 @@ def test_generate_form(
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (200, 50)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_certificates_of_shop(snap_compare: Any, app: RavensecApp, demo_cloud: Any, size: tuple[int, int]) -> None:
+    """Shop has every row state: in use, expiring in 20 and 45 days, expired (old-admin), disabled (intern).
+    The name and state columns show at every width; the others as the width allows."""
+    assert snap_compare(app, terminal_size=size, run_before=goto("c", demo_cloud.product("Shop").id))

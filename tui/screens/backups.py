@@ -79,7 +79,7 @@ class BackupsScreen(BaseScreen):
         self.load()
 
     @work(exclusive=True, group="backups", exit_on_error=False, name="list backups")
-    async def load(self) -> None:
+    async def load(self, announce: bool = False) -> None:
         grid = self.query_one(Grid)
         grid.loading = True
         try:
@@ -103,6 +103,8 @@ class BackupsScreen(BaseScreen):
             f"{plural(len(self.backups), 'file')} in {plural(len(dbs), 'database')}: {', '.join(dbs) or 'none'}"
         )
         self.refresh_bindings()
+        if announce:
+            self.announce_refresh(f"{len(self.backups)} backup files")
 
     def own_refusal(self, action: str) -> str | None:
         if action == "verify" and self._selected() is None:
@@ -135,7 +137,7 @@ class BackupsScreen(BaseScreen):
         return self.ws.known_backup_key(backup)
 
     def action_refresh(self) -> None:
-        self.load()
+        self.load(announce=True)
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import ClassVar
 
 from textual import on
@@ -10,17 +11,19 @@ from textual.screen import Screen
 from textual.widgets import Input
 
 from ravensec.tui.screen_mixin import ScreenMixin
-from ravensec.tui.widgets.grid import Grid
+from ravensec.tui.widgets.grid import Column, Grid
 
 
 class BaseScreen(ScreenMixin, Screen[None]):
-    pass
+    def announce_refresh(self, what: str) -> None:
+        """`r` answers when the reload finished: what came back and when (the wall clock, not the world's)."""
+        self.notify(f"{what}, refreshed at {datetime.now().astimezone():%H:%M:%S}", timeout=3)
 
 
 class TableScreen(BaseScreen):
     """A screen around one Grid with a ``#filter`` Input: `/` filters, `s` cycles the sort column."""
 
-    COLUMNS: ClassVar[Sequence[str]] = ()
+    COLUMNS: ClassVar[Sequence[str | Column]] = ()
 
     def _selection_changed(self) -> None:
         """Hook: the highlighted row may have changed (detail pane, refusal reasons)."""
@@ -40,6 +43,10 @@ class TableScreen(BaseScreen):
         self.query_one(Grid).focus()
 
     def action_sort(self) -> None:
+        """The next column on screen: sorting by a column the width hides would look like no order at all."""
         grid = self.query_one(Grid)
-        grid.sort_by(0 if grid.sort_column is None else (grid.sort_column + 1) % len(self.COLUMNS))
-        self.notify(f"Sorted by {self.COLUMNS[grid.sort_column or 0]}", timeout=2)
+        shown = grid.shown_columns
+        current = grid.sort_column
+        column = shown[(shown.index(current) + 1) % len(shown)] if current in shown else shown[0]
+        grid.sort_by(column)
+        self.notify(f"Sorted by {grid.columns[column].name}", timeout=2)

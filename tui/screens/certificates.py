@@ -6,11 +6,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from rich.markup import escape
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
 from textual.widgets import Input, Static
 from textual.worker import Worker
 
@@ -26,12 +24,22 @@ from ravensec.tui.modals.credits import CreditsAdviceModal
 from ravensec.tui.screens.base import TableScreen
 from ravensec.tui.widgets.badge import HeaderBadge
 from ravensec.tui.widgets.footer import KeysFooter
-from ravensec.tui.widgets.format import expiry_cell, fmt_date, fmt_permissions, short_thumb
-from ravensec.tui.widgets.grid import Grid, GridRow
+from ravensec.tui.widgets.format import cert_state, fmt_date, fmt_permissions, short_thumb
+from ravensec.tui.widgets.grid import Column, Grid, GridRow
 from ravensec.tui.widgets.policy import TARGETED_ACTIONS, cert_action_refusal, grantable
+from ravensec.tui.widgets.split import SplitPane
 
 _NEVER = datetime.min.replace(tzinfo=UTC)  # sorts a certificate without a start date first
-COLUMNS = ("Name", "Thumbprint", "Clearance", "Permissions", "Valid from", "Expires", "Disabled")
+# Left to right; the priority says which stay when the width runs out (the name and the state always do).
+COLUMNS = (
+    Column("Name", 0, min_width=20),
+    Column("State", 0),
+    Column("Thumbprint", 3),
+    Column("Clearance", 2),
+    Column("Permissions", 5, min_width=16),
+    Column("Valid from", 4),
+    Column("Expires", 1),
+)
 
 
 def cert_rows(certs: list[CertificateDefinition], now: datetime, in_use: str | None) -> list[GridRow]:
@@ -40,20 +48,23 @@ def cert_rows(certs: list[CertificateDefinition], now: datetime, in_use: str | N
     labels = {c: c.label for c in SecurityClearance}
     ranks = {c: c.rank for c in SecurityClearance}
     for c in certs:
-        name = c.name + (" ★" if c.thumbprint == in_use else "")
         label = labels[c.security_clearance]
+        state, style, state_key = cert_state(
+            c.not_before, c.not_after, now, disabled=c.disabled, in_use=c.thumbprint == in_use
+        )
         cells = (
-            name,
+            c.name,
+            state,
             short_thumb(c.thumbprint),
             label,
             fmt_permissions(c.permissions),
             fmt_date(c.not_before),
-            expiry_cell(c.not_after, now, c.not_before),
-            Text("disabled", style="dim") if c.disabled else "",
+            fmt_date(c.not_after),
         )
-        keys = (None, None, ranks[c.security_clearance], None, c.not_before or _NEVER, c.not_after)
-        hay = f"{c.name} {c.thumbprint} {label} {' '.join(c.permissions)}".lower()
-        rows.append(GridRow(c.thumbprint, cells, keys, haystack=hay))
+        keys = (None, state_key, None, ranks[c.security_clearance], None, c.not_before or _NEVER, c.not_after)
+        # The state's words are searchable too: "/expired", "/off", "/in use".
+        hay = f"{c.name} {state} {c.thumbprint} {label} {' '.join(c.permissions)}".lower()
+        rows.append(GridRow(c.thumbprint, cells, keys, haystack=hay, style=style))
     return rows
 
 
@@ -74,9 +85,10 @@ class CertificatesScreen(TableScreen):
         Binding("p", "purge", "Purge expired", id="certs.purge"),
     ]
 
-    def __init__(self, product: Product) -> None:
+    def __init__(self, product: Product, *, select: str | None = None) -> None:
         super().__init__(id="certificates-screen")
         self.product = product
+        self._select = select  # a thumbprint to put the cursor on once the list is in (from the expiry overview)
         self.certs: dict[str, CertificateDefinition] = {}
         self.databases: list[str] = []
         self.load_error: str | None = None  # why the list could not be loaded; shown instead of "No certificates."
@@ -85,7 +97,7 @@ class CertificatesScreen(TableScreen):
         yield HeaderBadge()
         yield Static(f"Certificates of {self.product.display_name}", classes="screen-title")
         yield Input(placeholder="filter certificates…", id="filter", classes="filter")
-        with Horizontal(classes="main"):
+        with SplitPane():
             yield Grid(COLUMNS, id="certs")
             yield Static("", id="detail", classes="detail")
         yield Static("", id="reason", classes="reason")
@@ -105,7 +117,7 @@ class CertificatesScreen(TableScreen):
             self._show_rows()
 
     @work(exclusive=True, group="certs", exit_on_error=False, name="load certificates")
-    async def load(self) -> None:
+    async def load(self, announce: bool = False) -> None:
         caller = self.caller
         if caller is not None and caller.security_clearance.rank < SecurityClearance.OPERATOR.rank:
             # The server refuses the list to a User certificate; say so instead of failing.
@@ -123,6 +135,14 @@ class CertificatesScreen(TableScreen):
         self.load_error = None
         self.certs = {c.thumbprint: c for c in certs}
         self._show_rows()
+        if self._select is not None:
+            grid = self.query_one(Grid)
+            keys = [r.key for r in grid.shown_rows]
+            if self._select in keys:
+                grid.move_cursor(row=keys.index(self._select))
+            self._select = None
+        if announce:
+            self.announce_refresh(f"{len(certs)} certificates")
         if not self.databases:
             self.load_databases()
 
@@ -190,7 +210,7 @@ class CertificatesScreen(TableScreen):
 
 
     def action_refresh(self) -> None:
-        self.load()
+        self.load(announce=True)
 
     # ---------------------------------------------------------------- write actions
     def _form(self, mode: Mode, source: CertificateDefinition | None = None) -> None:

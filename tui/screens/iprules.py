@@ -18,9 +18,10 @@ from ravensec.tui.modals.iprule import IpRuleModal
 from ravensec.tui.screens.base import BaseScreen
 from ravensec.tui.widgets.badge import HeaderBadge
 from ravensec.tui.widgets.footer import KeysFooter
-from ravensec.tui.widgets.grid import Grid, GridRow
+from ravensec.tui.widgets.grid import Column, Grid, GridRow
 
-COLUMNS = ("Address", "Alias", "Note")
+# The note (the allow-all warning) is cut to the width rather than dropped.
+COLUMNS = (Column("Address", 0, min_width=18), Column("Alias", 1, min_width=12), Column("Note", 2, min_width=16))
 ALLOW_ALL_WARNING = "Allow all: any address on the internet can reach the nodes (a certificate is still needed)"
 
 
@@ -78,7 +79,7 @@ class IpRulesScreen(BaseScreen):
             self.load()
 
     @work(exclusive=True, group="ip", exit_on_error=False, name="load IP rules")
-    async def load(self) -> None:
+    async def load(self, announce: bool = False) -> None:
         grid = self.query_one(Grid)
         grid.loading = True
         try:
@@ -87,6 +88,8 @@ class IpRulesScreen(BaseScreen):
             grid.loading = False
         self.saved, self.working, self.loaded = list(rules), list(rules), True
         self._show()
+        if announce:
+            self.announce_refresh(f"{len(rules)} IP rules")
 
     @property
     def dirty(self) -> bool:
@@ -166,7 +169,9 @@ class IpRulesScreen(BaseScreen):
 
     def action_reload(self) -> None:
         if self.supported:
-            self.load()
+            self.load(announce=True)
+        else:
+            self.notify("The IP rules shown are those the product reported; the portal is where they change.")
 
     def action_save_rules(self) -> None:
         problems = self.problems()

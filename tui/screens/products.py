@@ -8,7 +8,6 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
 from textual.widgets import Input, Static
 
 from ravensec.core.errors import RavensecError
@@ -24,9 +23,22 @@ from ravensec.tui.screens.iprules import IpRulesScreen
 from ravensec.tui.widgets.badge import HeaderBadge
 from ravensec.tui.widgets.footer import KeysFooter
 from ravensec.tui.widgets.format import expiry_cell, fmt_time, human_size
-from ravensec.tui.widgets.grid import Grid, GridRow
+from ravensec.tui.widgets.grid import Column, Grid, GridRow
+from ravensec.tui.widgets.split import SplitPane
 
-COLUMNS = ("Name", "Tier", "Type", "Provider/Region", "Status", "Nodes", "Cert expiry", "Allow all", "Labels")
+# Left to right; when the width runs out the security columns (status, allow-all, the certificate's expiry)
+# stay longest.
+COLUMNS = (
+    Column("Name", 0, min_width=12),
+    Column("Tier", 4),
+    Column("Type", 7),
+    Column("Provider/Region", 6),
+    Column("Status", 1),
+    Column("Nodes", 5),
+    Column("Cert expiry", 3),
+    Column("Allow all", 2),
+    Column("Labels", 8, min_width=10),
+)
 BUSY = (ProductStatus.CREATING, ProductStatus.DEPLOYING_CHANGES)
 POLL_SECONDS = 3.0
 
@@ -69,7 +81,7 @@ class ProductsScreen(TableScreen):
     def compose(self) -> ComposeResult:
         yield HeaderBadge()
         yield Input(placeholder="filter products…", id="filter", classes="filter")
-        with Horizontal(classes="main"):
+        with SplitPane():
             yield Grid(COLUMNS, id="products")
             yield Static("", id="detail", classes="detail")
         yield KeysFooter()
@@ -91,7 +103,7 @@ class ProductsScreen(TableScreen):
 
     # ---------------------------------------------------------------- loading
     @work(exclusive=True, group="products", exit_on_error=False, name="load products")
-    async def load(self) -> None:
+    async def load(self, announce: bool = False) -> None:
         grid = self.query_one(Grid)
         grid.loading = not self.products
         try:
@@ -100,6 +112,8 @@ class ProductsScreen(TableScreen):
             grid.loading = False
         self.products = {p.id: p for p in products}
         self._show_rows()
+        if announce:
+            self.announce_refresh(f"{len(products)} products")
         # The table first: whoami per product and the backups summary start once the rows are on screen.
         self.call_after_refresh(self._load_extras)
 
@@ -225,7 +239,7 @@ class ProductsScreen(TableScreen):
 
     def action_refresh(self) -> None:
         self.backups.clear()
-        self.load()
+        self.load(announce=True)
 
     def action_certificates(self) -> None:
         if self.selected is not None:

@@ -79,3 +79,31 @@ def parse_permissions_text(text: str) -> dict[str, DatabaseAccess]:
 
 def short_thumb(thumbprint: str) -> str:
     return thumbprint[:12] + "…" if len(thumbprint) > 12 else thumbprint
+
+
+# A certificate's whole row, by state: colour for the eye, and the state column's words for NO_COLOR.
+_ROW_STYLE = {**_EXPIRY_STYLE, ExpiryState.EXPIRING_30: "red", ExpiryState.EXPIRED: "bold red"}
+_STATE_ORDER = (ExpiryState.EXPIRED, ExpiryState.EXPIRING_30, ExpiryState.EXPIRING_60, ExpiryState.NOT_YET_VALID,
+                ExpiryState.VALID)
+
+
+def cert_state(
+    not_before: datetime | None, not_after: datetime, now: datetime, *, disabled: bool, in_use: bool
+) -> tuple[str, str, tuple[int, datetime, bool]]:
+    """The state column's text (``★ in use``, ``expired``, ``20d``, ``not yet``, ``off``), the row's style
+    and a sort key (worst first)."""
+    state = expiry_state(not_before, not_after, now)
+    marks = ["★ in use"] if in_use else []
+    if state is ExpiryState.EXPIRED:
+        marks.append("expired")
+    elif state is ExpiryState.NOT_YET_VALID:
+        marks.append("not yet")
+    elif state is not ExpiryState.VALID:
+        marks.append(f"{days_left(not_after, now)}d")
+    styles = [_ROW_STYLE[state]] if _ROW_STYLE[state] else []
+    if disabled:
+        marks.append("off")
+        styles.append("dim")
+    if in_use:
+        styles.append("bold")
+    return " ".join(marks), " ".join(styles), (_STATE_ORDER.index(state), not_after, disabled)

@@ -4,12 +4,16 @@ Textual's DataTable builds and measures every row it holds (1.7 s for 10,000 cer
 filter keystroke), so it cannot hold a large product's certificates. Grid is a Line API widget: filtering and
 sorting work on plain lists, and ``render_line`` draws the few rows in view, so every row of 100,000 is
 reachable with the keys, the mouse and the filter.
+
+Columns are laid out by priority, as k9s does: the grid shows the columns that fit its width, most important
+first, and never scrolls sideways (a sideways scrollbar hid columns and drew a stray block under the table).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, ClassVar
 
 from rich.cells import cell_len
@@ -29,6 +33,45 @@ PADDING = 1  # blank cells either side of each column
 SORT_MARKS = (" ▲", " ▼")
 
 
+MIN_SHRINK = 12  # how far the first of plain column names may be cut to let the others in
+
+
+@dataclass(frozen=True)
+class Column:
+    """``priority``: lower is shown first when the width runs out (0: always shown, even cut short).
+    ``min_width``: the column may be cut to this many cells (with an ellipsis) to let another column in."""
+
+    name: str
+    priority: int
+    min_width: int = 0
+
+
+def as_columns(columns: Sequence[str | Column]) -> list[Column]:
+    """Plain names: shown left to right as they fit; the first is always shown and may be cut short."""
+    return [c if isinstance(c, Column) else Column(c, i, MIN_SHRINK if i == 0 else 0) for i, c in enumerate(columns)]
+
+
+def fit_columns(columns: Sequence[Column], natural: Sequence[int], room: int) -> dict[int, int]:
+    """Which columns to show in ``room`` cells and how wide: {index: width}. ``natural`` widths include the
+    padding. By priority, each column that fits is taken (a shrinkable one at its cut width); priority 0
+    always is; then shrunk columns grow back to their natural width while room is left."""
+
+    def least(i: int) -> int:
+        return min(natural[i], columns[i].min_width + 2 * PADDING) if columns[i].min_width else natural[i]
+
+    chosen: dict[int, int] = {}
+    used = 0
+    for i in sorted(range(len(columns)), key=lambda i: (columns[i].priority, i)):
+        if columns[i].priority == 0 or used + least(i) <= room:
+            chosen[i] = least(i)
+            used += least(i)
+    for i in sorted(chosen, key=lambda i: (columns[i].priority, i)):
+        grow = min(natural[i] - chosen[i], max(0, room - used))
+        chosen[i] += grow
+        used += grow
+    return dict(sorted(chosen.items()))
+
+
 @dataclass(frozen=True)
 class GridRow:
     key: str
@@ -37,6 +80,7 @@ class GridRow:
     sort_keys: tuple[Any, ...] = ()
     pinned: bool = False  # stays on top whatever the sort (the "Allow all" rule)
     haystack: str = field(default="")
+    style: str = ""  # the whole row's style under its cells' own (an expired certificate is red)
 
     def text(self) -> str:
         return self.haystack or " ".join(str(c) for c in self.cells).lower()
@@ -78,6 +122,13 @@ def _cell_text(cell: Cell) -> Text:
     return text
 
 
+@cache
+def _row_style(style: str, no_color: bool) -> Style:
+    # Under NO_COLOR only the attributes stay (bold, dim): the rows' words say the rest.
+    parsed = Style.parse(style)
+    return parsed.without_color if no_color else parsed
+
+
 def _width(cell: Cell) -> int:
     plain = cell.plain if isinstance(cell, Text) else cell
     return len(plain) if plain.isascii() else cell_len(plain)  # most cells are ASCII: skip the width tables
@@ -106,6 +157,7 @@ class Grid(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     Grid {
         height: 1fr;
+        overflow-x: hidden;
         background: $surface;
         color: $foreground;
         &:focus {
@@ -151,9 +203,10 @@ class Grid(ScrollView, can_focus=True):
         def control(self) -> Grid:
             return self.grid
 
-    def __init__(self, columns: Sequence[str], *, id: str | None = None) -> None:
+    def __init__(self, columns: Sequence[str | Column], *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._column_names = list(columns)
+        self.columns = as_columns(columns)
+        self._column_names = [c.name for c in self.columns]
         self._rows: list[GridRow] = []
         self.shown_rows: list[GridRow] = []
         self.filter_text = ""
@@ -163,6 +216,7 @@ class Grid(ScrollView, can_focus=True):
         self._highlighted: str | None = None
         self._cell_widths = [0] * len(self._column_names)  # the widest cell of each column, over all rows
         self._widths = [cell_len(name) for name in self._column_names]
+        self._shown: dict[int, int] = dict(enumerate(self._widths))  # shown column -> its width (no padding)
 
     # ---------------------------------------------------------------- data
     @property
@@ -172,6 +226,11 @@ class Grid(ScrollView, can_focus=True):
     @property
     def cursor_row(self) -> int:
         return self._cursor
+
+    @property
+    def shown_columns(self) -> list[int]:
+        """The indexes of the columns the width leaves room for, left to right."""
+        return list(self._shown)
 
     def set_rows(self, rows: Sequence[GridRow]) -> None:
         rows = list(rows)
@@ -208,8 +267,12 @@ class Grid(ScrollView, can_focus=True):
         self._widths = [
             max(cells, cell_len(self._header(i))) for i, cells in enumerate(self._cell_widths)
         ]
-        self.virtual_size = Size(sum(self._widths) + 2 * PADDING * len(self._widths), len(self.shown_rows) + 1)
+        self._fit()
         index = next((i for i, r in enumerate(self.shown_rows) if r.key == keep), None) if keep else None
+        if index is None and keep is not None and self.shown_rows:
+            # The row under the cursor went (deleted, or filtered out): its neighbour takes its place rather
+            # than the cursor jumping to the top.
+            index = min(self._cursor, len(self.shown_rows) - 1)
         if index is None:
             self._cursor = 0
             self.scroll_to(y=0, animate=False, immediate=True)
@@ -228,6 +291,17 @@ class Grid(ScrollView, can_focus=True):
             self._scroll_to_cursor()
         self.refresh()
         self._announce()
+
+    def _fit(self) -> None:
+        room = self.scrollable_content_region.width
+        natural = [w + 2 * PADDING for w in self._widths]
+        shown = fit_columns(self.columns, natural, room) if room else dict(enumerate(natural))
+        self._shown = {i: w - 2 * PADDING for i, w in shown.items()}
+        self.virtual_size = Size(room, len(self.shown_rows) + 1)
+
+    def on_resize(self) -> None:
+        self._fit()
+        self.refresh()
 
     def _page(self) -> int:
         return max(1, self.scrollable_content_region.height - 1)  # the header takes a line
@@ -292,7 +366,7 @@ class Grid(ScrollView, can_focus=True):
 
     def _column_at(self, x: int) -> int | None:
         right = 0
-        for i, width in enumerate(self._widths):
+        for i, width in self._shown.items():
             right += width + 2 * PADDING
             if x < right:
                 return i
@@ -318,14 +392,21 @@ class Grid(ScrollView, can_focus=True):
             component = "grid--cursor"
         else:
             component = "grid--odd-row" if index % 2 else "grid--even-row"
-        return self._strip(self.shown_rows[index].cells, self.get_component_rich_style(component), scroll_x, width)
+        row = self.shown_rows[index]
+        style = self.get_component_rich_style(component)
+        if row.style:
+            # On the cursor row only the attributes: red on the cursor's colour is hard to read.
+            style += _row_style(row.style, self.app.no_color or index == self._cursor)
+        return self._strip(row.cells, style, scroll_x, width)
 
     def _strip(self, cells: Sequence[Cell], style: Style, scroll_x: int, width: int) -> Strip:
         base = self.rich_style + style
         line = Text(style=base, no_wrap=True, end="")
         pad = " " * PADDING
-        for cell, column_width in zip(cells, self._widths, strict=False):
-            text = _cell_text(cell)
+        for i, column_width in self._shown.items():
+            if i >= len(cells):
+                break
+            text = _cell_text(cells[i])
             if text.cell_len > column_width:
                 text = text.copy()
                 text.truncate(column_width, overflow="ellipsis")

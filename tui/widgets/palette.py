@@ -1,4 +1,7 @@
-"""Command palette provider: the current screen's actions (with why a disabled one is disabled)."""
+"""Command palette provider: the current screen's actions (with why a disabled one is disabled).
+
+Only the actions of screens and the app, by their descriptions: a focused widget's own keys (the table's
+cursor moves, an input's editing keys) are not commands anyone looks for in a palette."""
 
 from __future__ import annotations
 
@@ -6,7 +9,9 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+from textual.app import App
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.screen import Screen
 
 
 class RavensecCommands(Provider):
@@ -17,12 +22,15 @@ class RavensecCommands(Provider):
         seen: set[str] = set()
         for active in self.screen.active_bindings.values():
             b = active.binding
-            if not b.description or b.action in seen or b.action.startswith("app.command_palette"):
+            node = active.node
+            if not (b.description and b.id and isinstance(node, Screen | App)) or b.action in seen:
+                continue
+            if b.action.endswith("command_palette"):  # the palette itself
                 continue
             seen.add(b.action)
-            node = active.node
             if active.enabled:
-                out.append((b.description, b.id or b.action, partial(self.app.run_action, b.action, node)))
+                key = self.app.get_key_display(b)
+                out.append((b.description, f"key {key}", partial(self.app.run_action, b.action, node)))
             else:
                 refusal = getattr(node, "refusal", None)
                 reason = refusal(b.action) if callable(refusal) else None

@@ -29,7 +29,14 @@ CERT_ACTIONS = frozenset({"generate", "generate_local", "upload", "edit", "clone
 # Actions that act on the selected certificate.
 TARGETED_ACTIONS = frozenset({"edit", "clone", "delete"})
 
-READ_ONLY_REASON = "The profile is read-only: changes are disabled (run without --read-only)."
+def read_only_reason(*, flag: bool, profile: str, config_file: str) -> str:
+    """Why changes are disabled, naming where read-only comes from: the ``--read-only`` flag or the profile."""
+    if flag:
+        return "This session is read-only (--read-only): changes are disabled; start ravensec without it."
+    return (
+        f"The profile {profile!r} is read-only (read_only = true in {config_file}): changes are disabled; "
+        "remove that line to change things."
+    )
 
 
 def grantable(caller: SecurityClearance | None) -> list[SecurityClearance]:

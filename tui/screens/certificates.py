@@ -67,11 +67,17 @@ class CertificatesScreen(TableScreen):
         Binding("p", "purge", "Purge expired", id="certs.purge"),
     ]
 
-    def __init__(self, product: Product) -> None:
+    def __init__(
+        self, product: Product, *, select: str | None = None, generate_local: CertificateDefinition | None = None
+    ) -> None:
+        """``select``: a thumbprint to put the cursor on; ``generate_local``: open "generate here" prefilled
+        from it once the list is shown (the posture review's fixes land here)."""
         super().__init__(id="certificates-screen")
         self.product = product
         self.certs: dict[str, CertificateDefinition] = {}
         self.databases: list[str] = []
+        self._pending_select = select
+        self._pending_form = generate_local
 
     def compose(self) -> ComposeResult:
         yield HeaderBadge()
@@ -116,6 +122,22 @@ class CertificatesScreen(TableScreen):
         self._show_rows()
         if not self.databases:
             self.load_databases()
+        self._open_pending()
+
+    def _open_pending(self) -> None:
+        """Once: select the certificate and open the form a posture fix asked for."""
+        select, self._pending_select = self._pending_select, None
+        if select is not None:
+            grid = self.query_one(Grid)
+            keys = [r.key for r in grid.shown_rows]
+            if select in keys:
+                grid.move_cursor(row=keys.index(select))
+        form, self._pending_form = self._pending_form, None
+        if form is not None:
+            if (why := self.refusal("generate_local")) is not None:
+                self.notify(why, severity="warning")
+            else:
+                self._form("local", form)
 
     @work(group="dbs", exit_on_error=False, name="list databases")
     async def load_databases(self) -> None:

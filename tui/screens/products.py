@@ -57,7 +57,7 @@ class ProductsScreen(TableScreen):
         Binding("b", "backups", "Backups", id="products.backups"),
         Binding("d", "download", "Download cert", id="products.download"),
         Binding("a", "posture", "Posture", id="products.posture"),
-        Binding("A", "posture_all", "Posture (all)", id="products.posture_all"),
+        Binding("A", "posture_all", "Posture (all)", id="products.posture_all", show=False),
         Binding("escape", "clear_filter", "Clear filter", id="products.clear_filter", show=False),
     ]
 

@@ -22,6 +22,7 @@ from ravensec.tui.messages import DataChanged, ProductChosen
 from ravensec.tui.modals.info import InfoModal, error_details, help_text
 from ravensec.tui.screens.expiry import ExpiryScreen
 from ravensec.tui.screens.firstrun import FirstRunScreen
+from ravensec.tui.screens.posture import PostureScreen
 from ravensec.tui.screens.products import ProductsScreen
 from ravensec.tui.widgets.badge import HeaderBadge, badge_for
 from ravensec.tui.widgets.footer import KeysFooter
@@ -47,6 +48,7 @@ class RavensecApp(App[int]):
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("X", "expiry", "Expiry", id="app.expiry"),
+        Binding("P", "posture", "Posture (all)", id="app.posture", show=False),
         Binding("exclamation_mark", "last_error", "Last error", id="app.last_error", show=False),
     ]
 
@@ -173,7 +175,7 @@ class RavensecApp(App[int]):
         return bool(self.workspace.read_only) if self.workspace is not None else self.force_read_only
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "expiry" and self.workspace is None:
+        if action in ("expiry", "posture") and self.workspace is None:
             return None
         return True
 
@@ -278,6 +280,12 @@ class RavensecApp(App[int]):
         if self.workspace is None or isinstance(self.screen, ExpiryScreen):
             return
         self.push_screen(ExpiryScreen())
+
+    def action_posture(self) -> None:
+        """The posture review of every product, from anywhere (``a`` on the products screen: one product)."""
+        if self.workspace is None or (isinstance(self.screen, PostureScreen) and self.screen.product is None):
+            return
+        self.push_screen(PostureScreen())
 
 
 def _reason_for(node: DOMNode, action: str) -> str | None:

@@ -46,7 +46,7 @@ async def choose(pilot: Any, screen: PostureScreen, code: str) -> None:
 async def test_all_products_and_the_ip_fix(cloud: Any, operator_profile: Profile) -> None:
     app = make_app(operator_profile, now=cloud.state.clock)
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await open_posture(pilot, "A")
+        screen = await open_posture(pilot, "P")
         assert screen.product is None
         codes = [f.code for f in screen.findings]
         assert sorted(codes) == sorted(["ip-allow-all", "cert-expired", "cert-expiring-30", "cert-expired",
@@ -102,7 +102,7 @@ async def test_generate_here_fix_opens_the_form_prefilled(
 async def test_read_only_gets_the_review_without_fixes(cloud: Any, operator_profile: Profile) -> None:
     app = make_app(operator_profile, now=cloud.state.clock, read_only=True)
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await open_posture(pilot, "A")
+        screen = await open_posture(pilot, "P")
         assert screen.findings
         assert "read-only" in str(screen.query_one("#reason", Static).render())
         await press(pilot, "f")

@@ -57,7 +57,6 @@ class ProductsScreen(TableScreen):
         Binding("b", "backups", "Backups", id="products.backups"),
         Binding("d", "download", "Download cert", id="products.download"),
         Binding("a", "posture", "Posture", id="products.posture"),
-        Binding("A", "posture_all", "Posture (all)", id="products.posture_all", show=False),
         Binding("escape", "clear_filter", "Clear filter", id="products.clear_filter", show=False),
     ]
 
@@ -225,9 +224,6 @@ class ProductsScreen(TableScreen):
     def action_posture(self) -> None:
         if self.selected is not None:
             self.app.push_screen(PostureScreen(self.selected))
-
-    def action_posture_all(self) -> None:
-        self.app.push_screen(PostureScreen())
 
     def action_download(self) -> None:
         product = self.selected

@@ -8,6 +8,7 @@ confirmation applies the change. Read-only profiles get the review with the fixe
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -15,6 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Static
+from textual.worker import Worker
 
 from ravensec.core.audit import Finding, FixKind, ProductPosture, Severity, audit
 from ravensec.core.audit.credits import credits_reader
@@ -103,6 +105,11 @@ class PostureScreen(BaseScreen):
         for product_id in {p.product.id for p in postures} - set(self.rapp.callers):
             self.rapp.load_caller(product_id)  # the generate-here fix depends on the caller's clearance
         self._selection_changed()
+
+    def worker_failed(self, worker: Worker[Any]) -> None:
+        if worker.name == "posture review":
+            self.query_one("#summary", Static).update(Text("The review could not be made: ! shows why; r retries."))
+            self.query_one("#detail", Static).update("")
 
     def _summary(self) -> Text:
         n = len(self.postures)

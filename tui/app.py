@@ -24,6 +24,7 @@ from ravensec.tui.messages import DataChanged, ProductChosen
 from ravensec.tui.modals.info import InfoModal, error_details, help_text
 from ravensec.tui.screens.expiry import ExpiryScreen
 from ravensec.tui.screens.firstrun import FirstRunScreen
+from ravensec.tui.screens.posture import PostureScreen
 from ravensec.tui.screens.products import ProductsScreen
 from ravensec.tui.widgets.badge import HeaderBadge, badge_for
 from ravensec.tui.widgets.footer import KeysFooter
@@ -49,6 +50,7 @@ class RavensecApp(App[int]):
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("X", "expiry", "Expiry", id="app.expiry"),
+        Binding("P", "posture", "Posture (all)", id="app.posture", show=False),
         Binding("exclamation_mark", "last_error", "Last error", id="app.last_error", show=False),
     ]
 
@@ -192,19 +194,23 @@ class RavensecApp(App[int]):
         return bool(self.workspace.read_only) if self.workspace is not None else self.force_read_only
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "expiry" and self.workspace is None:
+        if action in ("expiry", "posture") and self.workspace is None:
             return None
         return True
 
     def refusal(self, action: str) -> str | None:
         """The one read-only rule: every write action of every screen is refused here."""
-        if action in WRITE_ACTIONS and self.read_only:
-            return read_only_reason(
-                flag=self.force_read_only,
-                profile=self.profile.name if self.profile else "(none)",
-                config_file=str(self.config_file or config_path()),
-            )
-        return None
+        return self.read_only_refusal() if action in WRITE_ACTIONS else None
+
+    def read_only_refusal(self) -> str | None:
+        """Why nothing may be changed (and where read-only comes from), or None when changes are allowed."""
+        if not self.read_only:
+            return None
+        return read_only_reason(
+            flag=self.force_read_only,
+            profile=self.profile.name if self.profile else "(none)",
+            config_file=str(self.config_file or config_path()),
+        )
 
     def on_key(self, event: events.Key) -> None:
         """A key whose action is disabled says why (the reason help shows) instead of doing nothing.
@@ -315,6 +321,12 @@ class RavensecApp(App[int]):
         if self.workspace is None or isinstance(self.screen, ExpiryScreen):
             return
         self.push_screen(ExpiryScreen())
+
+    def action_posture(self) -> None:
+        """The posture review of every product, from anywhere (``a`` on the products screen: one product)."""
+        if self.workspace is None or (isinstance(self.screen, PostureScreen) and self.screen.product is None):
+            return
+        self.push_screen(PostureScreen())
 
 
 def _classes(cls: type[DOMNode]) -> Iterator[type[DOMNode]]:

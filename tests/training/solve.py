@@ -98,8 +98,26 @@ async def restore(ws: Workspace, cloud: Any, sc: Scenario, tmp: Path) -> dict[st
     return {"documents": str(good.documents), "refused": "2"}
 
 
+async def posture(ws: Workspace, cloud: Any, sc: Scenario, tmp: Path) -> dict[str, str]:
+    from ravensec.core.audit import audit
+
+    pid = cloud.product("Shop").id
+    [before] = await audit(ws)
+    await ws.set_ip_rules(pid, [parse_rule("127.0.0.1/32", "me"), parse_rule("198.51.100.0/24", "office")])
+    for name in ("web-shop", "order-worker"):
+        await ws.generate_local_and_register(pid, name, SecurityClearance.VALID_USER,
+                                             {"Orders": DatabaseAccess.READ_WRITE}, dest_dir=tmp)
+    await ws.delete_certificate(pid, await _thumb(ws, pid, "shared-app"))
+    await ws.edit_certificate(pid, await _thumb(ws, pid, "deployer"), clearance=SecurityClearance.VALID_USER,
+                              permissions={"Orders": DatabaseAccess.READ_WRITE})
+    await ws.delete_certificate(pid, await _thumb(ws, pid, "old-admin"))
+    [after] = await audit(ws)
+    assert after.clean, after.findings
+    return {"findings": str(len(before.findings))}
+
+
 SOLVERS: dict[str, Solver] = {
     "leaked-certificate": leaked, "least-privilege": least, "off-cloud-generation": off_cloud,
     "close-the-door": close_door, "cluster-admin-wall": wall, "expiring-soon": expiring,
-    "wrong-certificate": wrong_cert, "restore-drill": restore,
+    "wrong-certificate": wrong_cert, "restore-drill": restore, "posture-review": posture,
 }

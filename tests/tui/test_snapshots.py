@@ -62,6 +62,11 @@ def test_expiry(snap_compare: Any, app: RavensecApp, demo_cloud: Any, size: tupl
     assert snap_compare(app, terminal_size=size, run_before=goto("X", first_product_id(demo_cloud)))
 
 
+def test_posture(snap_compare: Any, app: RavensecApp, demo_cloud: Any) -> None:
+    # The review across every product, the most severe finding selected (docs/screenshots/posture.svg).
+    assert snap_compare(app, terminal_size=(120, 40), run_before=goto("P", first_product_id(demo_cloud)))
+
+
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_first_run(snap_compare: Any, size: tuple[int, int]) -> None:
     async def run_before(pilot: Any) -> None:

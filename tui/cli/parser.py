@@ -12,6 +12,7 @@ import sys
 from typing import Any, NoReturn, TypeAlias
 
 from . import (
+    commands_audit,
     commands_backups,
     commands_certs,
     commands_ips,
@@ -238,6 +239,10 @@ def build_parser() -> argparse.ArgumentParser:
     _product(p)
     p = b.leaf(subs, "expiring", "certificates expiring soon across all products", commands_certs.expiring)
     p.add_argument("--within", default="60d", metavar="DURATION", help="e.g. 30d, 8w, 90 (days; default 60d)")
+
+    p = b.leaf(subs, "audit", "posture review: what is worth fixing against RavenDB Cloud's security advice "
+               "(exit 1 when something is)", commands_audit.audit_command)
+    p.add_argument("--product", "-p", metavar="ID|NAME", help="review this product only (default: every product)")
 
     prof = b.group(subs, "profile", "connection profiles in the config file")
     b.leaf(prof, "list", "list profiles", commands_profile.list_profiles)

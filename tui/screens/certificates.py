@@ -85,13 +85,18 @@ class CertificatesScreen(TableScreen):
         Binding("p", "purge", "Purge expired", id="certs.purge"),
     ]
 
-    def __init__(self, product: Product, *, select: str | None = None) -> None:
+    def __init__(
+        self, product: Product, *, select: str | None = None, generate_local: CertificateDefinition | None = None
+    ) -> None:
+        """``select``: a thumbprint to put the cursor on; ``generate_local``: open "generate here" prefilled
+        from it once the list is shown (the posture review's fixes land here)."""
         super().__init__(id="certificates-screen")
         self.product = product
         self._select = select  # a thumbprint to put the cursor on once the list is in (from the expiry overview)
         self.certs: dict[str, CertificateDefinition] = {}
         self.databases: list[str] = []
         self.load_error: str | None = None  # why the list could not be loaded; shown instead of "No certificates."
+        self._pending_form = generate_local
 
     def compose(self) -> ComposeResult:
         yield HeaderBadge()
@@ -145,6 +150,16 @@ class CertificatesScreen(TableScreen):
             self.announce_refresh(f"{len(certs)} certificates")
         if not self.databases:
             self.load_databases()
+        self._open_pending()
+
+    def _open_pending(self) -> None:
+        """Once: open the form a posture fix asked for (its certificate is selected like any ``select``)."""
+        form, self._pending_form = self._pending_form, None
+        if form is not None:
+            if (why := self.refusal("generate_local")) is not None:
+                self.notify(why, severity="warning")
+            else:
+                self._form("local", form)
 
     @work(group="dbs", exit_on_error=False, name="list databases")
     async def load_databases(self) -> None:

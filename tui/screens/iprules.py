@@ -47,9 +47,11 @@ class IpRulesScreen(BaseScreen):
         Binding("r", "reload", "Reload", id="ip.reload"),
     ]
 
-    def __init__(self, product: Product) -> None:
+    def __init__(self, product: Product, *, select: str | None = None) -> None:
+        """``select``: a CIDR to put the cursor on once the rules are shown (a posture review's fix)."""
         super().__init__(id="iprules-screen")
         self.product = product
+        self._pending_select = select
         self.saved: list[IpRule] = list(product.allowed_ips)
         self.working: list[IpRule] = list(product.allowed_ips)
         self.loaded = False
@@ -100,6 +102,12 @@ class IpRulesScreen(BaseScreen):
 
     def _show(self) -> None:
         self.query_one(Grid).set_rows(rule_rows(self.working))
+        select, self._pending_select = self._pending_select, None
+        cidrs = [r.cidr for r in self.working]
+        if select in cidrs:
+            grid = self.query_one(Grid)
+            keys = [r.key for r in grid.shown_rows]
+            grid.move_cursor(row=keys.index(str(cidrs.index(select))))
 
         lines = self.problems() if self.supported else []
         lines += [f"⚠ {w}" for w in rule_warnings(self.working, provider=self.product.cloud_provider)]

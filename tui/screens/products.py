@@ -20,6 +20,7 @@ from ravensec.tui.screens.backups import BackupsScreen
 from ravensec.tui.screens.base import TableScreen
 from ravensec.tui.screens.certificates import CertificatesScreen
 from ravensec.tui.screens.iprules import IpRulesScreen
+from ravensec.tui.screens.posture import PostureScreen
 from ravensec.tui.widgets.badge import HeaderBadge
 from ravensec.tui.widgets.footer import KeysFooter
 from ravensec.tui.widgets.format import expiry_cell, fmt_time, human_size
@@ -69,6 +70,7 @@ class ProductsScreen(TableScreen):
         Binding("i", "ip_rules", "IP rules", id="products.ip_rules"),
         Binding("b", "backups", "Backups", id="products.backups"),
         Binding("d", "download", "Download cert", id="products.download"),
+        Binding("a", "posture", "Posture", id="products.posture"),
         Binding("escape", "clear_filter", "Clear filter", id="products.clear_filter", show=False),
     ]
 
@@ -220,7 +222,7 @@ class ProductsScreen(TableScreen):
 
     # ---------------------------------------------------------------- actions
     def own_refusal(self, action: str) -> str | None:
-        if action in ("certificates", "ip_rules", "backups", "download") and self.selected is None:
+        if action in ("certificates", "ip_rules", "backups", "download", "posture") and self.selected is None:
             return "Select a product first."
         if action == "backups" and self.workspace_ready and not self.ws.capabilities.backups:
             return "This target does not list backups over its API."
@@ -252,6 +254,10 @@ class ProductsScreen(TableScreen):
     def action_backups(self) -> None:
         if self.selected is not None:
             self.app.push_screen(BackupsScreen(self.selected))
+
+    def action_posture(self) -> None:
+        if self.selected is not None:
+            self.app.push_screen(PostureScreen(self.selected))
 
     def action_download(self) -> None:
         product = self.selected

@@ -13,6 +13,7 @@ from ravensec.core.errors import NotFound, UsageError
 from ravensec.core.fsutil import atomic_write_private
 from ravensec.core.models import CertificateDefinition, DatabaseAccess, SecurityClearance
 from ravensec.core.workspace import Workspace
+from ravensec.tui.safetext import TABLE_CELL_LIMIT, visible
 
 from . import shapes
 from .context import Context
@@ -57,7 +58,8 @@ async def find_cert(ws: Workspace, product_id: str, ref: str) -> CertificateDefi
 
 
 def _describe(c: CertificateDefinition) -> str:
-    return f"{c.name} ({c.thumbprint[:12]}…)"
+    # A name may hold a line break: made visible here, where the message's own line breaks are not.
+    return f"{visible(c.name, limit=TABLE_CELL_LIMIT)} ({c.thumbprint[:12]}…)"
 
 
 async def list_certs(ctx: Context) -> int:

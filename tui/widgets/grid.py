@@ -23,6 +23,9 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ravensec.tui.safetext import TABLE_CELL_LIMIT, has_unsafe, visible
+from ravensec.tui.widgets.format import safe_text
+
 Cell = str | Text
 
 PADDING = 1  # blank cells either side of each column
@@ -71,16 +74,20 @@ def sort_rows(rows: list[GridRow], column: int | None, reverse: bool) -> list[Gr
 
 
 def _cell_text(cell: Cell) -> Text:
-    # Server strings are data: a str becomes plain Text (never markup); a line break would split the row.
-    text = cell if isinstance(cell, Text) else Text(cell)
-    if "\n" in text.plain or "\r" in text.plain:
-        text = Text(" ").join(text.split("\n")) if isinstance(cell, Text) else Text(" ".join(cell.splitlines()))
-    return text
+    # Server strings are data: a str becomes plain Text (never markup), its controls shown as escapes and cut
+    # at TABLE_CELL_LIMIT cells; a Text a screen styled is kept unless it carries a control too.
+    if isinstance(cell, str):
+        return safe_text(cell, limit=TABLE_CELL_LIMIT)
+    if has_unsafe(cell.plain) or cell.cell_len > TABLE_CELL_LIMIT:
+        return safe_text(cell.plain, style=cell.style, limit=TABLE_CELL_LIMIT)
+    return cell
 
 
 def _width(cell: Cell) -> int:
     plain = cell.plain if isinstance(cell, Text) else cell
-    return len(plain) if plain.isascii() else cell_len(plain)  # most cells are ASCII: skip the width tables
+    if plain.isascii() and plain.isprintable():  # most cells: skip the width tables and the escapes
+        return min(len(plain), TABLE_CELL_LIMIT)
+    return cell_len(visible(plain, limit=TABLE_CELL_LIMIT))
 
 
 class Grid(ScrollView, can_focus=True):

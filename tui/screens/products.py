@@ -13,6 +13,7 @@ from textual.widgets import Input, Static
 
 from ravensec.core.models import Backup, Product, ProductStatus
 from ravensec.tui.messages import ProductChosen
+from ravensec.tui.modals.cert_forms import safe_file_name
 from ravensec.tui.modals.forms import FolderModal
 from ravensec.tui.modals.info import InfoModal
 from ravensec.tui.screens.backups import BackupsScreen
@@ -236,7 +237,8 @@ class ProductsScreen(TableScreen):
             if paths:
                 self.app.push_screen(InfoModal("Certificate package saved", package_help(paths)))
 
-        default = Path.cwd() / f"{product.display_name}-certificate"
+        # The product's name is the server's: no "/" or ".." of it may pick the folder.
+        default = Path.cwd() / f"{safe_file_name(product.display_name)}-certificate"
         self.app.push_screen(
             FolderModal(f"Download the certificate package of {product.display_name}", default, download,
                         save_label="Download"),

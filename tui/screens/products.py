@@ -167,8 +167,7 @@ class ProductsScreen(TableScreen):
             detail.update("No product selected." if self.products else "No products.")
             return
         # A Text line by line, never markup: each server string is data (see ravensec.tui.safetext).
-        title = safe_text(p.display_name, style="bold")
-        title.append_text(safe_text(f"  {p.id}"))
+        title = Text.assemble(safe_text(p.display_name, style="bold"), safe_text(f"  {p.id}"))
         lines = [title, safe_text(f"status {p.status.value}  tier {p.tier.value}"), Text()]
         lines += [safe_text(f"node {n.tag}  {n.url}") for n in p.nodes] or [Text("no nodes yet")]
         size = f"{p.storage.size} GB" if p.storage.size is not None else "-"

@@ -176,7 +176,8 @@ class ProductsScreen(TableScreen):
         rules = ", ".join(r.cidr for r in p.allowed_ips) or "none"
         lines.append(safe_text(f"allowed IPs {rules}"))
         if p.allows_all:
-            lines.append(Text("⚠ 0.0.0.0/0 lets any address reach the nodes", style="bold red"))
+            # "#ff0000": the red of the markup this line was written in before (Rich's "red" is the ANSI one).
+            lines.append(Text("⚠ 0.0.0.0/0 lets any address reach the nodes", style="bold #ff0000"))
         caller = self.rapp.callers.get(p.id)
         if caller is not None:
             lines += [Text(), safe_text(f"certificate in use {caller.name} ({caller.security_clearance.label})")]

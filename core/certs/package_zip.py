@@ -81,8 +81,9 @@ def extract_package(data: bytes, dest_dir: Path) -> list[Path]:
     try:
         real_directory(dest_dir, created=created)
         for path, blob, private in targets:
-            for depth in range(len(path.relative_to(dest_dir).parts) - 1):
-                real_directory(dest_dir.joinpath(*path.relative_to(dest_dir).parts[: depth + 1]), created=created)
+            parts = path.relative_to(dest_dir).parts
+            for depth in range(1, len(parts)):  # each folder on the way, checked (or made) in turn
+                real_directory(dest_dir.joinpath(*parts[:depth]), created=created)
             written.append(atomic_write(path, blob, mode=0o600 if private else 0o644))
     except BaseException:
         for path in written:

@@ -80,6 +80,14 @@ class CertificateError(UsageError):
     """A certificate, key or package could not be read or written (bad PEM/PFX, wrong passphrase...)."""
 
 
+class UnsafePathError(UsageError):
+    """A file would be written through a symbolic link (or into something that is not a directory)."""
+
+    def __init__(self, message: str, *, path: str = "", hint: str = "") -> None:
+        super().__init__(message, hint=hint)
+        self.path = path
+
+
 class ReadOnlyError(RavensecError):
     """A write was attempted in a read-only profile."""
 

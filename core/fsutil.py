@@ -4,14 +4,21 @@ The temporary file lives in the target's directory (so ``os.replace`` is a renam
 created 0600 by ``mkstemp`` and given its final mode *before* the rename, so a private file is never
 readable by others, not even for a moment. The rename replaces whatever is at the destination, a symbolic
 link included, and never writes through it. The one atomic write of every package (core, the TUI, the mock).
+
+:func:`real_directory` guards the directories a write goes into where someone else may have placed a symbolic
+link (a package's destination and its sub-folders, the certificate cache): it refuses a link rather than
+follow it to wherever it points.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path
+
+from .errors import UnsafePathError
 
 
 def atomic_write(path: Path, data: bytes, *, mode: int = 0o644, durable: bool = True) -> Path:
@@ -43,6 +50,52 @@ def atomic_write(path: Path, data: bytes, *, mode: int = 0o644, durable: bool = 
 def atomic_write_private(path: Path, data: bytes, *, durable: bool = True) -> Path:
     """``atomic_write`` with mode 0600: for keys, PFX files, passwords and anything else secret."""
     return atomic_write(path, data, mode=0o600, durable=durable)
+
+
+def real_directory(path: Path, *, create: bool = True, created: list[Path] | None = None) -> Path:
+    """``path`` as a directory that is not a symbolic link, made (0700, with its parents) when missing.
+
+    The final component is checked with ``lstat``, and so is every directory this call creates, as it is
+    created; the parents that already exist are the user's to choose (a home directory may well be a link).
+    Each directory it makes is appended to ``created`` (outermost first), for a caller that cleans up.
+    Raises :class:`UnsafePathError` for a symbolic link or a non-directory, saying what to do.
+    """
+    path = Path(path)
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        if not create:
+            raise
+        parent = path.parent
+        if parent != path and not os.path.lexists(parent):
+            real_directory(parent, created=created)
+        try:
+            os.mkdir(path, 0o700)
+        except FileExistsError:
+            pass  # made meanwhile by someone else: checked below like any existing one
+        else:
+            if created is not None:
+                created.append(path)
+        st = os.lstat(path)
+    if stat.S_ISLNK(st.st_mode):
+        raise UnsafePathError(
+            f"{path} is a symbolic link; ravensec does not write through one",
+            path=str(path),
+            hint="Remove the link, or choose the directory it points to (or another one) yourself.",
+        )
+    if not stat.S_ISDIR(st.st_mode):
+        raise UnsafePathError(
+            f"{path} is not a directory", path=str(path), hint="Move the file away or choose another directory."
+        )
+    return path
+
+
+def is_regular_file(path: Path) -> bool:
+    """Whether ``path`` itself (not what a symbolic link there points to) is a regular file."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,6 +11,8 @@ from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.dom import DOMNode
+from textual.filter import LineFilter
+from textual.notifications import SeverityLevel
 from textual.widgets import LoadingIndicator
 from textual.worker import Worker, WorkerState
 
@@ -22,6 +24,7 @@ from ravensec.core.workspace import Workspace
 from ravensec.tui.demo import Demo, start_demo
 from ravensec.tui.messages import DataChanged, ProductChosen
 from ravensec.tui.modals.info import InfoModal, error_details, help_text
+from ravensec.tui.safetext import visible
 from ravensec.tui.screens.expiry import ExpiryScreen
 from ravensec.tui.screens.firstrun import FirstRunScreen
 from ravensec.tui.screens.posture import PostureScreen
@@ -30,8 +33,10 @@ from ravensec.tui.widgets.badge import HeaderBadge, badge_for
 from ravensec.tui.widgets.footer import KeysFooter
 from ravensec.tui.widgets.palette import RavensecCommands
 from ravensec.tui.widgets.policy import WRITE_ACTIONS, read_only_reason
+from ravensec.tui.widgets.terminal_guard import ControlFilter
 
 log = logging.getLogger("ravensec.tui")
+TOAST_LIMIT = 1000  # cells: a toast is a few lines; the whole text stays on `!` (the last error's details)
 
 WorkspaceOpener = Callable[[Profile, bool | None], Awaitable[Workspace]]  # (profile, read_only)
 
@@ -82,6 +87,27 @@ class RavensecApp(App[int]):
         self.fatal: str | None = None  # printed by run_tui after the terminal is restored
         # --demo: the mock starts once the first frame is on screen (see on_mount); None = no demo to start.
         self._demo_world = demo_world
+        self._control_filter = ControlFilter()
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        # Last: after colour filters, nothing a widget drew can carry a control character to the terminal.
+        return [*super().get_line_filters(), self._control_filter]
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast: its text quotes names from servers (errors, results), so it is data, never markup.
+
+        ``markup`` is accepted for Textual's signature and ignored: no toast of ravensec uses markup.
+        """
+        super().notify(visible(message, limit=TOAST_LIMIT, multiline=True), title=visible(title, limit=TOAST_LIMIT),
+                       severity=severity, timeout=timeout, markup=False)
 
     # ------------------------------------------------------------------ start-up
     def compose(self) -> ComposeResult:

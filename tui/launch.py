@@ -9,6 +9,7 @@ from pathlib import Path
 from ravensec.core.config import load_config, log_dir, select_profile
 from ravensec.core.errors import RavensecError, UsageError
 from ravensec.tui.app import RavensecApp
+from ravensec.tui.safetext import visible
 
 
 def _setup_logging(log_level: str) -> Path | None:
@@ -37,13 +38,14 @@ def run_tui(*, profile: str | None, demo: bool, world: str | None, read_only: bo
         app = RavensecApp(chosen, demo=demo, read_only=read_only, keymap=cfg.keymap,
                           demo_world=(world or "demo") if demo else None, config_file=cfg.path)
         app.run()
+    # Written to the terminal after the app: the text may quote a config file or a server, so it is made visible.
     except RavensecError as e:
-        print(f"ravensec: {e}", file=sys.stderr)
+        print(f"ravensec: {visible(str(e), multiline=True)}", file=sys.stderr)
         return e.exit_code
     except OSError as e:
-        print(f"ravensec: {e}", file=sys.stderr)
+        print(f"ravensec: {visible(str(e), multiline=True)}", file=sys.stderr)
         return 1
     assert app is not None
     if app.fatal:
-        print(app.fatal, file=sys.stderr)
+        print(visible(app.fatal, multiline=True), file=sys.stderr)
     return app.return_code or 0

@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.serialization import pkcs12
@@ -271,7 +272,9 @@ def _leaves(certs: list[x509.Certificate]) -> list[x509.Certificate]:
 def _spki(obj: x509.Certificate | PrivateKeyTypes) -> bytes:
     try:
         public = obj.public_key()
-    except ValueError as e:  # a certificate whose key bytes are damaged parses until asked for its key
+    # A certificate whose key bytes are damaged parses until asked for its key; a damaged algorithm identifier
+    # then shows as UnsupportedAlgorithm (found by tests/adversarial/test_parsers.py).
+    except (ValueError, UnsupportedAlgorithm) as e:
         raise CertificateError(
             f"the certificate's public key cannot be read ({e})",
             hint="The file may be damaged or truncated; download or copy it again.",

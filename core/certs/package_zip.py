@@ -16,16 +16,18 @@ import zlib
 from pathlib import Path, PurePosixPath
 
 from ..errors import CertificateError
-from ..fsutil import atomic_write
+from ..fsutil import atomic_write, real_directory
 from .pemfile import is_single_plain_identity
 
 __all__ = [
     "MAX_ENTRIES",
     "MAX_ENTRY_BYTES",
     "MAX_NAME_BYTES",
+    "MAX_TOTAL_BYTES",
     "PRIVATE_NAMES",
     "PRIVATE_SUFFIXES",
     "extract_package",
+    "holds_key_material",
     "is_private",
     "plain_package_pem",
     "read_zip",
@@ -35,6 +37,9 @@ __all__ = [
 MAX_ENTRY_BYTES = 4 * 1024 * 1024  # a certificate package is a few KB; anything bigger is not one
 MAX_NAME_BYTES = 200  # per path component
 MAX_ENTRIES = 64
+# All entries together, as declared in the ZIP's directory (zipfile never inflates past a declared size): 64
+# entries of 4 MB each would otherwise be 256 MB in memory and on disk for what should be a few KB.
+MAX_TOTAL_BYTES = 8 * 1024 * 1024
 PRIVATE_SUFFIXES = (".key", ".pem", ".pfx", ".p12")
 PRIVATE_NAMES = ("password.txt",)
 # A fixed ZIP timestamp: entries carry no trace of the local clock or time zone of whoever built them.
@@ -58,23 +63,32 @@ def plain_package_pem(data: bytes) -> bytes | None:
 
 
 def extract_package(data: bytes, dest_dir: Path) -> list[Path]:
-    """Write every file of the package under ``dest_dir``: atomically, 0600 when it bears a key or the ZIP
-    gives it to its owner alone (the server marks every entry so), else 0644.
+    """Write every file of the package under ``dest_dir``: atomically, 0600 when it bears a key (by name or by
+    content) or the ZIP gives it to its owner alone (the server marks every entry so), else 0644.
 
     Everything is read and checked before anything is written, so a truncated ZIP or an entry that would
-    escape ``dest_dir`` leaves nothing behind.
+    escape ``dest_dir`` leaves nothing behind. ``dest_dir`` and every folder under it must be real
+    directories: a symbolic link already there is refused (:class:`~ravensec.core.errors.UnsafePathError`),
+    never followed. An entry is 0600 when its name or its content says it holds a key or a password.
     """
     entries, owner_only = _read(data)
     dest_dir = Path(dest_dir)
     targets = [
-        (dest_dir.joinpath(*PurePosixPath(name).parts), blob, is_private(name) or name in owner_only)
+        (
+            dest_dir.joinpath(*PurePosixPath(name).parts),
+            blob,
+            is_private(name) or holds_key_material(blob) or name in owner_only,
+        )
         for name, blob in entries.items()
     ]
     written: list[Path] = []
     created: list[Path] = []
     try:
+        real_directory(dest_dir, created=created)
         for path, blob, private in targets:
-            _make_dirs(path.parent, created)
+            parts = path.relative_to(dest_dir).parts
+            for depth in range(1, len(parts)):  # each folder on the way, checked (or made) in turn
+                real_directory(dest_dir.joinpath(*parts[:depth]), created=created)
             written.append(atomic_write(path, blob, mode=0o600 if private else 0o644))
     except BaseException:
         for path in written:
@@ -92,6 +106,33 @@ def is_private(name: str) -> bool:
     return lower.endswith(PRIVATE_SUFFIXES) or lower in PRIVATE_NAMES
 
 
+# PKCS#12: SEQUENCE { INTEGER 3, SEQUENCE { OBJECT IDENTIFIER pkcs7-data | pkcs7-signedData, ... } }.
+_PKCS12_VERSION = b"\x02\x01\x03"
+_PKCS7_CONTENT_OIDS = (b"\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x01", b"\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02")
+
+
+def holds_key_material(blob: bytes) -> bool:
+    """Whether ``blob`` holds a private key whatever its file is called: a PEM ``PRIVATE KEY`` block (PKCS#8,
+    RSA, EC, encrypted, OpenSSH) or a PKCS#12 (PFX/P12) structure. Decides a file's 0600, nothing more."""
+    if b"PRIVATE KEY-----" in blob:
+        return True
+    return _is_pkcs12(blob)
+
+
+def _is_pkcs12(blob: bytes) -> bool:
+    if len(blob) < 4 or blob[0] != 0x30:
+        return False
+    # Skip the outer SEQUENCE's length (short form, or long form of up to four bytes).
+    pos = 2 if blob[1] < 0x80 else 2 + (blob[1] & 0x7F)
+    if blob[1] > 0x84 or blob[pos : pos + 3] != _PKCS12_VERSION:
+        return False
+    inner = blob[pos + 3 : pos + 3 + 6]  # SEQUENCE tag and length, then the content type's OID
+    if not inner or inner[0] != 0x30:
+        return False
+    oid_at = pos + 3 + (2 if inner[1] < 0x80 else 2 + (inner[1] & 0x7F))
+    return blob[oid_at : oid_at + 11] in _PKCS7_CONTENT_OIDS
+
+
 def write_zip(files: dict[str, bytes], *, owner_only: bool = False) -> bytes:
     """A deflated ZIP of ``files`` with a fixed timestamp, key-bearing entries (every entry with
     ``owner_only``) marked 0600."""
@@ -101,8 +142,8 @@ def write_zip(files: dict[str, bytes], *, owner_only: bool = False) -> bytes:
             info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3  # Unix: the mode in external_attr is what readers honour
-            mode = 0o600 if owner_only or is_private(name) else 0o644
-            info.external_attr = (mode | stat.S_IFREG) << 16
+            private = owner_only or is_private(name) or holds_key_material(blob)
+            info.external_attr = ((0o600 if private else 0o644) | stat.S_IFREG) << 16
             zf.writestr(info, blob)
     return buf.getvalue()
 
@@ -118,7 +159,10 @@ def _read(data: bytes) -> tuple[dict[str, bytes], set[str]]:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             infos = [i for i in zf.infolist() if not i.is_dir()]
             if len(infos) > MAX_ENTRIES:
-                raise CertificateError(f"the ZIP has {len(infos)} files, too many for a certificate package")
+                raise CertificateError(
+                    f"the ZIP has {len(infos)} files, more than the {MAX_ENTRIES} a certificate package may have",
+                    hint=_NOT_A_PACKAGE,
+                )
             for info in infos:
                 _check_entry_name(info.filename)
                 if stat.S_ISLNK(info.external_attr >> 16):
@@ -127,8 +171,17 @@ def _read(data: bytes) -> tuple[dict[str, bytes], set[str]]:
                     )
                 if info.file_size > MAX_ENTRY_BYTES:
                     raise CertificateError(
-                        f"the ZIP entry {info.filename!r} is too large for a certificate package"
+                        f"the ZIP entry {info.filename!r} is {info.file_size} bytes, more than the "
+                        f"{MAX_ENTRY_BYTES} a file of a certificate package may have",
+                        hint=_NOT_A_PACKAGE,
                     )
+            total = sum(info.file_size for info in infos)
+            if total > MAX_TOTAL_BYTES:
+                raise CertificateError(
+                    f"the ZIP's files add up to {total} bytes, more than the {MAX_TOTAL_BYTES} a certificate "
+                    "package may have",
+                    hint=_NOT_A_PACKAGE,
+                )
             owner_only = {
                 i.filename for i in infos
                 # Any maker: RavenDB on Windows sets the Unix mode but records an MS-DOS maker.
@@ -155,16 +208,10 @@ def _read(data: bytes) -> tuple[dict[str, bytes], set[str]]:
 
 # ------------------------------------------------------------------------------------------ internals
 
-
-def _make_dirs(directory: Path, created: list[Path]) -> None:
-    """``mkdir -p`` with 0700, remembering which directories it created (deepest last) for cleanup."""
-    missing: list[Path] = []
-    while not directory.exists():
-        missing.append(directory)
-        directory = directory.parent
-    for d in reversed(missing):
-        d.mkdir(mode=0o700)
-        created.append(d)
+_NOT_A_PACKAGE = (
+    "Nothing was written. A certificate package is a few KB; download it again from the portal or server."
+)
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def _check_entry_name(name: str) -> None:
@@ -173,11 +220,16 @@ def _check_entry_name(name: str) -> None:
         name.startswith(("/", "\\"))
         or re.match(r"^[A-Za-z]:", name)
         or ".." in path.parts
-        or "\x00" in name
         or not path.parts
     ):
         raise CertificateError(
             f"the ZIP has an unsafe entry {name!r} (absolute path or '..')",
+            hint="Nothing was written. Do not trust this package; download it again from the portal or server.",
+        )
+    # A file name that would steer the terminal of whoever lists the folder (ESC, CR, NUL...) is no package's.
+    if _CONTROL.search(name):
+        raise CertificateError(
+            f"the ZIP has an entry whose name holds control characters ({name.encode('unicode_escape').decode()})",
             hint="Nothing was written. Do not trust this package; download it again from the portal or server.",
         )
     # File systems cap a name at 255 bytes and the atomic write adds a temp suffix: refuse it here, before

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..certs.pemfile import first_certificate_not_after, is_single_plain_identity, pem_file_identity
 from ..errors import ConfigError
-from ..fsutil import atomic_write_private
+from ..fsutil import atomic_write_private, is_regular_file, real_directory
 from ..profile import Profile
 from .cloud_api import CloudApi
 from .tls import ClientCert
@@ -103,8 +103,13 @@ async def _package_identity(product_id: str, api: CloudApi) -> ClientCert:
     # cryptography; the facade's import path carries neither (tests/core/test_import_cost.py).
     from ..config import cache_dir
 
-    cached = cache_dir() / "certs" / f"{safe_file_name(product_id)}.pem"
-    if cached.is_file():
+    # The cache and its certs folder must be real directories: a symbolic link there (to a shared folder, say)
+    # would hand our private key to wherever it points, and a key read through it to us. Refused, not followed.
+    folder = cache_dir() / "certs"
+    real_directory(folder.parent)
+    real_directory(folder)
+    cached = folder / f"{safe_file_name(product_id)}.pem"
+    if is_regular_file(cached):
         # A regenerated product certificate replaces an expired cached one on the next download.
         identity = _unexpired(cached)
         if identity is not None:
@@ -114,7 +119,6 @@ async def _package_identity(product_id: str, api: CloudApi) -> ClientCert:
     data = await api.certificate_package(product_id)
     pem = plain_package_pem(data)
     if pem is not None:
-        cached.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         atomic_write_private(cached, pem)
         plain = pem_file_identity(cached)
         if plain is not None:
@@ -123,7 +127,6 @@ async def _package_identity(product_id: str, api: CloudApi) -> ClientCert:
     from ..certs.packages import read_package
 
     package = read_package(data)
-    cached.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     atomic_write_private(cached, package.bundle.combined_pem())
     return package.bundle
 

@@ -21,7 +21,14 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 
 from ravensec.core import wiredates
 from ravensec.core.certs.bundle import CertBundle
-from ravensec.core.errors import CertificateError, ConfigError, NotSupported, ReadOnlyError, UsageError
+from ravensec.core.errors import (
+    CertificateError,
+    ConfigError,
+    NotSupported,
+    ReadOnlyError,
+    UnsafePathError,
+    UsageError,
+)
 from ravensec.core.models import IpRule, SecurityClearance
 from ravensec.core.profile import Profile
 from ravensec.core.workspace import DIRECT_PRODUCT_ID, Workspace
@@ -259,6 +266,50 @@ async def test_an_expired_cached_certificate_is_downloaded_again(pki: Pki, isola
         assert me is not None and me.name == "shop-operator"
     assert sum(p.startswith("GET /api/v1/products/security/certificate") for p in fake.rec.paths()) == 1
     assert cached.read_bytes() == fake.package_owner.cert_pem() + fake.package_owner.key_pem()
+
+
+async def test_a_symlinked_certificate_cache_is_refused_not_followed(
+    pki: Pki, isolated_home: Path, tmp_path: Path
+) -> None:
+    need_certs()
+    from ravensec.core.config import cache_dir
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    cache_dir().mkdir(parents=True)
+    (cache_dir() / "certs").symlink_to(shared, target_is_directory=True)
+    async with fake_cloud(pki) as fake, await Workspace.open(fake.profile()) as ws:
+        with pytest.raises(UnsafePathError, match="certs is a symbolic link") as info:
+            await ws.whoami("p-1")
+        assert "Remove the link" in info.value.hint
+    assert list(shared.iterdir()) == []  # the key never went where the link points
+    (cache_dir() / "certs").unlink()
+    cache_dir().rmdir()
+    cache_dir().symlink_to(shared, target_is_directory=True)  # the cache directory itself: the same
+    async with fake_cloud(pki) as fake, await Workspace.open(fake.profile()) as ws:
+        with pytest.raises(UnsafePathError, match="ravensec is a symbolic link"):
+            await ws.whoami("p-1")
+    assert list(shared.iterdir()) == []
+
+
+async def test_a_symlinked_cache_file_is_replaced_not_read_or_written_through(
+    pki: Pki, isolated_home: Path, tmp_path: Path
+) -> None:
+    need_certs()
+    from ravensec.core.certs.generate import make_client_certificate
+    from ravensec.core.config import cache_dir
+
+    planted = tmp_path / "planted.pem"
+    planted.write_bytes(make_client_certificate("planted").combined_pem())
+    before = planted.read_bytes()
+    cached = cache_dir() / "certs" / "p-1.pem"
+    cached.parent.mkdir(parents=True)
+    cached.symlink_to(planted)
+    async with fake_cloud(pki) as fake, await Workspace.open(fake.profile()) as ws:
+        me = await ws.whoami("p-1")
+        assert me is not None and me.name == "shop-operator"  # the package's certificate, not the planted one
+    assert planted.read_bytes() == before
+    assert not cached.is_symlink() and stat.S_IMODE(cached.stat().st_mode) == 0o600
 
 
 async def test_a_package_without_a_plain_pem_is_read_the_long_way(pki: Pki, isolated_home: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import App, ComposeResult
 
 from ravensec.tui.screens.certificates import CertificatesScreen
-from ravensec.tui.widgets.grid import Grid, GridRow
+from ravensec.tui.widgets.grid import Column, Grid, GridRow, fit_columns
 from tests.tui.fake_workspace import FakeWorkspace
 from tests.tui.helpers import settle
 from tests.tui.test_ui_logic import fake_app
@@ -122,3 +122,14 @@ async def test_click_on_a_column_name_sorts_and_unchanged_rows_do_not_repaint() 
         grid.refresh = lambda *a, **k: repaints.append(a) or grid  # type: ignore[method-assign]
         grid.set_rows(list(rows))
         assert repaints == []
+
+
+def test_room_left_is_shared_evenly_among_cut_columns() -> None:
+    # Two always-shown columns that both want more than there is: neither takes all of what is left.
+    columns = [Column("Product", 0, min_width=10), Column("Certificate", 0, min_width=16), Column("Days", 1)]
+    natural = [102, 102, 6]
+    widths = fit_columns(columns, natural, 100)
+    assert widths[2] == 6 and sum(widths.values()) == 100
+    assert abs(widths[0] - widths[1]) <= 1
+    # With room for everything, every column has its natural width.
+    assert fit_columns(columns, natural, 300) == {0: 102, 1: 102, 2: 6}

@@ -17,6 +17,7 @@ from ravensec.core.models import CertificateDefinition, DatabaseAccess, Product,
 from ravensec.core.models.credits import generation_advice
 from ravensec.core.words import plural
 from ravensec.core.workspace import Workspace
+from ravensec.tui.safetext import TABLE_CELL_LIMIT, visible
 
 from . import shapes
 from .context import Context
@@ -72,7 +73,8 @@ async def _product_name(ws: Workspace, product: Product | str) -> str:
 
 
 def _describe(c: CertificateDefinition) -> str:
-    return f"{c.name} ({c.thumbprint[:12]}…)"
+    # A name may hold a line break: made visible here, where the message's own line breaks are not.
+    return f"{visible(c.name, limit=TABLE_CELL_LIMIT)} ({c.thumbprint[:12]}…)"
 
 
 async def list_certs(ctx: Context) -> int:

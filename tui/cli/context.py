@@ -12,6 +12,7 @@ from ravensec.core.errors import NotFound, ReadOnlyError, UsageError
 from ravensec.core.models import Product
 from ravensec.core.profile import Profile
 from ravensec.core.workspace import Workspace
+from ravensec.tui.safetext import visible
 
 from .output import Output
 
@@ -110,6 +111,7 @@ class Context:
         if not (sys.stdin.isatty() and self.out.stderr.isatty()):
             raise UsageError(f"Refusing to {question} without confirmation: not on a terminal.",
                              hint="Pass --yes to confirm.")
+        question = visible(question)  # it names certificates and products: data, not terminal control
         self.out.stderr.write(f"{question[0].upper()}{question[1:]}? [y/N] ")
         self.out.stderr.flush()
         answer = sys.stdin.readline().strip().lower()
@@ -119,7 +121,7 @@ class Context:
     def progress(self, text: str) -> None:
         """A transient status line on a terminal; silent when stderr is piped."""
         if self.out.stderr.isatty():
-            self.out.stderr.write(f"\r\x1b[K{text}")
+            self.out.stderr.write(f"\r\x1b[K{visible(text)}")
             self.out.stderr.flush()
 
     def progress_done(self) -> None:

@@ -3,6 +3,11 @@
 Colour is off when ``--no-color`` is given, when ``NO_COLOR`` is set to anything non-empty, when stdout is
 not a terminal, or when ``TERM=dumb``. In json/yaml mode, human notes (diffs, progress, "wrote ...") go to
 stderr so stdout stays parseable.
+
+Every string that reaches the terminal goes through ``ravensec.tui.safetext``: a name from a server is data,
+so a control character in it is shown as an escape (``\\x1b``), never obeyed, whatever ``--no-color`` says;
+a table cell is cut at ``TABLE_CELL_LIMIT`` cells. JSON and YAML keep every string exact, with the same
+characters written as the format's escapes.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TextIO
+
+from ravensec.tui.safetext import TABLE_CELL_LIMIT, cell_width, escape_json, escape_yaml, visible
 
 from .yamlout import dump_yaml
 
@@ -53,17 +60,22 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def _ljust(text: str, width: int) -> str:
+    # By terminal cells, not characters: a CJK name takes two cells a character.
+    return text + " " * (width - cell_width(text))
+
+
 def render_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column], *, color: bool = False) -> str:
     """Rows aligned under headers; an empty list renders as the headers alone."""
-    cells = [[(c.fmt or _cell)(row.get(c.key)) for c in columns] for row in rows]
-    widths = [max([len(c.header)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    cells = [[visible((c.fmt or _cell)(row.get(c.key)), limit=TABLE_CELL_LIMIT) for c in columns] for row in rows]
+    widths = [max([len(c.header)] + [cell_width(r[i]) for r in cells]) for i, c in enumerate(columns)]
     lines = []
     header = "  ".join(c.header.ljust(widths[i]) for i, c in enumerate(columns)).rstrip()
     lines.append(paint(header, "bold") if color else header)
     for row, texts in zip(rows, cells, strict=True):
         parts = []
         for i, col in enumerate(columns):
-            text = texts[i].ljust(widths[i]) if i < len(columns) - 1 else texts[i]
+            text = _ljust(texts[i], widths[i]) if i < len(columns) - 1 else texts[i]
             name = col.color(row.get(col.key)) if (color and col.color) else None
             parts.append(paint(text, name) if name else text)
         lines.append("  ".join(parts).rstrip())
@@ -81,9 +93,9 @@ def render_mapping(data: Mapping[str, Any], labels: Mapping[str, str] | None = N
         label = labels.get(k, k).ljust(width)
         if isinstance(v, list) and v and isinstance(v[0], Mapping):
             out.append(f"{label}  ")
-            out.extend("    " + "  ".join(_cell(x) for x in item.values()) for item in v)
+            out.extend("    " + "  ".join(visible(_cell(x)) for x in item.values()) for item in v)
         else:
-            out.append(f"{label}  {_cell(v)}")
+            out.append(f"{label}  {visible(_cell(v))}")
     return "\n".join(line.rstrip() for line in out) + "\n"
 
 
@@ -94,9 +106,9 @@ def paint(text: str, name: str) -> str:
 
 def serialise(data: Any, fmt: Format) -> str:
     if fmt == "json":
-        return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+        return escape_json(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False)) + "\n"
     if fmt == "yaml":
-        return dump_yaml(data)
+        return escape_yaml(dump_yaml(data))
     raise ValueError(fmt)
 
 
@@ -133,23 +145,25 @@ class Output:
         if self.machine:
             self.stdout.write(serialise(data, self.fmt))
         elif text is not None:
+            text = visible(text, multiline=True)
             self.stdout.write(text if text.endswith("\n") or not text else text + "\n")
         elif columns is not None:
             self.stdout.write(render_table(data, columns, color=self.color))
         elif isinstance(data, Mapping):
             self.stdout.write(render_mapping(data, labels))
         else:
-            self.stdout.write(_cell(data) + "\n")
+            self.stdout.write(visible(_cell(data)) + "\n")
         self.stdout.flush()
 
     def note(self, text: str, color: str | None = None) -> None:
         """Commentary for a person: stdout in table mode, stderr when stdout carries JSON/YAML."""
         stream, colored = (self.stderr, self.err_color) if self.machine else (self.stdout, self.color)
+        text = visible(text, multiline=True)
         stream.write((paint(text, color) if color and colored else text) + "\n")
         stream.flush()
 
     def error(self, text: str) -> None:
-        self.stderr.write(("ravensec: " + text) + "\n")
+        self.stderr.write("ravensec: " + visible(text, multiline=True) + "\n")
         self.stderr.flush()
 
     @property

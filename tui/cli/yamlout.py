@@ -21,6 +21,11 @@ _RESERVED = re.compile(
 )
 
 
+# YAML allows an implicit ("key: value") key of at most 1024 characters; a longer one (a certificate or
+# database name from a server may be 10,000 characters) is written as an explicit "? key" / ": value" pair.
+_MAX_IMPLICIT_KEY = 1000
+
+
 def _scalar(value: Any) -> str:
     if value is None:
         return "null"
@@ -60,12 +65,17 @@ def _lines(value: Any, indent: int) -> list[str]:
             return [pad + "{}"]
         out: list[str] = []
         for k, v in value.items():
+            key = _key(k)
+            explicit = len(key) > _MAX_IMPLICIT_KEY
+            if explicit:
+                out.append(f"{pad}? {key}")
+            head = f"{pad}:" if explicit else f"{pad}{key}:"
             if (isinstance(v, Mapping) or _is_seq(v)) and v:
-                out.append(f"{pad}{_key(k)}:")
+                out.append(head)
                 # Sequences under a key sit at the key's indent, as most YAML writers do.
-                out.extend(_lines(v, indent if _is_seq(v) else indent + 2))
+                out.extend(_lines(v, indent if _is_seq(v) and not explicit else indent + 2))
             else:
-                out.append(f"{pad}{_key(k)}: {_inline(v)}")
+                out.append(f"{head} {_inline(v)}")
         return out
     if _is_seq(value):
         if not value:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Label, Static
 
 from ravensec.tui.modals.base import BaseModal
+from ravensec.tui.widgets.format import safe_text
 
 
 class ConfirmModal(BaseModal):
@@ -28,8 +30,9 @@ class ConfirmModal(BaseModal):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self._title, classes="dialog-title")
-            yield Static("\n".join(self._lines), id="confirm-body")
+            yield Label(safe_text(self._title), classes="dialog-title")
+            # The lines name certificates and products: each one a line of data, never markup.
+            yield Static(Text("\n").join(safe_text(line) for line in self._lines), id="confirm-body")
             with Horizontal(classes="buttons"):
                 yield Button(self._confirm_label, id="yes", variant="error" if self._danger else "primary")
                 yield Button("Cancel", id="no")

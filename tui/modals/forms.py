@@ -13,6 +13,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from ravensec.core.errors import ValidationError
 from ravensec.tui.modals.base import BaseModal
+from ravensec.tui.widgets.format import safe_text
 
 
 class FormModal(BaseModal):
@@ -28,7 +29,7 @@ class FormModal(BaseModal):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(safe_text(self.title_text), classes="dialog-title")
             with VerticalScroll(classes="dialog-fields"):
                 yield from self.body()
             yield Static("", id="form-error", classes="form-error")
@@ -45,7 +46,8 @@ class FormModal(BaseModal):
         self.call_after_refresh(fields.scroll_home, animate=False)
 
     def show_error(self, text: str) -> None:
-        self.query_one("#form-error", Static).update(text)
+        # A server's refusal quotes names back: data, never markup.
+        self.query_one("#form-error", Static).update(safe_text(text, multiline=True))
 
     async def submit(self) -> Any:
         """Validate and perform; raise a core error to keep the dialog open. Returns the dismiss value."""

@@ -8,6 +8,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Button, Label, Static
 
 from ravensec.tui.modals.base import BaseModal
+from ravensec.tui.widgets.format import safe_text
 
 
 class InfoModal(BaseModal):
@@ -20,9 +21,10 @@ class InfoModal(BaseModal):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
-            yield Label(self._title, classes="dialog-title")
+            yield Label(safe_text(self._title), classes="dialog-title")
             with VerticalScroll(classes="dialog-body"):
-                yield Static(self._body, id="info-body", markup=False)
+                # File names from a package, an error's text from a server: data, shown with its line breaks.
+                yield Static(safe_text(self._body, multiline=True), id="info-body")
             yield Button("Close", id="close", variant="primary")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

@@ -15,7 +15,7 @@ from ravensec.tui.modals.forms import FormModal
 from ravensec.tui.screens.base import BaseScreen
 from ravensec.tui.widgets.badge import HeaderBadge
 from ravensec.tui.widgets.footer import KeysFooter
-from ravensec.tui.widgets.format import fmt_time, human_size
+from ravensec.tui.widgets.format import fmt_time, human_size, safe_text
 from ravensec.tui.widgets.grid import Grid, GridRow
 
 COLUMNS = ("Database", "Time", "Kind", "Size", "Encryption", "File")
@@ -35,7 +35,7 @@ class VerifyBackupModal(FormModal):
 
     def body(self) -> ComposeResult:
         b = self.backup
-        yield Label(f"{b.database} / {b.file_name} ({b.kind.value}, {fmt_time(b.created_at)})")
+        yield Label(safe_text(f"{b.database} / {b.file_name} ({b.kind.value}, {fmt_time(b.created_at)})"))
         hint = "the account's backup key" if b.key_source.value == "Account" else "the database's own key"
         yield Label(f"Key ({hint}; base64 or hex)")
         yield Input(self.known_key or "", id="key", password=True)
@@ -69,7 +69,7 @@ class BackupsScreen(BaseScreen):
 
     def compose(self) -> ComposeResult:
         yield HeaderBadge()
-        yield Static(f"Backups of {self.product.display_name}", classes="screen-title")
+        yield Static(safe_text(f"Backups of {self.product.display_name}"), classes="screen-title")
         yield Static("", id="summary", classes="notice")
         yield Grid(COLUMNS, id="backups")
         yield KeysFooter()
@@ -100,7 +100,9 @@ class BackupsScreen(BaseScreen):
         grid.set_rows(rows)
         dbs = sorted({b.database for b in self.backups})
         self.query_one("#summary", Static).update(
-            f"{plural(len(self.backups), 'file')} in {plural(len(dbs), 'database')}: {', '.join(dbs) or 'none'}"
+            safe_text(
+                f"{plural(len(self.backups), 'file')} in {plural(len(dbs), 'database')}: {', '.join(dbs) or 'none'}"
+            )
         )
         self.refresh_bindings()
         if announce:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from rich.markup import escape
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -24,7 +25,7 @@ from ravensec.tui.modals.credits import CreditsAdviceModal
 from ravensec.tui.screens.base import TableScreen
 from ravensec.tui.widgets.badge import HeaderBadge
 from ravensec.tui.widgets.footer import KeysFooter
-from ravensec.tui.widgets.format import cert_state, fmt_date, fmt_permissions, short_thumb
+from ravensec.tui.widgets.format import cert_state, fmt_date, fmt_permissions, safe_text, short_thumb
 from ravensec.tui.widgets.grid import Column, Grid, GridRow
 from ravensec.tui.widgets.policy import TARGETED_ACTIONS, cert_action_refusal, grantable
 from ravensec.tui.widgets.split import SplitPane
@@ -100,7 +101,7 @@ class CertificatesScreen(TableScreen):
 
     def compose(self) -> ComposeResult:
         yield HeaderBadge()
-        yield Static(f"Certificates of {self.product.display_name}", classes="screen-title")
+        yield Static(safe_text(f"Certificates of {self.product.display_name}"), classes="screen-title")
         yield Input(placeholder="filter certificates…", id="filter", classes="filter")
         with SplitPane():
             yield Grid(COLUMNS, id="certs")
@@ -190,15 +191,23 @@ class CertificatesScreen(TableScreen):
             detail.update("No certificate selected." if self.certs else "No certificates.")
         else:
             state = expiry_state(c.not_before, c.not_after, self.rapp.now())
-            perms = "\n".join(f"  {db}: {a.value}" for db, a in sorted(c.permissions.items())) or "  (none)"
-            detail.update(
-                f"[b]{c.name}[/b]\nthumbprint {c.thumbprint}\nclearance {c.security_clearance.label}\n"
-                f"valid {fmt_date(c.not_before)} → {fmt_date(c.not_after)}\nexpiry {state}\n"
-                f"pinning hash {c.public_key_pinning_hash or '-'}\n"
-                f"{'DISABLED' if c.disabled else 'enabled'}\npermissions\n{perms}"
-            )
+            # Every line is built from the server's strings one by one: a Text, never markup.
+            lines = [
+                safe_text(c.name, style="bold"),
+                safe_text(f"thumbprint {c.thumbprint}"),
+                safe_text(f"clearance {c.security_clearance.label}"),
+                safe_text(f"valid {fmt_date(c.not_before)} → {fmt_date(c.not_after)}"),
+                safe_text(f"expiry {state}"),
+                safe_text(f"pinning hash {c.public_key_pinning_hash or '-'}"),
+                Text("DISABLED" if c.disabled else "enabled"),
+                Text("permissions"),
+            ]
+            lines += [safe_text(f"  {db}: {a.value}") for db, a in sorted(c.permissions.items())] or [
+                Text("  (none)")
+            ]
+            detail.update(Text("\n").join(lines))
         reasons = {self.refusal(a) for a in ("generate", "edit", "delete")} - {None}
-        self.query_one("#reason", Static).update("  ".join(sorted(r for r in reasons if r)))
+        self.query_one("#reason", Static).update(safe_text("  ".join(sorted(r for r in reasons if r))))
 
     def own_refusal(self, action: str) -> str | None:
         if self.load_error is not None and action in (*TARGETED_ACTIONS, "purge"):

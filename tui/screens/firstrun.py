@@ -16,6 +16,7 @@ from ravensec.core.profile import Profile
 from ravensec.tui.screens.base import BaseScreen
 from ravensec.tui.widgets.badge import HeaderBadge
 from ravensec.tui.widgets.footer import KeysFooter
+from ravensec.tui.widgets.format import safe_text
 
 WELCOME = (
     "Welcome to ravensec. No profile is configured yet. Create one: a RavenDB Cloud API key, "
@@ -84,7 +85,7 @@ class FirstRunScreen(BaseScreen):
             cfg.current = profile.name
             save_config(cfg)
         except Exception as e:
-            self.query_one("#form-error", Static).update(str(e))
+            self.query_one("#form-error", Static).update(safe_text(str(e), multiline=True))
             raise
         self.notify(f"Saved profile {profile.name!r} in {cfg.path}")
         self.rapp.open_profile(profile)

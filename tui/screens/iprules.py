@@ -18,6 +18,7 @@ from ravensec.tui.modals.iprule import IpRuleModal
 from ravensec.tui.screens.base import BaseScreen
 from ravensec.tui.widgets.badge import HeaderBadge
 from ravensec.tui.widgets.footer import KeysFooter
+from ravensec.tui.widgets.format import safe_text
 from ravensec.tui.widgets.grid import Column, Grid, GridRow
 
 # The note (the allow-all warning) is cut to the width rather than dropped.
@@ -58,7 +59,7 @@ class IpRulesScreen(BaseScreen):
 
     def compose(self) -> ComposeResult:
         yield HeaderBadge()
-        yield Static(f"IP allow-list of {self.product.display_name}", classes="screen-title")
+        yield Static(safe_text(f"IP allow-list of {self.product.display_name}"), classes="screen-title")
         yield Static("", id="notice", classes="notice")
         yield Grid(COLUMNS, id="rules")
         yield Static("", id="problems", classes="reason")
@@ -72,10 +73,10 @@ class IpRulesScreen(BaseScreen):
         self.rapp.refresh_badge()
         if not self.supported:
             url = self.ws.capabilities.portal_url
-            self.query_one("#notice", Static).update(
+            self.query_one("#notice", Static).update(safe_text(
                 "This account's API cannot change the IP allow-list. Edit it in the portal: "
                 f"{url} → Products → {self.product.display_name} → Security. Shown read-only below."
-            )
+            ))
             self._show()
         else:
             self.load()
@@ -113,7 +114,7 @@ class IpRulesScreen(BaseScreen):
         lines += [f"⚠ {w}" for w in rule_warnings(self.working, provider=self.product.cloud_provider)]
         if self.dirty:
             lines.append("Unsaved changes: ctrl+s to review and save.")
-        self.query_one("#problems", Static).update("\n".join(lines))
+        self.query_one("#problems", Static).update(Text("\n").join(safe_text(line) for line in lines))
         self.refresh_bindings()
 
     @property

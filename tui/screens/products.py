@@ -14,6 +14,7 @@ from ravensec.core.errors import RavensecError
 from ravensec.core.models import Backup, CpuCredits, Product, ProductStatus, is_burstable
 from ravensec.core.words import plural
 from ravensec.tui.messages import ProductChosen
+from ravensec.tui.modals.cert_forms import safe_file_name
 from ravensec.tui.modals.forms import FolderModal
 from ravensec.tui.modals.info import InfoModal
 from ravensec.tui.screens.backups import BackupsScreen
@@ -23,7 +24,7 @@ from ravensec.tui.screens.iprules import IpRulesScreen
 from ravensec.tui.screens.posture import PostureScreen
 from ravensec.tui.widgets.badge import HeaderBadge
 from ravensec.tui.widgets.footer import KeysFooter
-from ravensec.tui.widgets.format import expiry_cell, fmt_time, human_size
+from ravensec.tui.widgets.format import expiry_cell, fmt_time, human_size, safe_text
 from ravensec.tui.widgets.grid import Column, Grid, GridRow
 from ravensec.tui.widgets.split import SplitPane
 
@@ -196,29 +197,33 @@ class ProductsScreen(TableScreen):
         if p is None:
             detail.update("No product selected." if self.products else "No products.")
             return
-        lines = [f"[b]{p.display_name}[/b]  {p.id}", f"status {p.status.value}  tier {p.tier.value}", ""]
-        lines += [f"node {n.tag}  {n.url}" for n in p.nodes] or ["no nodes yet"]
+        # A Text line by line, never markup: each server string is data (see ravensec.tui.safetext).
+        title = Text.assemble(safe_text(p.display_name, style="bold"), safe_text(f"  {p.id}"))
+        lines = [title, safe_text(f"status {p.status.value}  tier {p.tier.value}"), Text()]
+        lines += [safe_text(f"node {n.tag}  {n.url}") for n in p.nodes] or [Text("no nodes yet")]
         size = f"{p.storage.size} GB" if p.storage.size is not None else "-"
-        lines += ["", f"storage {size} {p.storage.type}", f"release channel {p.release_channel or '-'}"]
+        lines += [Text(), safe_text(f"storage {size} {p.storage.type}"),
+                  safe_text(f"release channel {p.release_channel or '-'}")]
         rules = ", ".join(r.cidr for r in p.allowed_ips) or "none"
-        lines.append(f"allowed IPs {rules}")
+        lines.append(safe_text(f"allowed IPs {rules}"))
         if p.allows_all:
-            lines.append("[b red]⚠ 0.0.0.0/0 lets any address reach the nodes[/]")
+            # "#ff0000": the red of the markup this line was written in before (Rich's "red" is the ANSI one).
+            lines.append(Text("⚠ 0.0.0.0/0 lets any address reach the nodes", style="bold #ff0000"))
         budget = self.credits.get(p.id)
         if budget is not None:
-            style = {"exhausted": "b red", "low": "yellow"}.get(budget.state, "")
-            text = budget.summary()
-            lines += ["", f"CPU credits [{style}]{text}[/]" if style else f"CPU credits {text}"]
+            style = {"exhausted": "bold #ff0000", "low": "yellow"}.get(budget.state, "")
+            lines += [Text(), Text.assemble("CPU credits ", Text(budget.summary(), style=style))]
         caller = self.rapp.callers.get(p.id)
         if caller is not None:
-            lines += ["", f"certificate in use {caller.name} ({caller.security_clearance.label})"]
+            lines += [Text(), safe_text(f"certificate in use {caller.name} ({caller.security_clearance.label})")]
         backups = self.backups.get(p.id)
         if backups is not None:
             last = max((b.created_at for b in backups), default=None)
             total = sum(b.size for b in backups)
             dbs = len({b.database for b in backups})
-            lines += ["", f"backups {plural(len(backups), 'file')}, {plural(dbs, 'database')}, {human_size(total)}", f"last {fmt_time(last)}"]
-        detail.update("\n".join(lines))
+            lines += [Text(), Text(f"backups {plural(len(backups), 'file')}, {plural(dbs, 'database')}, {human_size(total)}"),
+                      Text(f"last {fmt_time(last)}")]
+        detail.update(Text("\n").join(lines))
 
     # ---------------------------------------------------------------- actions
     def own_refusal(self, action: str) -> str | None:
@@ -271,8 +276,10 @@ class ProductsScreen(TableScreen):
             if paths:
                 self.app.push_screen(InfoModal("Certificate package saved", package_help(paths)))
 
-        default = Path.cwd() / f"{product.display_name}-certificate"
+        # The product's name is the server's: no "/" or ".." of it may pick the folder.
+        default = Path.cwd() / f"{safe_file_name(product.display_name)}-certificate"
         self.app.push_screen(
-            FolderModal(f"Download the certificate package of {product.display_name}", default, download, save_label="Download"),
+            FolderModal(f"Download the certificate package of {product.display_name}", default, download,
+                        save_label="Download"),
             done,
         )

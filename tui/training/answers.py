@@ -9,6 +9,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
 from ravensec.mock.training.goals import Goal
+from ravensec.tui.widgets.format import safe_text
 
 
 class AnswerModal(ModalScreen[dict[str, str] | None]):
@@ -27,7 +28,7 @@ class AnswerModal(ModalScreen[dict[str, str] | None]):
         with Vertical():
             yield Label("[b]Answers[/] (enter to save)")
             for g in self.goals:
-                yield Label(g.get("question"))
+                yield Label(safe_text(g.get("question")))
                 yield Input(self.answers.get(g.get("id"), ""), id=f"answer-{g.get('id')}")
             yield Button("Save", id="save", variant="primary")
 

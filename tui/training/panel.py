@@ -5,12 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.markup import escape
+from rich.markup import escape as escape_markup
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from ravensec.tui.safetext import visible
 from ravensec.tui.training.progress import Progress
+
+
+def escape(text: str) -> str:
+    """A scenario's or the cloud's text inside this panel's markup: literal brackets, controls shown."""
+    return escape_markup(visible(text, multiline=True))
 
 
 def render_goals(results: list[Any]) -> str:

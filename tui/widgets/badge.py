@@ -16,9 +16,10 @@ from textual.widget import Widget
 
 from ravensec.core.models import CertificateDefinition
 
-from .format import expiry_cell, short_thumb
+from .format import expiry_cell, safe_text, short_thumb
 
 GAP = "  "
+NAME_LIMIT = 60  # cells: a header line holds a few names, and a 10,000-character one must not crowd them out
 
 
 @dataclass(frozen=True)
@@ -43,10 +44,11 @@ class Badge:
     def layouts(self) -> Iterator[list[Text]]:
         """Every way to draw the badge, from the fullest to the most compact."""
         brand = Text(" ravensec ", style="bold reverse")
-        profile = Text(f"profile {self.profile} ({self.kind})", style="bold")
+        # The profile comes from a config file, the product and certificate names from a server: data.
+        profile = safe_text(f"profile {self.profile} ({self.kind})", style="bold", limit=NAME_LIMIT)
         demo = [Text("DEMO", style="bold black on yellow")] if self.demo else []
         ro = [Text("[RO]", style="bold red")] if self.read_only else []
-        product = [Text(f"product {self.product}")] if self.product else []
+        product = [safe_text(f"product {self.product}", limit=NAME_LIMIT)] if self.product else []
         yield [brand, profile, *demo, *ro, *product, *self._cert("full")]
         yield [profile, *demo, *ro, *product, *self._cert("full")]
         yield [profile, *demo, *ro, *self._cert("full")]
@@ -60,11 +62,15 @@ class Badge:
             return [Text("cert: unknown", style="dim")] if self.product else []
         text = Text()
         if form == "full":
-            text.append(f"cert {c.name} {short_thumb(c.thumbprint)} ")
+            text.append("cert ")
+            text.append_text(safe_text(c.name, limit=NAME_LIMIT))
+            text.append(f" {short_thumb(c.thumbprint)} ")
             text.append(c.clearance, style="bold")
             text.append("  expires ")
         else:
-            text.append(f"cert {c.name or short_thumb(c.thumbprint)} ")
+            text.append("cert ")
+            text.append_text(safe_text(c.name or short_thumb(c.thumbprint), limit=NAME_LIMIT))
+            text.append(" ")
             text.append(c.clearance, style="bold")
             text.append(" exp ")
         text.append_text(c.expiry)
@@ -90,7 +96,7 @@ class Badge:
             tail.append(" ")
             tail.append_text(c.expiry)
             room = width - _join(ro).cell_len - (cell_len(GAP) if ro else 0) - 1 - tail.cell_len
-            name = Text(c.name or short_thumb(c.thumbprint))
+            name = safe_text(c.name or short_thumb(c.thumbprint), limit=NAME_LIMIT)
             name.truncate(max(room, 1), overflow="ellipsis")
             line = _join([*ro, Text.assemble(name, tail)])
         line.truncate(width, overflow="ellipsis")

@@ -1,15 +1,35 @@
-"""Pure formatting helpers shared by the screens (dates, expiry highlighting, sizes, permissions)."""
+"""Pure formatting helpers shared by the screens (server text, dates, expiry highlighting, sizes, permissions)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
 
+from rich.style import Style
 from rich.text import Text
 
 from ravensec.core.certs.identity import ExpiryState, days_left, expiry_state
 from ravensec.core.errors import ValidationError
 from ravensec.core.models import DatabaseAccess, parse_enum
+from ravensec.tui.safetext import has_unsafe, visible
+
+# What an escape made by visible() looks like, to set it apart from the characters around it.
+_ESCAPE = r"\\(?:x[0-9a-f]{2}|u[0-9a-f]{4}|U[0-9a-f]{8})"
+ESCAPE_STYLE = "reverse"
+
+
+def safe_text(value: object, *, style: str | Style = "", limit: int | None = None, multiline: bool = False) -> Text:
+    """A string from a server, a package or a file as a Rich ``Text``: never markup, never terminal control.
+
+    ``[b]`` and ``[@click=app.quit]`` stay literal (a ``Text`` is not parsed); controls and invisible
+    characters are shown as escapes (see ``ravensec.tui.safetext.visible``), drawn reversed; ``limit`` cuts
+    the text to that many cells with an ellipsis; ``multiline`` keeps line breaks.
+    """
+    raw = value if isinstance(value, str) else str(value)
+    text = Text(visible(raw, limit=limit, multiline=multiline), style=style)
+    if has_unsafe(raw, multiline=multiline):
+        text.highlight_regex(_ESCAPE, ESCAPE_STYLE)
+    return text
 
 
 def fmt_date(value: datetime | None) -> str:

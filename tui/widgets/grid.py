@@ -27,6 +27,9 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ravensec.tui.safetext import TABLE_CELL_LIMIT, has_unsafe, visible
+from ravensec.tui.widgets.format import safe_text
+
 Cell = str | Text
 
 PADDING = 1  # blank cells either side of each column
@@ -54,7 +57,7 @@ def as_columns(columns: Sequence[str | Column]) -> list[Column]:
 def fit_columns(columns: Sequence[Column], natural: Sequence[int], room: int) -> dict[int, int]:
     """Which columns to show in ``room`` cells and how wide: {index: width}. ``natural`` widths include the
     padding. By priority, each column that fits is taken (a shrinkable one at its cut width); priority 0
-    always is; then shrunk columns grow back to their natural width while room is left."""
+    always is; then the cut columns grow back towards their natural width, evenly, while room is left."""
 
     def least(i: int) -> int:
         return min(natural[i], columns[i].min_width + 2 * PADDING) if columns[i].min_width else natural[i]
@@ -65,10 +68,17 @@ def fit_columns(columns: Sequence[Column], natural: Sequence[int], room: int) ->
         if columns[i].priority == 0 or used + least(i) <= room:
             chosen[i] = least(i)
             used += least(i)
-    for i in sorted(chosen, key=lambda i: (columns[i].priority, i)):
-        grow = min(natural[i] - chosen[i], max(0, room - used))
-        chosen[i] += grow
-        used += grow
+    # The room left is shared a cell at a time among the cut columns (by priority), so that one long column
+    # (a product name) cannot take it all from another (the certificate's name beside it).
+    growing = sorted((i for i in chosen if chosen[i] < natural[i]), key=lambda i: (columns[i].priority, i))
+    while growing and used < room:
+        for i in list(growing):
+            if used >= room:
+                break
+            chosen[i] += 1
+            used += 1
+            if chosen[i] >= natural[i]:
+                growing.remove(i)
     return dict(sorted(chosen.items()))
 
 
@@ -115,11 +125,13 @@ def sort_rows(rows: list[GridRow], column: int | None, reverse: bool) -> list[Gr
 
 
 def _cell_text(cell: Cell) -> Text:
-    # Server strings are data: a str becomes plain Text (never markup); a line break would split the row.
-    text = cell if isinstance(cell, Text) else Text(cell)
-    if "\n" in text.plain or "\r" in text.plain:
-        text = Text(" ").join(text.split("\n")) if isinstance(cell, Text) else Text(" ".join(cell.splitlines()))
-    return text
+    # Server strings are data: a str becomes plain Text (never markup), its controls shown as escapes and cut
+    # at TABLE_CELL_LIMIT cells; a Text a screen styled is kept unless it carries a control too.
+    if isinstance(cell, str):
+        return safe_text(cell, limit=TABLE_CELL_LIMIT)
+    if has_unsafe(cell.plain) or cell.cell_len > TABLE_CELL_LIMIT:
+        return safe_text(cell.plain, style=cell.style, limit=TABLE_CELL_LIMIT)
+    return cell
 
 
 @cache
@@ -131,7 +143,9 @@ def _row_style(style: str, no_color: bool) -> Style:
 
 def _width(cell: Cell) -> int:
     plain = cell.plain if isinstance(cell, Text) else cell
-    return len(plain) if plain.isascii() else cell_len(plain)  # most cells are ASCII: skip the width tables
+    if plain.isascii() and plain.isprintable():  # most cells: skip the width tables and the escapes
+        return min(len(plain), TABLE_CELL_LIMIT)
+    return cell_len(visible(plain, limit=TABLE_CELL_LIMIT))
 
 
 class Grid(ScrollView, can_focus=True):

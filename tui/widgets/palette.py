@@ -11,7 +11,10 @@ from typing import Any
 
 from textual.app import App
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.markup import escape
 from textual.screen import Screen
+
+from ravensec.tui.safetext import visible
 
 
 class RavensecCommands(Provider):
@@ -35,7 +38,9 @@ class RavensecCommands(Provider):
                 refusal = getattr(node, "refusal", None)
                 reason = refusal(b.action) if callable(refusal) else None
                 reason = reason or "not available now"
-                out.append((f"{b.description} (disabled)", reason, partial(self.app.notify, reason)))
+                # The palette reads help as markup, and a refusal quotes a certificate's name: escaped.
+                help_text = escape(visible(reason))
+                out.append((f"{b.description} (disabled)", help_text, partial(self.app.notify, reason)))
         return out
 
     async def discover(self) -> Hits:

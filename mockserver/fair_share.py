@@ -16,7 +16,7 @@ Not a loop per product in its own thread: under the GIL a CPU-bound flood would 
 for the interpreter at each hand-off (up to the 5 ms switch interval, several per request), and every place
 that assumes one loop (listeners' start and reset, the faults' node-down timers, ``call_in_loop``) would have
 to learn several. Measured instead (bench.mock_bench, isolation): B's p99 under the flood went from 167-230 ms
-to 12-22 ms with ``PER_TURN`` 4 (1 to 16 all stay under 40 ms), A's throughput unchanged.
+to 12-22 ms with ``PER_TURN`` 4 (1 to 8 stayed under 31 ms, 16 reached 51 ms), A's throughput unchanged.
 """
 
 from __future__ import annotations

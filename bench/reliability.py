@@ -5,11 +5,17 @@ docs/reliability.md with the figures, the date and the machine. The document is 
     python -m bench.reliability                     # slow suite + 2-minute soak with 4 clients
     python -m bench.reliability --soak-seconds 30   # shorter soak
     python -m bench.reliability --skip-suite        # soak only (the suite's last figures are not kept)
+    python -m bench.reliability --families-only     # only the test families' section, in the existing doc
+
+The families section lists each module of tests/adversarial/ with what it proves (its docstring's first
+paragraph: the description lives with the tests it describes) and its count of tests (pytest's collection,
+all and those of the slow run); it needs no run of the suite, so ``--families-only`` refreshes it in seconds.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import os
 import platform
 import re
@@ -66,6 +72,72 @@ def run_suite() -> dict[str, Any]:
     }
 
 
+ADVERSARIAL = ROOT / "tests" / "adversarial"
+FAMILIES_TITLE = "## Adversarial test families"
+
+
+def _collected(*args: str, env: dict[str, str] | None = None) -> dict[str, int]:
+    """Tests per module of tests/adversarial that ``pytest --collect-only`` selects (nothing runs)."""
+    cmd = [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:randomly", *args, "tests/adversarial"]
+    proc = subprocess.run(cmd, cwd=ROOT, env={**os.environ, **(env or {})}, capture_output=True, text=True)
+    if proc.returncode not in (0, 5):  # 5: nothing selected
+        raise RuntimeError(f"collecting tests/adversarial failed:\n{proc.stdout}{proc.stderr}")
+    counts: dict[str, int] = {}
+    for line in proc.stdout.splitlines():
+        if "::" in line:
+            module = Path(line.split("::", 1)[0]).name
+            counts[module] = counts.get(module, 0) + 1
+    return counts
+
+
+def families() -> list[dict[str, Any]]:
+    """Each test module of tests/adversarial: its name, what it proves (its docstring's first paragraph)
+    and how many tests it has, all and in the slow run (``-m slow``, where the property tests run 1,500
+    examples each)."""
+    every = _collected()
+    slow = _collected("-m", "slow", env={"HYPOTHESIS_PROFILE": "slow"})
+    out = []
+    for path in sorted(ADVERSARIAL.glob("test_*.py")):
+        doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+        proves = " ".join(doc.split("\n\n", 1)[0].split())
+        out.append({"module": path.name, "proves": proves or "(no docstring)",
+                    "tests": every.get(path.name, 0), "slow": slow.get(path.name, 0)})
+    return out
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")  # a table cell's text: a pipe would end the cell
+
+
+def render_families(fams: list[dict[str, Any]]) -> list[str]:
+    lines = [
+        FAMILIES_TITLE,
+        "",
+        "Each module of `tests/adversarial/`, with what it proves (its docstring) and its tests as pytest collects "
+        "them: all (the fast profile of `make test` runs those not marked slow) and those of the slow run.",
+        "",
+        "| family | what it proves | tests | in the slow run |",
+        "|---|---|---:|---:|",
+        *(f"| `{f['module']}` | {_cell(f['proves'])} | {f['tests']} | {f['slow']} |" for f in fams),
+        f"| **all** | | {sum(f['tests'] for f in fams)} | {sum(f['slow'] for f in fams)} |",
+        "",
+    ]
+    return lines
+
+
+def with_families(doc: str, fams: list[dict[str, Any]]) -> str:
+    """``doc`` with its families section replaced (or put before the slow suite's, in an older doc)."""
+    section = "\n".join(render_families(fams))
+    start = doc.find(FAMILIES_TITLE + "\n")
+    if start >= 0:
+        end = doc.find("\n## ", start + len(FAMILIES_TITLE))
+        return doc[:start] + section + ("\n" + doc[end + 1 :] if end >= 0 else "")
+    at = doc.find("## Slow adversarial suite")
+    if at < 0:
+        return doc.rstrip("\n") + "\n\n" + section
+    return doc[:at] + section + "\n" + doc[at:]
+
+
 def machine() -> dict[str, str]:
     cpu = platform.processor() or ""
     try:
@@ -96,7 +168,9 @@ def machine() -> dict[str, str]:
     }
 
 
-def render(suite: dict[str, Any] | None, soak: dict[str, Any] | None, when: datetime) -> str:
+def render(
+    suite: dict[str, Any] | None, soak: dict[str, Any] | None, when: datetime, fams: list[dict[str, Any]]
+) -> str:
     from bench.soak import render as render_soak
 
     m = machine()
@@ -108,6 +182,7 @@ def render(suite: dict[str, Any] | None, soak: dict[str, Any] | None, when: date
         f"- Date: {when:%Y-%m-%d %H:%M} UTC",
         *(f"- {k.capitalize()}: {v}" for k, v in m.items() if v),
         "",
+        *render_families(fams),
         "## Slow adversarial suite",
         "",
     ]
@@ -178,7 +253,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-suite", action="store_true", help="only the soak")
     ap.add_argument("--skip-soak", action="store_true", help="only the slow suite")
     ap.add_argument("--out", type=Path, default=DOC, help=f"where to write (default {DOC.relative_to(ROOT)})")
+    ap.add_argument("--families-only", action="store_true",
+                    help="only refresh the test families' section of the existing document (runs nothing)")
     args = ap.parse_args(argv)
+    if args.families_only:
+        old = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(with_families(old, families()), encoding="utf-8")
+        print(f"wrote the families of {args.out}")
+        return 0
     when = datetime.now(UTC)
     suite = None if args.skip_suite else run_suite()
     if suite is not None:
@@ -190,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
         soak = run(args.soak_seconds, args.soak_clients)
         print(f"soak: {soak['requests']} requests, {sum(soak['errors'].values())} errors", flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(render(suite, soak, when), encoding="utf-8")
+    args.out.write_text(render(suite, soak, when, families()), encoding="utf-8")
     print(f"wrote {args.out}")
     failed = (suite is not None and suite["returncode"] != 0) or (
         soak is not None and sum(soak["errors"].values())

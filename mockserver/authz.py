@@ -132,6 +132,13 @@ class _Index:
         # one that expires last, the same every time.
         self.by_pinning_hash = {h: max(es, key=lambda e: (e.not_after, e.thumbprint)) for h, es in by_hash.items()}
         self.resolved: dict[tuple[str, tuple[x509.Certificate, ...]], tuple[AuthStatus, CertEntry | None]] = {}
+        # What a certificate is, before its dates are judged against the clock: one lookup per request of a
+        # known caller instead of a parse, a subject rendering and a dataclass copy.
+        self.identities: dict[_IdentityKey, Identity] = {}
+
+
+# The presented DER, the cluster's server and well-known admin thumbprints, the trusted issuers.
+_IdentityKey = tuple[bytes, str, tuple[str, ...], tuple["x509.Certificate", ...]]
 
 
 # By CertStore version: versions are unique across every store of the process, so a version names one
@@ -237,17 +244,42 @@ def identify(
     *,
     issuers: tuple[x509.Certificate, ...] = (),
     real_now: datetime | None = None,
+    thumbprint: str | None = None,
 ) -> Identity:
     """The caller's status in the server's order (RavenServer.AuthenticateConnectionCertificate).
-    ``issuers`` are the certificates of the issuers the server trusts (its CA), for the renewal rule. Call
-    with the cluster's lock held.
+    ``issuers`` are the certificates of the issuers the server trusts (its CA), for the renewal rule;
+    ``thumbprint`` the DER's, when the caller has it already. Call with the cluster's lock held.
 
     ``now`` is the world's clock (possibly fixed in the past, for reproducible worlds); ``real_now`` the
     machine's. Expiry is judged by the world's clock, "not yet valid" by the later of the two, so that a
     certificate a client makes right now is usable in a world whose clock stands still."""
     if not der:
         return Identity(AuthStatus.NO_CERTIFICATE)
-    tp = thumbprint_of_der(der)
+    idx = _index(cluster)
+    key = (der, cluster.server_thumbprint, tuple(cluster.well_known_admin_thumbprints), issuers)
+    known = idx.identities.get(key)
+    if known is None:
+        known = _identify_registered(cluster, idx, der, thumbprint or thumbprint_of_der(der), issuers)
+        if len(idx.identities) >= _MEMO_LIMIT:
+            idx.identities.clear()
+        idx.identities[key] = known
+    # The dates come first in the server's order, and only they depend on the clock.
+    if known.not_after is not None and known.not_after < now:
+        return _dated(known, AuthStatus.EXPIRED)
+    if known.not_before is not None and known.not_before > max(now, real_now or now):
+        return _dated(known, AuthStatus.NOT_YET_VALID)
+    return known
+
+
+def _dated(known: Identity, status: AuthStatus) -> Identity:
+    # Refused for its dates: nothing of a registered entry applies.
+    return Identity(status, known.thumbprint, known.subject, known.not_before, known.not_after)
+
+
+def _identify_registered(
+    cluster: Cluster, idx: _Index, der: bytes, tp: str, issuers: tuple[x509.Certificate, ...]
+) -> Identity:
+    """``identify`` with valid dates: what the cluster's certificates make of ``der``."""
     try:
         cert = _parse(der)
     except ValueError:
@@ -259,15 +291,10 @@ def identify(
         not_before=cert.not_valid_before_utc,
         not_after=cert.not_valid_after_utc,
     )
-    if cert.not_valid_after_utc < now:
-        return replace(unfamiliar, status=AuthStatus.EXPIRED)
-    if cert.not_valid_before_utc > max(now, real_now or now):
-        return replace(unfamiliar, status=AuthStatus.NOT_YET_VALID)
     if tp == cluster.server_thumbprint.upper():
         return replace(unfamiliar, status=AuthStatus.CLUSTER_ADMIN, is_server=True)
     if any(t.upper() == tp for t in cluster.well_known_admin_thumbprints):  # a handful, from the config
         return replace(unfamiliar, status=AuthStatus.CLUSTER_ADMIN, is_well_known=True)
-    idx = _index(cluster)
     entry = idx.by_thumbprint.get(tp)
     if entry is not None:
         if entry.disabled:

@@ -66,12 +66,13 @@ class _HeadersDeadline(RequestHandler):
     """aiohttp's connection handler with Kestrel's RequestHeadersTimeout: a request whose first bytes came
     but whose headers are not complete after ``headers_timeout`` gets ``408`` and the connection closes."""
 
-    __slots__ = ("_headers_handle", "_headers_timeout")
+    __slots__ = ("_headers_handle", "_headers_timeout", "peer")
 
     def __init__(self, manager: web.Server, *, headers_timeout: float, **kwargs: Any) -> None:
         super().__init__(manager, **kwargs)
         self._headers_timeout = headers_timeout
         self._headers_handle: asyncio.TimerHandle | None = None
+        self.peer: object = None  # the connection's ``ravensec.mock.peer.Peer``, read at its first request
 
     def data_received(self, data: bytes) -> None:
         # Between requests (none queued, none being handled), these bytes start the next one.

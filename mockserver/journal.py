@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
-from ravensec.core.certs.der import thumbprint_of_der
+from ravensec.mock.peer import peer_of
 
 MAX_ENTRIES = 50_000  # the most recent requests kept; tests see far fewer
 
@@ -61,33 +61,16 @@ class Journal(list[JournalEntry]):
         ]
 
 
-def _thumbprint(request: web.Request) -> str:
-    tr = request.transport
-    sslobj = tr.get_extra_info("ssl_object") if tr is not None else None
-    der = sslobj.getpeercert(binary_form=True) if sslobj is not None else None
-    return thumbprint_of_der(der) if der else ""
-
-
 def journal_middleware(journal: Journal, node: str) -> Middleware:
     """An aiohttp middleware recording every request handled by the app it is installed on."""
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        tr = request.transport
-        peer = tr.get_extra_info("peername") if tr is not None else None
-        tp = _thumbprint(request)
+        peer = peer_of(request)
 
         def record(status: int) -> None:
             journal.record(
-                JournalEntry(
-                    method=request.method,
-                    path=request.path_qs,
-                    node=node,
-                    thumbprint=tp,
-                    status=status,
-                    peer=str(peer[0]) if peer else "",
-                    peer_port=int(peer[1]) if peer else 0,
-                )
+                JournalEntry(request.method, request.path_qs, node, peer.thumbprint, status, peer.ip, peer.port)
             )
 
         try:

@@ -31,6 +31,7 @@ from ravensec.core.fsutil import atomic_write, atomic_write_private
 from ravensec.core.profile import Profile
 from ravensec.mock.build import WorldBuilder
 from ravensec.mock.cpu_credits import set_budget, to_wire
+from ravensec.mock.fair_share import FairShare, fair_share_middleware
 from ravensec.mock.faults import Fault, Faults, faults_middleware
 from ravensec.mock.http_limits import HttpLimits, body_limit_middleware
 from ravensec.mock.journal import Journal, journal_middleware
@@ -338,6 +339,7 @@ class MockCloud:
 
     def _portal_app(self) -> web.Application:
         mws = [
+            fair_share_middleware(FairShare()),
             journal_middleware(self.journal, "portal"),
             faults_middleware(self.faults, "portal"),
             self._sync_after,
@@ -378,6 +380,7 @@ class MockCloud:
                         continue
                     node = f"{p.id}/{n.tag}"
                     mws = [
+                        fair_share_middleware(FairShare()),  # a flood of one node must not starve the others
                         journal_middleware(self.journal, node),
                         body_limit_middleware(self.limits),
                         faults_middleware(self.faults, node),

@@ -19,11 +19,13 @@ import ipaddress
 import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
 
 from aiohttp import web
 
+from ravensec.core.certs.der import thumbprint_of_der
 from ravensec.core.models import IpRule, ProductStatus
 from ravensec.mock import routes
 from ravensec.mock.authz import identify, refusal
@@ -44,6 +46,7 @@ from ravensec.mock.node.errors import (
     redirect_to_auth_error,
     server_error_of,
 )
+from ravensec.mock.peer import peer_of
 from ravensec.mock.state import CloudState, MockNode, ProductState
 
 if TYPE_CHECKING:
@@ -57,34 +60,30 @@ PRODUCT_KEY: web.AppKey[str] = web.AppKey("product_id", str)
 TAG_KEY: web.AppKey[str] = web.AppKey("node_tag", str)
 
 
-def peer_certificate(request: web.Request) -> bytes | None:
-    """DER of the client certificate of this request's connection (None without one)."""
-    tr = request.transport
-    sslobj = tr.get_extra_info("ssl_object") if tr is not None else None
-    return sslobj.getpeercert(binary_form=True) if sslobj is not None else None
-
-
-def peer_ip(request: web.Request) -> str:
-    tr = request.transport
-    peer = tr.get_extra_info("peername") if tr is not None else None
-    return str(peer[0]) if peer else ""
+@lru_cache(maxsize=1024)
+def _address(ip: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    # Parsing is most of the allow-list's cost, and a test run has a handful of client addresses.
+    try:
+        return ipaddress.ip_address(ip)
+    except ValueError:
+        return None
 
 
 def ip_allowed(ip: str, rules: Iterable[IpRule]) -> bool:
-    try:
-        addr = ipaddress.ip_address(ip)
-    except ValueError:
+    addr = _address(ip)
+    if addr is None:
         return False
     return any(addr.version == r.network.version and addr in r.network for r in rules)
 
 
-def connection_allowed(product: ProductState, ip: str, der: bytes | None) -> bool:
-    """The product's allow-list, with traffic between its own nodes (its server certificate) exempt."""
-    from ravensec.core.certs.der import thumbprint_of_der
-
+def connection_allowed(product: ProductState, ip: str, der: bytes | None, thumbprint: str | None = None) -> bool:
+    """The product's allow-list, with traffic between its own nodes (its server certificate) exempt.
+    ``thumbprint``: of ``der`` when the caller has it already."""
     if ip_allowed(ip, product.allowed_ips):
         return True
-    return bool(der) and thumbprint_of_der(der or b"") == product.cluster.server_thumbprint.upper()
+    if not der:
+        return False
+    return (thumbprint or thumbprint_of_der(der)) == product.cluster.server_thumbprint.upper()
 
 
 # Kestrel leaves an encoded slash encoded in Request.Path: it never splits a segment.
@@ -116,6 +115,14 @@ def normalized_path(raw_path: str) -> tuple[str, str]:
     return shown, routable
 
 
+@lru_cache(maxsize=4096)
+def _resolve(method: str, raw_path: str) -> tuple[str, routes.RouteMatch | None]:
+    """``normalized_path`` and ``routes.match`` for one request line, memoized: both are pure functions of
+    it, and clients repeat the same few paths (the cache is bounded for those that do not)."""
+    path, routable = normalized_path(raw_path)
+    return path, routes.match(method, routable)
+
+
 def html_acceptable(request: web.Request) -> bool:
     # RavenServerStartup.IsHtmlAcceptable: any Accept header containing "text/html" or "text/*" (ordinal).
     return any("text/html" in v or "text/*" in v for v in request.headers.getall("Accept", []))
@@ -136,16 +143,24 @@ def _lookup(state: CloudState, product_id: str, tag: str) -> tuple[ProductState,
 
 
 async def _dispatch(request: web.Request) -> web.StreamResponse:
+    resp = await _handle(request)
+    # Every answer of the node itself (not the faults injected around it) names the server's version.
+    resp.headers.setdefault("Raven-Server-Version", SERVER_VERSION)
+    return resp
+
+
+async def _handle(request: web.Request) -> web.StreamResponse:
     app = request.app
     state = app[STATE_KEY]
-    der = peer_certificate(request)
+    peer = peer_of(request)
+    der = peer.der
     with state.lock:
         found = _lookup(state, app[PRODUCT_KEY], app[TAG_KEY])
         allowed = (
             found is not None
             and found[1].up
             and found[0].status != ProductStatus.TERMINATED  # its VMs are gone
-            and connection_allowed(found[0], peer_ip(request), der)
+            and connection_allowed(found[0], peer.ip, der, peer.thumbprint)
         )
     if not allowed or found is None:
         # Closest to the cloud's firewall: the client gets its connection reset, never an HTTP answer.
@@ -153,8 +168,7 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
             request.transport.abort()
         raise ConnectionResetError("refused by the product's IP allow-list")
     product, node = found
-    path, routable = normalized_path(request.raw_path)
-    rm = routes.match(request.method, routable)
+    path, rm = _resolve(request.method, request.raw_path.split("?", 1)[0])
     if rm is None:
         # RequestRouter.HandlePath: Request.Path.Value then Request.QueryString ("?..." as sent, or "").
         query = request.rel_url.raw_query_string
@@ -178,7 +192,12 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
                 ),
             )
         identity = identify(
-            product.cluster, der, state.clock(), issuers=_trusted_issuers(app), real_now=datetime.now(UTC)
+            product.cluster,
+            der,
+            state.clock(),
+            issuers=_trusted_issuers(app),
+            real_now=datetime.now(UTC),
+            thumbprint=peer.thumbprint,
         )
         # HttpRequestExtensions.IsFromClientApi: the official clients send Raven-Client-Version.
         refused = refusal(identity, rm, from_client_api="Raven-Client-Version" in request.headers)
@@ -210,13 +229,6 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
         return error_response(request, ServerError(MOCK_BUG, f"The ravensec mock failed: {exc!r}"))
 
 
-@web.middleware
-async def _server_version(request: web.Request, handler: Any) -> web.StreamResponse:
-    resp: web.StreamResponse = await handler(request)
-    resp.headers.setdefault("Raven-Server-Version", SERVER_VERSION)
-    return resp
-
-
 def build_node_app(
     state: CloudState,
     product_id: str,
@@ -227,7 +239,7 @@ def build_node_app(
     """The application of node ``tag`` of product ``product_id``. ``middlewares`` wrap it outermost
     first (journal, faults). A renewal's issuer is the certificate the runtime sets (``ISSUER_KEY``): it
     must sign the renewal, so a name alone is not enough."""
-    app = web.Application(middlewares=[*middlewares, _server_version], client_max_size=64 * 1024 * 1024)
+    app = web.Application(middlewares=list(middlewares), client_max_size=64 * 1024 * 1024)
     app[STATE_KEY] = state
     app[PRODUCT_KEY] = product_id
     app[TAG_KEY] = tag

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from aiohttp import web
@@ -24,12 +25,18 @@ class Ctx:
     identity: Identity
     database: str | None
 
+    @cached_property
+    def _query(self) -> dict[str, str]:
+        # Lower-cased names, the first value of each (the server's case-insensitive lookup), built once: a
+        # handler asks for several parameters.
+        out: dict[str, str] = {}
+        for k, v in self.request.query.items():
+            out.setdefault(k.lower(), v)
+        return out
+
     def q(self, name: str, default: str | None = None) -> str | None:
         """A query-string value, matched case-insensitively as the server does."""
-        for k, v in self.request.query.items():
-            if k.lower() == name.lower():
-                return v
-        return default
+        return self._query.get(name.lower(), default)
 
     def q_int(self, name: str, default: int | None = None) -> int | None:
         """An integer query-string value; a non-number is the server's 500 ``System.ArgumentException``

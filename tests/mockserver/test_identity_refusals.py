@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.client
 import ssl
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -263,3 +264,23 @@ def test_identify_does_not_scan_the_certificates_per_request() -> None:
     store["EXTRA"] = known  # a new version
     assert identify(cluster, stranger, now).status == AuthStatus.UNFAMILIAR_CERTIFICATE
     assert _CountingStore.walks <= 4
+
+
+def test_a_remembered_identity_is_still_judged_by_the_clock_and_the_store() -> None:
+    """identify() remembers what a certificate is per store version (a keep-alive caller's every request), but
+    RavenServer.AuthenticateConnectionCertificate judges the dates first on each request: the same DER becomes
+    Expired when the world's clock passes its NotAfter, and NotYetValid before its NotBefore; a change of the
+    certificates (disable) is seen at once."""
+    bundle = identity_bundle("user-rw")
+    known = entry_for(bundle.certificate, "user-rw", SecurityClearance.VALID_USER, {})
+    cluster = Cluster(certificates=CertStore({known.thumbprint: known}))
+    der = bundle.cert_der()
+    now = datetime.now(UTC)
+    assert identify(cluster, der, now).status == AuthStatus.ALLOWED
+    late = identify(cluster, der, known.not_after.replace(year=known.not_after.year + 1))
+    assert late.status == AuthStatus.EXPIRED and late.entry is None and not late.permissions
+    early = known.not_before.replace(year=known.not_before.year - 1)
+    assert identify(cluster, der, early, real_now=early).status == AuthStatus.NOT_YET_VALID
+    assert identify(cluster, der, now).status == AuthStatus.ALLOWED
+    cluster.certificates[known.thumbprint] = replace(known, disabled=True)
+    assert identify(cluster, der, now).status == AuthStatus.DISABLED

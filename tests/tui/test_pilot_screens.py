@@ -24,7 +24,7 @@ from ravensec.tui.screens.iprules import IpRulesScreen
 from ravensec.tui.screens.products import ProductsScreen
 from ravensec.tui.widgets.badge import HeaderBadge
 from ravensec.tui.widgets.grid import Grid
-from tests.tui.helpers import click_save, fill, make_app, press, settle, toasts
+from tests.tui.helpers import click_save, fill, make_app, press, settle, toasts, wait_until
 
 
 def visible_products(cloud: Any) -> set[str]:
@@ -239,6 +239,58 @@ async def test_products_poll_while_creating(cloud: Any, product: Any, operator_p
         assert screen.products[product.id].status is ProductStatus.CREATING
         with cloud.state.lock:
             cloud.state.products[product.id].status = ProductStatus.ACTIVE
-        await pilot.pause(0.6)
-        await settle(pilot)
+        # The next poll tick comes when the machine gets to it: wait for what it shows, not for a guess.
+        await wait_until(pilot, lambda: screen.products[product.id].status is ProductStatus.ACTIVE,
+                         "the poll to show the product active")
         assert screen.products[product.id].status is ProductStatus.ACTIVE
+
+
+async def test_products_poll_does_not_starve_a_slow_load(cloud: Any, product: Any, operator_profile: Profile,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A product list slower than the poll interval still arrives: the poll does not cancel it."""
+    import asyncio
+
+    import ravensec.tui.screens.products as products_mod
+    from ravensec.core.models import ProductStatus
+    from ravensec.core.workspace import Workspace
+
+    real_list = Workspace.list_products
+    calls: list[str] = []
+    release = asyncio.Event()
+
+    async def slow_list(self: Workspace) -> list[Any]:
+        calls.append("started")
+        if len(calls) > 1:  # the first (on mount) answers at once; the poll's load waits until released
+            await release.wait()
+        products = await real_list(self)
+        calls.append("finished")
+        return products
+
+    monkeypatch.setattr(products_mod, "POLL_SECONDS", 0.05)
+    monkeypatch.setattr(Workspace, "list_products", slow_list)
+    ticks: list[int] = []
+    real_poll = ProductsScreen._poll
+
+    def counting_poll(self: ProductsScreen) -> None:
+        ticks.append(1)
+        real_poll(self)
+
+    monkeypatch.setattr(ProductsScreen, "_poll", counting_poll)
+    with cloud.state.lock:
+        cloud.state.products[product.id].status = ProductStatus.CREATING
+    app = make_app(operator_profile, now=cloud.state.clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: calls.count("started") == 2, "the poll to start a load", workers=False)
+        screen = app.screen
+        assert isinstance(screen, ProductsScreen)
+        assert screen.products[product.id].status is ProductStatus.CREATING
+        with cloud.state.lock:
+            cloud.state.products[product.id].status = ProductStatus.ACTIVE
+        # Many poll intervals pass while the load is held: none of them may start (and so cancel) another.
+        seen = len(ticks)
+        await wait_until(pilot, lambda: len(ticks) >= seen + 5, "five more poll ticks", workers=False)
+        assert calls == ["started", "finished", "started"]
+        release.set()
+        await wait_until(pilot, lambda: screen.products[product.id].status is ProductStatus.ACTIVE,
+                         "the held load to show the product active")
+        assert calls[:4] == ["started", "finished", "started", "finished"]

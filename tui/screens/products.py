@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Static
+from textual.worker import Worker
 
 from ravensec.core.models import Backup, Product, ProductStatus
 from ravensec.tui.messages import ProductChosen
@@ -59,6 +60,7 @@ class ProductsScreen(TableScreen):
         super().__init__(id="products-screen")
         self.products: dict[str, Product] = {}
         self.backups: dict[str, list[Backup]] = {}
+        self._loading: Worker[None] | None = None
 
     def compose(self) -> ComposeResult:
         yield HeaderBadge()
@@ -70,7 +72,7 @@ class ProductsScreen(TableScreen):
 
     def on_mount(self) -> None:
         self.rapp.refresh_badge()
-        self.load()
+        self.reload()
         self.set_interval(POLL_SECONDS, self._poll)
 
     def caller_changed(self, product_id: str) -> None:
@@ -80,9 +82,13 @@ class ProductsScreen(TableScreen):
 
     def data_changed(self, product_id: str | None) -> None:
         self.backups.pop(product_id or "", None)
-        self.load()
+        self.reload()
 
     # ---------------------------------------------------------------- loading
+    def reload(self) -> None:
+        """A fresh list now: a load still in flight may predate the change that asked for this one."""
+        self._loading = self.load()
+
     @work(exclusive=True, group="products", exit_on_error=False, name="load products")
     async def load(self) -> None:
         grid = self.query_one(Grid)
@@ -103,8 +109,12 @@ class ProductsScreen(TableScreen):
         self._selection_changed()
 
     def _poll(self) -> None:
+        # The poll only asks "anything new?": a load in flight answers that. Starting another would cancel it
+        # (exclusive), and a list slower than the poll interval would then never arrive.
+        if self._loading is not None and not self._loading.is_finished:
+            return
         if any(p.status in BUSY for p in self.products.values()):
-            self.load()
+            self.reload()
 
     def _show_rows(self) -> None:
         now = self.rapp.now()
@@ -203,7 +213,7 @@ class ProductsScreen(TableScreen):
 
     def action_refresh(self) -> None:
         self.backups.clear()
-        self.load()
+        self.reload()
 
     def action_certificates(self) -> None:
         from ravensec.tui.screens.certificates import CertificatesScreen

@@ -3,7 +3,8 @@
 A test that passes on an idle machine and fails under load is a race in the app; this finds them. One
 busy-loop process per CPU competes with pytest for the whole soak (they are killed at the end, however it
 ends). Every run prints pass/fail and its duration; a failed run also prints pytest's summary lines and
-keeps its full output in build/soak-tests/run-N.log. The exit code is 1 if any run failed.
+keeps its full output in build/soak-tests/run-N.log (written as the run goes). A run longer than --timeout
+is killed and counts as failed. The exit code is 1 if any run failed.
 
     python -m bench.soak_tests --runs 10
     python -m bench.soak_tests --runs 3 --busy 0 -- tests/tui   # no load, another selection
@@ -50,22 +51,33 @@ def _raise_exit(signum: int, _frame: FrameType | None) -> None:
     raise SystemExit(128 + signum)
 
 
-def run_once(index: int, selection: list[str]) -> tuple[bool, float, list[str]]:
-    """One pytest run; (passed, seconds, summary lines). A failed run's output is kept in LOG_DIR."""
+def run_once(index: int, selection: list[str], timeout: float) -> tuple[bool, float, list[str]]:
+    """One pytest run; (passed, seconds, summary lines). Its output goes to LOG_DIR/run-N.log as it runs (to
+    watch a slow run); a passing run's log is removed."""
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", *selection]
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    log = LOG_DIR / f"run-{index}.log"
     started = time.monotonic()
-    proc = subprocess.run(cmd, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, check=False)
+    with log.open("w") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            returncode = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            returncode = None
+        finally:
+            if proc.poll() is None:  # timed out, or this script is being stopped
+                proc.kill()
+                proc.wait()
     elapsed = time.monotonic() - started
-    passed = proc.returncode == 0
-    summary: list[str] = []
-    if not passed:
-        LOG_DIR.mkdir(parents=True, exist_ok=True)
-        log = LOG_DIR / f"run-{index}.log"
-        log.write_text(proc.stdout)
-        summary = [line for line in proc.stdout.splitlines() if line.startswith(SUMMARY_PREFIXES)][-20:]
-        summary.append(f"full output: {log.relative_to(ROOT)}")
-    return passed, elapsed, summary
+    if returncode == 0:
+        log.unlink()
+        return True, elapsed, []
+    text = log.read_text(errors="replace")
+    summary = [line for line in text.splitlines() if line.startswith(SUMMARY_PREFIXES)][-20:]
+    if returncode is None:
+        summary.append(f"killed after {timeout:.0f} s (a hung test)")
+    summary.append(f"full output: {log.relative_to(ROOT)}")
+    return False, elapsed, summary
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -73,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=10, help="how many pytest runs in a row (default 10)")
     parser.add_argument("--busy", type=int, default=os.cpu_count() or 1,
                         help="busy-loop processes competing for the CPUs (default: one per CPU)")
+    parser.add_argument("--timeout", type=float, default=1800,
+                        help="seconds one run may take before it counts as failed (default 1800)")
     parser.add_argument("selection", nargs="*", default=SUITES, help=f"what pytest runs (default: {' '.join(SUITES)})")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _raise_exit)
@@ -82,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
           flush=True)
     with busy_loops(args.busy):
         for index in range(1, args.runs + 1):
-            passed, elapsed, summary = run_once(index, args.selection)
+            passed, elapsed, summary = run_once(index, args.selection, args.timeout)
             results.append((passed, elapsed))
             print(f"run {index}/{args.runs}: {'pass' if passed else 'FAIL'} in {elapsed:.1f} s", flush=True)
             for line in summary:

@@ -110,6 +110,48 @@ async def test_ip_rules_add_validate_save_remove(cloud: Any, product: Any, opera
             assert "198.51.100.0/24" not in [r.cidr for r in cloud.state.products[product.id].allowed_ips]
 
 
+async def test_ip_rules_save_in_flight_is_not_cancelled(cloud: Any, product: Any, operator_profile: Profile,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reload, save and edits wait for a save in flight: the exclusive group would otherwise cancel it, and
+    the user would never learn whether the rules were saved."""
+    import asyncio
+
+    from ravensec.core.workspace import Workspace
+
+    real_set = Workspace.set_ip_rules
+    release = asyncio.Event()
+    entered = asyncio.Event()
+
+    async def held_set(self: Workspace, *args: Any, **kwargs: Any) -> Any:
+        entered.set()
+        await release.wait()
+        return await real_set(self, *args, **kwargs)
+
+    monkeypatch.setattr(Workspace, "set_ip_rules", held_set)
+    app = make_app(operator_profile, now=cloud.state.clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await goto(pilot, product.id, "i")
+        assert isinstance(screen, IpRulesScreen)
+        await press(pilot, "a")
+        fill(app, cidr="198.51.100.0/24", alias="lab")
+        await click_save(pilot)
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("y")  # not press(): its settle would wait for the held save
+        await wait_until(pilot, entered.is_set, "the save to reach the server", workers=False)
+        for action in ("reload", "save_rules", "add_rule", "remove_rule"):
+            assert screen.refusal(action) == "Saving the rules…", action
+        await pilot.press("r", "ctrl+s", "a")
+        await pilot.pause()
+        assert app.screen is screen
+        release.set()
+        await wait_until(pilot, lambda: not screen.saving, "the save to finish")
+        assert "Saved" in " ".join(toasts(app)) and not screen.dirty
+        with cloud.state.lock:
+            assert "198.51.100.0/24" in [r.cidr for r in cloud.state.products[product.id].allowed_ips]
+        assert screen.refusal("reload") is None
+
+
 async def test_backups_verify_with_key(cloud: Any, product: Any, operator_profile: Profile) -> None:
     with cloud.state.lock:
         entries = list(cloud.state.products[product.id].backups)

@@ -110,6 +110,47 @@ async def test_ip_rules_add_validate_save_remove(cloud: Any, product: Any, opera
             assert "198.51.100.0/24" not in [r.cidr for r in cloud.state.products[product.id].allowed_ips]
 
 
+async def test_products_poll_does_not_pile_up_whoami(cloud: Any, product: Any, operator_profile: Profile,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every products reload asks whoami for the products without an answer: not again while one is on its
+    way, or a whoami slower than the poll would add a request per product per tick."""
+    import asyncio
+    from collections import Counter
+
+    import ravensec.tui.screens.products as products_mod
+    from ravensec.core.models import ProductStatus
+    from ravensec.core.workspace import Workspace
+
+    real_whoami = Workspace.whoami
+    asked: Counter[str] = Counter()
+    release = asyncio.Event()
+
+    async def held_whoami(self: Workspace, product_id: str) -> Any:
+        asked[product_id] += 1
+        await release.wait()
+        return await real_whoami(self, product_id)
+
+    loads: list[int] = []
+    real_load_extras = ProductsScreen._load_extras
+
+    def counting_load_extras(self: ProductsScreen) -> None:
+        loads.append(1)
+        real_load_extras(self)
+
+    monkeypatch.setattr(products_mod, "POLL_SECONDS", 0.05)
+    monkeypatch.setattr(Workspace, "whoami", held_whoami)
+    monkeypatch.setattr(ProductsScreen, "_load_extras", counting_load_extras)
+    with cloud.state.lock:
+        cloud.state.products[product.id].status = ProductStatus.CREATING
+    app = make_app(operator_profile, now=cloud.state.clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: len(loads) >= 5, "five products reloads", workers=False)
+        assert asked and max(asked.values()) == 1, asked
+        release.set()
+        await wait_until(pilot, lambda: product.id in app.callers, "the whoami answer")
+        assert app.callers[product.id] is not None
+
+
 async def test_ip_rules_save_in_flight_is_not_cancelled(cloud: Any, product: Any, operator_profile: Profile,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """Reload, save and edits wait for a save in flight: the exclusive group would otherwise cancel it, and

@@ -104,8 +104,7 @@ class ProductsScreen(TableScreen):
 
     def _load_extras(self) -> None:
         for product_id in self.products:
-            if product_id not in self.rapp.callers:
-                self.rapp.load_caller(product_id)
+            self.rapp.ensure_caller(product_id)
         self._selection_changed()
 
     def _poll(self) -> None:

@@ -10,8 +10,9 @@ from pathlib import Path
 
 def main() -> int:
     here = Path(__file__).parent
-    # soak and reliability run for minutes: they have their own target (make reliability).
-    long_running = {"soak", "reliability"}
+    # soak, soak_tests and reliability run for minutes: they have their own targets (make reliability,
+    # make soak-tests).
+    long_running = {"soak", "soak_tests", "reliability"}
     names = sorted(
         m.name for m in pkgutil.iter_modules([str(here)]) if not m.name.startswith("_") and m.name not in long_running
     )

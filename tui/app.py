@@ -82,6 +82,7 @@ class RavensecApp(App[int]):
         self.workspace: Workspace | None = None
         self.current_product: Product | None = None
         self.callers: dict[str, CertificateDefinition | None] = {}
+        self._asking: set[str] = set()  # product ids with a whoami in flight
         self.errors: list[tuple[str, BaseException]] = []
         self.demo_handle: Demo | None = None
         self.fatal: str | None = None  # printed by run_tui after the terminal is restored
@@ -257,8 +258,8 @@ class RavensecApp(App[int]):
     def set_product(self, product: Product | None) -> None:
         self.current_product = product
         self.refresh_badge()
-        if product is not None and product.id not in self.callers:
-            self.load_caller(product.id)
+        if product is not None:
+            self.ensure_caller(product.id)
 
     def on_product_chosen(self, message: ProductChosen) -> None:
         self.set_product(message.product)
@@ -273,13 +274,26 @@ class RavensecApp(App[int]):
             if hook is not None:
                 hook(message.product_id)
 
+    def ensure_caller(self, product_id: str) -> None:
+        """Ask whoami unless the answer is known or on its way: the products poll asks on every reload, and
+        a whoami slower than the poll would otherwise pile up requests."""
+        if product_id not in self.callers and product_id not in self._asking:
+            self.load_caller(product_id)
+
+    def load_caller(self, product_id: str) -> None:
+        """Ask whoami now, even if an answer is on its way (it may predate a change)."""
+        self._asking.add(product_id)
+        self._whoami(product_id)
+
     @work(exit_on_error=False, group="whoami", name="whoami")
-    async def load_caller(self, product_id: str) -> None:
+    async def _whoami(self, product_id: str) -> None:
         try:
             caller = await self.require_workspace().whoami(product_id)
         except RavensecError as e:
             log.warning("whoami for %s failed: %s", product_id, e)
             caller = None
+        finally:
+            self._asking.discard(product_id)
         self.callers[product_id] = caller
         self.refresh_badge()
         for screen in self.screen_stack:

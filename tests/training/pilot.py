@@ -14,7 +14,7 @@ from ravensec.tui.training.handouts import materialize
 from ravensec.tui.training.panel import TaskPanel
 from ravensec.tui.training.progress import load_progress
 from ravensec.tui.widgets.grid import Grid
-from tests.tui.helpers import settle
+from tests.tui.helpers import settle, wait_until
 
 
 @asynccontextmanager
@@ -32,14 +32,13 @@ def panel_text(app: TrainingApp) -> str:
     return "\n".join(str(w.render()) for w in panel.query(Static))
 
 
-async def wait_judged(pilot: Any, app: TrainingApp, *, all_met: bool = True, tries: int = 40) -> None:
+async def wait_judged(pilot: Any, app: TrainingApp, *, all_met: bool = True) -> None:
     """Let the panel's poll (every 0.5 s) see the state; fail with the panel's text if it never does."""
-    for _ in range(tries):
-        await settle(pilot, 1)
-        if app.results and all(r.met for r in app.results) == all_met:
-            return
-        await pilot.pause(0.1)
-    raise AssertionError(panel_text(app))
+    try:
+        await wait_until(pilot, lambda: bool(app.results) and all(r.met for r in app.results) == all_met,
+                         f"the goals judged {'met' if all_met else 'unmet'}")
+    except AssertionError:
+        raise AssertionError(panel_text(app)) from None
 
 
 def select(grid: Grid, key: str) -> None:
@@ -50,11 +49,9 @@ def cert_key(screen: Any, name: str) -> str:
     return next(tp for tp, c in screen.certs.items() if c.name == name)
 
 
-async def wait_for_text(pilot: Any, app: TrainingApp, text: str, tries: int = 40) -> None:
+async def wait_for_text(pilot: Any, app: TrainingApp, text: str) -> None:
     """Until the panel shows ``text`` (the poll runs every 0.5 s; a loaded machine may be slower)."""
-    for _ in range(tries):
-        await settle(pilot, 1)
-        if text in panel_text(app):
-            return
-        await pilot.pause(0.1)
-    raise AssertionError(panel_text(app))
+    try:
+        await wait_until(pilot, lambda: text in panel_text(app), f"the panel to show {text!r}")
+    except AssertionError:
+        raise AssertionError(panel_text(app)) from None

@@ -61,3 +61,24 @@ def test_rendering() -> None:
     assert "Done[/] (1 hint)" in render_debrief(sc, done, Progress("x", hints_shown=1))
     text = render_hints(sc, Progress("x", hints_shown=2))
     assert "2/3 used" in text and sc.hints[1] in text and sc.hints[2] not in text
+
+
+async def test_show_at_any_point_of_the_panels_life() -> None:
+    """The app pushes state on its own clock: before the panel is composed, while it is mounted, and while
+    (or after) its screen is being removed. None of these may fail."""
+    from textual.widgets import Static
+
+    state = PanelApp(revoked=False, hints=1)
+    app: App[None] = App()
+    async with app.run_test(size=(104, 40)) as pilot:
+        panel = TaskPanel(state.sc, [])
+        panel.show(state.results, state.progress)  # not mounted: nothing composed yet
+        await app.screen.mount(panel)
+        await pilot.pause()
+        text = "\n".join(str(w.render()) for w in panel.query(Static))
+        assert "Goals 2/3" in text and "1/3 used" in text
+        removing = panel.remove()
+        panel.show(state.results, state.progress)  # mid-removal
+        await removing
+        panel.show(state.results, Progress("leaked-certificate", hints_shown=2))  # gone
+        assert "2/3 used" in str(panel._hints.render())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +27,24 @@ async def settle(pilot: Pilot[Any], rounds: int = 3) -> None:
         await pilot.pause()
         await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+
+
+async def wait_until(pilot: Pilot[Any], check: Callable[[], bool], what: str, timeout: float = 30,
+                     *, workers: bool = True) -> None:
+    """Until ``check()`` holds: timers and workers run at the machine's pace, so a loaded machine is slower
+    but never wrong. The deadline is only there to end a test that is really broken. ``workers=False`` when
+    a worker is deliberately held: waiting for every worker to complete would then never return."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if workers:
+            await settle(pilot, 1)
+        else:
+            await pilot.pause()
+        if check():
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        await pilot.pause(0.05)
 
 
 async def press(pilot: Pilot[Any], *keys: str) -> None:

@@ -25,7 +25,7 @@ from ravensec.tui.screens.iprules import IpRulesScreen
 from ravensec.tui.screens.products import ProductsScreen
 from ravensec.tui.widgets.badge import HeaderBadge
 from ravensec.tui.widgets.grid import Grid
-from tests.tui.helpers import click_save, fill, make_app, press, settle, toasts
+from tests.tui.helpers import click_save, fill, make_app, press, settle, toasts, wait_until
 
 
 def visible_products(cloud: Any) -> set[str]:
@@ -109,6 +109,89 @@ async def test_ip_rules_add_validate_save_remove(cloud: Any, product: Any, opera
         await settle(pilot)
         with cloud.state.lock:
             assert "198.51.100.0/24" not in [r.cidr for r in cloud.state.products[product.id].allowed_ips]
+
+
+async def test_products_poll_does_not_pile_up_whoami(cloud: Any, product: Any, operator_profile: Profile,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every products reload asks whoami for the products without an answer: not again while one is on its
+    way, or a whoami slower than the poll would add a request per product per tick."""
+    import asyncio
+    from collections import Counter
+
+    import ravensec.tui.screens.products as products_mod
+    from ravensec.core.models import ProductStatus
+    from ravensec.core.workspace import Workspace
+
+    real_whoami = Workspace.whoami
+    asked: Counter[str] = Counter()
+    release = asyncio.Event()
+
+    async def held_whoami(self: Workspace, product_id: str) -> Any:
+        asked[product_id] += 1
+        await release.wait()
+        return await real_whoami(self, product_id)
+
+    loads: list[int] = []
+    real_load_extras = ProductsScreen._load_extras
+
+    def counting_load_extras(self: ProductsScreen) -> None:
+        loads.append(1)
+        real_load_extras(self)
+
+    monkeypatch.setattr(products_mod, "POLL_SECONDS", 0.05)
+    monkeypatch.setattr(Workspace, "whoami", held_whoami)
+    monkeypatch.setattr(ProductsScreen, "_load_extras", counting_load_extras)
+    with cloud.state.lock:
+        cloud.state.products[product.id].status = ProductStatus.CREATING
+    app = make_app(operator_profile, now=cloud.state.clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: len(loads) >= 5, "five products reloads", workers=False)
+        assert asked and max(asked.values()) == 1, asked
+        release.set()
+        await wait_until(pilot, lambda: product.id in app.callers, "the whoami answer")
+        assert app.callers[product.id] is not None
+
+
+async def test_ip_rules_save_in_flight_is_not_cancelled(cloud: Any, product: Any, operator_profile: Profile,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reload, save and edits wait for a save in flight: the exclusive group would otherwise cancel it, and
+    the user would never learn whether the rules were saved."""
+    import asyncio
+
+    from ravensec.core.workspace import Workspace
+
+    real_set = Workspace.set_ip_rules
+    release = asyncio.Event()
+    entered = asyncio.Event()
+
+    async def held_set(self: Workspace, *args: Any, **kwargs: Any) -> Any:
+        entered.set()
+        await release.wait()
+        return await real_set(self, *args, **kwargs)
+
+    monkeypatch.setattr(Workspace, "set_ip_rules", held_set)
+    app = make_app(operator_profile, now=cloud.state.clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await goto(pilot, product.id, "i")
+        assert isinstance(screen, IpRulesScreen)
+        await press(pilot, "a")
+        fill(app, cidr="198.51.100.0/24", alias="lab")
+        await click_save(pilot)
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("y")  # not press(): its settle would wait for the held save
+        await wait_until(pilot, entered.is_set, "the save to reach the server", workers=False)
+        for action in ("reload", "save_rules", "add_rule", "remove_rule"):
+            assert screen.refusal(action) == "Saving the rules…", action
+        await pilot.press("r", "ctrl+s", "a")
+        await pilot.pause()
+        assert app.screen is screen
+        release.set()
+        await wait_until(pilot, lambda: not screen.saving, "the save to finish")
+        assert "Saved" in " ".join(toasts(app)) and not screen.dirty
+        with cloud.state.lock:
+            assert "198.51.100.0/24" in [r.cidr for r in cloud.state.products[product.id].allowed_ips]
+        assert screen.refusal("reload") is None
 
 
 async def test_backups_verify_with_key(cloud: Any, product: Any, operator_profile: Profile) -> None:
@@ -263,6 +346,58 @@ async def test_products_poll_while_creating(cloud: Any, product: Any, operator_p
         assert screen.products[product.id].status is ProductStatus.CREATING
         with cloud.state.lock:
             cloud.state.products[product.id].status = ProductStatus.ACTIVE
-        await pilot.pause(0.6)
-        await settle(pilot)
+        # The next poll tick comes when the machine gets to it: wait for what it shows, not for a guess.
+        await wait_until(pilot, lambda: screen.products[product.id].status is ProductStatus.ACTIVE,
+                         "the poll to show the product active")
         assert screen.products[product.id].status is ProductStatus.ACTIVE
+
+
+async def test_products_poll_does_not_starve_a_slow_load(cloud: Any, product: Any, operator_profile: Profile,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A product list slower than the poll interval still arrives: the poll does not cancel it."""
+    import asyncio
+
+    import ravensec.tui.screens.products as products_mod
+    from ravensec.core.models import ProductStatus
+    from ravensec.core.workspace import Workspace
+
+    real_list = Workspace.list_products
+    calls: list[str] = []
+    release = asyncio.Event()
+
+    async def slow_list(self: Workspace) -> list[Any]:
+        calls.append("started")
+        if len(calls) > 1:  # the first (on mount) answers at once; the poll's load waits until released
+            await release.wait()
+        products = await real_list(self)
+        calls.append("finished")
+        return products
+
+    monkeypatch.setattr(products_mod, "POLL_SECONDS", 0.05)
+    monkeypatch.setattr(Workspace, "list_products", slow_list)
+    ticks: list[int] = []
+    real_poll = ProductsScreen._poll
+
+    def counting_poll(self: ProductsScreen) -> None:
+        ticks.append(1)
+        real_poll(self)
+
+    monkeypatch.setattr(ProductsScreen, "_poll", counting_poll)
+    with cloud.state.lock:
+        cloud.state.products[product.id].status = ProductStatus.CREATING
+    app = make_app(operator_profile, now=cloud.state.clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: calls.count("started") == 2, "the poll to start a load", workers=False)
+        screen = app.screen
+        assert isinstance(screen, ProductsScreen)
+        assert screen.products[product.id].status is ProductStatus.CREATING
+        with cloud.state.lock:
+            cloud.state.products[product.id].status = ProductStatus.ACTIVE
+        # Many poll intervals pass while the load is held: none of them may start (and so cancel) another.
+        seen = len(ticks)
+        await wait_until(pilot, lambda: len(ticks) >= seen + 5, "five more poll ticks", workers=False)
+        assert calls == ["started", "finished", "started"]
+        release.set()
+        await wait_until(pilot, lambda: screen.products[product.id].status is ProductStatus.ACTIVE,
+                         "the held load to show the product active")
+        assert calls[:4] == ["started", "finished", "started", "finished"]

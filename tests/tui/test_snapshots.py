@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from textual.widgets import Input
 
 from ravensec.mock import MockCloud
 from ravensec.tui.app import RavensecApp
@@ -34,6 +35,14 @@ def app(demo_cloud: Any) -> RavensecApp:
     return RavensecApp(demo_cloud.profile(name="demo"), demo=True, now=demo_cloud.state.clock)
 
 
+async def steady_cursors(pilot: Any) -> None:
+    """A focused Input's cursor blinks on a 0.5 s wall-clock timer, so a loaded machine took the screenshot
+    in either phase. The blink stops with the cursor shown, as the stored snapshots have it."""
+    for field in pilot.app.screen.query(Input):
+        field.cursor_blink = False
+    await pilot.pause()
+
+
 def first_product_id(demo_cloud: Any) -> str:
     return next(p.id for p in demo_cloud.products.values() if p.node_urls)
 
@@ -47,6 +56,7 @@ def goto(key: str, product_id: str) -> Any:
         if key:
             await pilot.press(key)
             await settle(pilot)
+        await steady_cursors(pilot)
 
     return run_before
 
@@ -71,6 +81,7 @@ def test_posture(snap_compare: Any, app: RavensecApp, demo_cloud: Any) -> None:
 def test_first_run(snap_compare: Any, size: tuple[int, int]) -> None:
     async def run_before(pilot: Any) -> None:
         await settle(pilot)
+        await steady_cursors(pilot)
 
     assert snap_compare(RavensecApp(None), terminal_size=size, run_before=run_before)
 
@@ -89,6 +100,7 @@ def test_generate_form(
         await settle(pilot)
         await pilot.press("s")  # past the CPU credits advice: the server-side form
         await settle(pilot)
+        await steady_cursors(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
 

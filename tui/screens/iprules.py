@@ -56,6 +56,7 @@ class IpRulesScreen(BaseScreen):
         self.saved: list[IpRule] = list(product.allowed_ips)
         self.working: list[IpRule] = list(product.allowed_ips)
         self.loaded = False
+        self.saving = False
 
     def compose(self) -> ComposeResult:
         yield HeaderBadge()
@@ -123,6 +124,10 @@ class IpRulesScreen(BaseScreen):
         return int(key) if key is not None else None
 
     def own_refusal(self, action: str) -> str | None:
+        # A save in flight is not cancelled by a reload or a second save (the group is exclusive), and the
+        # working copy it will replace is not edited meanwhile.
+        if self.saving and action in ("add_rule", "add_my_ip", "edit_rule", "remove_rule", "save_rules", "reload"):
+            return "Saving the rules…"
         if action in ("add_rule", "add_my_ip", "edit_rule", "remove_rule", "save_rules"):
             if not self.supported:
                 return f"IP rules can only be changed in the portal ({self.ws.capabilities.portal_url})."
@@ -193,13 +198,19 @@ class IpRulesScreen(BaseScreen):
 
         def answer(yes: bool | None) -> None:
             if yes:
+                self.saving = True  # from now: a key pressed before the worker starts is refused too
+                self.refresh_bindings()
                 self.save()
 
         self.app.push_screen(ConfirmModal("Save IP rules", lines, confirm_label="Save", danger=False), answer)
 
     @work(exclusive=True, group="ip", exit_on_error=False, name="save IP rules")
     async def save(self) -> None:
-        rules = await self.ws.set_ip_rules(self.product.id, self.working)
+        try:
+            rules = await self.ws.set_ip_rules(self.product.id, self.working)
+        finally:
+            self.saving = False
+            self.refresh_bindings()
         self.saved, self.working = list(rules), list(rules)
         self.notify(f"Saved {len(rules)} IP rules", timeout=5)
         self._show()

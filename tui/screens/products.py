@@ -9,6 +9,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Input, Static
+from textual.worker import Worker
 
 from ravensec.core.errors import RavensecError
 from ravensec.core.models import Backup, CpuCredits, Product, ProductStatus, is_burstable
@@ -80,6 +81,7 @@ class ProductsScreen(TableScreen):
         self.products: dict[str, Product] = {}
         self.backups: dict[str, list[Backup]] = {}
         self.credits: dict[str, CpuCredits | None] = {}  # None: reserved (no credits) or not readable
+        self._loading: Worker[None] | None = None
 
     def compose(self) -> ComposeResult:
         yield HeaderBadge()
@@ -91,7 +93,7 @@ class ProductsScreen(TableScreen):
 
     def on_mount(self) -> None:
         self.rapp.refresh_badge()
-        self.load()
+        self.reload()
         self.set_interval(POLL_SECONDS, self._poll)
 
     def caller_changed(self, product_id: str) -> None:
@@ -102,9 +104,13 @@ class ProductsScreen(TableScreen):
     def data_changed(self, product_id: str | None) -> None:
         self.backups.pop(product_id or "", None)
         self.credits.pop(product_id or "", None)
-        self.load()
+        self.reload()
 
     # ---------------------------------------------------------------- loading
+    def reload(self, announce: bool = False) -> None:
+        """A fresh list now: a load still in flight may predate the change that asked for this one."""
+        self._loading = self.load(announce)
+
     @work(exclusive=True, group="products", exit_on_error=False, name="load products")
     async def load(self, announce: bool = False) -> None:
         grid = self.query_one(Grid)
@@ -122,13 +128,16 @@ class ProductsScreen(TableScreen):
 
     def _load_extras(self) -> None:
         for product_id in self.products:
-            if product_id not in self.rapp.callers:
-                self.rapp.load_caller(product_id)
+            self.rapp.ensure_caller(product_id)
         self._selection_changed()
 
     def _poll(self) -> None:
+        # The poll only asks "anything new?": a load in flight answers that. Starting another would cancel it
+        # (exclusive), and a list slower than the poll interval would then never arrive.
+        if self._loading is not None and not self._loading.is_finished:
+            return
         if any(p.status in BUSY for p in self.products.values()):
-            self.load()
+            self.reload()
 
     def _show_rows(self) -> None:
         now = self.rapp.now()
@@ -246,7 +255,7 @@ class ProductsScreen(TableScreen):
 
     def action_refresh(self) -> None:
         self.backups.clear()
-        self.load(announce=True)
+        self.reload(announce=True)
 
     def action_certificates(self) -> None:
         if self.selected is not None:

@@ -78,7 +78,7 @@ class TrainingApp(RavensecApp):
             return
         panel = TaskPanel(self.scenario, self.handouts)
         panel.set_class(self.panel_hidden, "-hidden")
-        panel.show(self.results, self.progress)  # remembered until its children exist
+        panel.show(self.results, self.progress)  # safe before mount: the panel composes what it was shown
         # First among the screen's children: the header badge and the footer, docked after it, keep the
         # full width.
         screen.mount(panel, before=0 if screen.children else None)

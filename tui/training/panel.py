@@ -69,27 +69,22 @@ class TaskPanel(VerticalScroll):
         super().__init__(id="task-panel")
         self.scenario = scenario
         self.handouts = handouts
-        self._latest: tuple[list[Any], Progress] | None = None
-        self._ready = False  # children composed (is_mounted is not yet true inside on_mount)
+        # Held, not queried: the app pushes state whenever it likes (before this panel is composed, while its
+        # screen is being removed), and a widget it holds is always there to take it.
+        self._goals = Static("", id="task-goals")
+        self._hints = Static("", id="task-hints")
+        self._debrief = Static("", id="task-debrief")
 
     def compose(self) -> ComposeResult:
         yield Static(f"[b]Training: {escape(self.scenario.title)}[/]", id="task-title")
         yield Static(escape(" ".join(self.scenario.briefing.split())), id="task-briefing")
         if self.handouts:
             yield Static(render_handouts(self.handouts), id="task-handouts")
-        yield Static("", id="task-goals")
-        yield Static("", id="task-hints")
-        yield Static("", id="task-debrief")
-
-    def on_mount(self) -> None:
-        self._ready = True
-        if self._latest is not None:
-            self.show(*self._latest)
+        yield self._goals
+        yield self._hints
+        yield self._debrief
 
     def show(self, results: list[Any], progress: Progress) -> None:
-        self._latest = (results, progress)
-        if not self._ready:
-            return  # on_mount renders it
-        self.query_one("#task-goals", Static).update(render_goals(results))
-        self.query_one("#task-hints", Static).update(render_hints(self.scenario, progress))
-        self.query_one("#task-debrief", Static).update(render_debrief(self.scenario, results, progress))
+        self._goals.update(render_goals(results))
+        self._hints.update(render_hints(self.scenario, progress))
+        self._debrief.update(render_debrief(self.scenario, results, progress))

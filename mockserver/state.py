@@ -11,7 +11,7 @@ import itertools
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
@@ -280,8 +280,6 @@ class CloudState:
         """Put ``product`` in ``now_status`` and let it reach ``then`` after ``transition_seconds``.
 
         Transitions run on the real clock even when the world's clock is fixed, so they always end."""
-        from datetime import timedelta
-
         product.status = now_status
         product.pending = (utcnow() + timedelta(seconds=self.transition_seconds), then)
         if self.transition_seconds <= 0:

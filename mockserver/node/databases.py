@@ -12,6 +12,7 @@ from aiohttp import web
 from ravensec.mock.node.context import Ctx, handles
 from ravensec.mock.node.errors import (
     CONCURRENCY,
+    DATABASE_MISSING,
     ServerError,
     argument_error,
     invalid_operation,
@@ -163,8 +164,6 @@ async def delete_databases(ctx: Ctx) -> web.StreamResponse:
         dbs = ctx.product.cluster.databases
         missing = [n for n in names if str(n).lower() not in dbs]
         if missing:
-            from ravensec.mock.node.errors import DATABASE_MISSING
-
             raise ServerError(DATABASE_MISSING, f"Database '{missing[0]}' does not exist.", 500)
         for n in names:
             dbs.pop(str(n).lower(), None)

@@ -12,6 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
+from ravensec.core.certs.der import thumbprint_of_der
 from ravensec.core.models import Node, Product, ProductStatus, Storage, Tier
 from ravensec.mock.backend import CloudBackend, InvalidFields, parse_allowed_ips, require_changeable
 from ravensec.mock.cpu_credits import node_budget
@@ -148,7 +149,7 @@ async def create(request: web.Request) -> web.StreamResponse:
         operator, admin = make_initial_certificates(
             state.seed, pid, sub, state.account.domain, state.issuer, state.clock(), len(state.products)
         )
-        from ravensec.mock.build import _thumbprint, operator_entry
+        from ravensec.mock.build import operator_entry
 
         entry = operator_entry(operator)
         it = metadata.instance_type(b["instanceTypeName"]) or {}
@@ -169,7 +170,7 @@ async def create(request: web.Request) -> web.StreamResponse:
             cluster=Cluster(
                 certificates={entry.thumbprint: entry},
                 topology_id=f"{pid[:8]}-topology",
-                well_known_admin_thumbprints=[_thumbprint(admin)],
+                well_known_admin_thumbprints=[thumbprint_of_der(admin.cert_der())],
             ),
             operator_cert=operator,
             cluster_admin_cert=admin,

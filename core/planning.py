@@ -204,7 +204,8 @@ def _name(name: str) -> None:
 def _claimable(paths: Iterable[Path]) -> None:
     existing = [str(p) for p in paths if p.exists() or p.is_symlink()]
     if existing:
-        raise UsageError(f"{', '.join(existing)} already exist(s); key material is never overwritten.",
+        verb = "exists" if len(existing) == 1 else "exist"
+        raise UsageError(f"{', '.join(existing)} already {verb}; key material is never overwritten.",
                          hint="Choose another name or directory.")
 
 

@@ -10,7 +10,7 @@ it reports success only when the server shows the change, otherwise it raises wi
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +18,7 @@ from typing import Any
 
 from .certs.access import check_access
 from .certs.bundle import CertBundle
-from .errors import Conflict, RavensecError, UsageError, ValidationError
+from .errors import AuthError, Conflict, Forbidden, RavensecError, Unavailable, UsageError, ValidationError
 from .fsutil import atomic_write_private, create_private
 from .http._targets import safe_file_name
 from .iprules import diff_rules, is_allowed, rule_warnings, validate_rules
@@ -424,9 +424,12 @@ async def apply(ws: Workspace, plan: ChangePlan, consents: Iterable[Consent] = (
             raise _stale(plan)
         await ws.edit_certificate(pid, r.before.thumbprint, name=r.name, clearance=r.access.clearance,
                                   permissions=r.access.permissions, disabled=r.disabled)
-        await _read_back(ws, pid, r.before.thumbprint, r.name, r.access, r.disabled, "editing")
         verb = {"disable": "disabled", "enable": "enabled"}.get(plan.action, "edited")
-        return Applied(plan, f"{verb} {r.name!r} ({r.before.thumbprint[:12]}…)", r.before.thumbprint)
+        message = f"{verb} {r.name!r} ({r.before.thumbprint[:12]}…)"
+        if not await _read_back_unless_locked_out(plan, _read_back(ws, pid, r.before.thumbprint, r.name, r.access,
+                                                                   r.disabled, "editing")):
+            message += "; this session is now refused, as the plan said, so it could not be read back"
+        return Applied(plan, message, r.before.thumbprint)
     if isinstance(r, DeleteRequest):
         return await _apply_delete(ws, plan, r)
     if isinstance(r, IpRulesRequest):
@@ -451,6 +454,17 @@ def _pairs(rules: Iterable[IpRule]) -> list[tuple[str, str]]:
 def _stale(plan: ChangePlan) -> Conflict:
     return Conflict(f"Not applied: the state changed since the plan was made ({plan.summary}).",
                     hint="Look again and retry; nothing was changed.")
+
+
+async def _read_back_unless_locked_out(plan: ChangePlan, reading: Awaitable[None]) -> bool:
+    """Await the read-back; False when a consented lockout took effect and the server now refuses us."""
+    try:
+        await reading
+    except (AuthError, Forbidden, Unavailable):
+        if Consent.LOCKOUT not in plan.consents:
+            raise
+        return False
+    return True
 
 
 async def _read_back(
@@ -479,9 +493,12 @@ async def _apply_register(ws: Workspace, plan: ChangePlan, r: RegisterRequest) -
         raise _stale(plan)  # registered (or changed) by someone else since: the consent given was for another state
     await ws.register_certificate(pid, r.name, r.certificate, r.access.clearance, r.access.permissions,
                                   password=r.password)
-    await _read_back(ws, pid, r.thumbprint, r.name, r.access, None, "registering")
     verb = "replaced the registration of" if r.replaces else "registered"
-    return Applied(plan, f"{verb} {r.name!r} ({r.thumbprint})", r.thumbprint)
+    message = f"{verb} {r.name!r} ({r.thumbprint})"
+    if not await _read_back_unless_locked_out(plan, _read_back(ws, pid, r.thumbprint, r.name, r.access, None,
+                                                               "registering")):
+        message += "; this session is now refused, as the plan said, so it could not be read back"
+    return Applied(plan, message, r.thumbprint)
 
 
 async def _apply_generate(ws: Workspace, plan: ChangePlan, r: GenerateRequest) -> Applied:

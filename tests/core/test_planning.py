@@ -140,6 +140,9 @@ async def test_disabling_your_own_certificate_is_a_lockout(ws: Workspace, shop: 
     assert Consent.LOCKOUT in lower.consents
     same = await planning.plan_edit(ws, shop, me.thumbprint, name=me.name)
     assert not same.changes
+    # Consented, it happens; the read-back is refused as the plan said, and the answer says so.
+    done = await planning.apply(ws, plan, {Consent.CONFIRM, Consent.LOCKOUT})
+    assert "could not be read back" in done.message
 
 
 async def test_removing_your_own_address_is_a_lockout(ws: Workspace, shop: str) -> None:

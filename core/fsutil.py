@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import stat
 import tempfile
 from pathlib import Path
@@ -110,3 +111,31 @@ def _fsync_dir(directory: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def create_private(path: Path, data: bytes) -> Path:
+    """Write a new 0600 file; never replaces one (``O_EXCL``): for key material, whose only copy it may be.
+
+    An existing file (or a symbolic link, even a dangling one) raises FileExistsError. A failed write removes
+    the partial file, which this call created and so owns.
+    """
+    path = Path(path)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+    except BaseException:
+        with contextlib.suppress(OSError):
+            path.unlink()
+        raise
+    _fsync_dir(path.parent)
+    return path
+
+
+def safe_file_name(name: str) -> str:
+    """``name`` (a certificate's or product's, from a server) as one harmless file name: no separators, no
+    dot-files, nothing a shell or a terminal would read as more than a name."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "certificate"

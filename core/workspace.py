@@ -24,11 +24,12 @@ from .errors import (
     ReadOnlyError,
     UsageError,
 )
-from .fsutil import atomic_write_private
-from .http._targets import MockConnection, client_cert_for, safe_file_name
+from .fsutil import create_private, safe_file_name
+from .http._targets import MockConnection, client_cert_for
 from .http.cloud_api import CloudApi
 from .http.instance import InstanceClient, Permissions
 from .http.tls import ClientCert
+from .iprules import my_ip
 from .models import Backup, CertificateDefinition, CpuCredits, IpRule, Node, Product, SecurityClearance
 from .models.credits import GenerationCost, burstable_type, generation_cost
 from .profile import Profile
@@ -222,6 +223,10 @@ class Workspace:
     async def list_certificates(self, product_id: str) -> list[CertificateDefinition]:
         return await (await self._instance(product_id)).certificates()
 
+    async def certificate(self, product_id: str, thumbprint: str) -> CertificateDefinition | None:
+        """One registration by thumbprint, or None when the server does not list it."""
+        return await (await self._instance(product_id)).certificate(thumbprint)
+
     async def generate_certificate(
         self,
         product_id: str,
@@ -322,20 +327,21 @@ class Workspace:
             ".key": bundle.key_pem(password),
             ".pfx": export_pfx(bundle, password),
         }
-        paths = {ext: target / f"{stem}{ext}" for ext in contents}
-        existing = [str(p) for p in paths.values() if p.exists()]
-        if existing:
-            # Never overwrite (or, on failure, delete) someone's earlier key.
-            raise UsageError(
-                f"{', '.join(existing)} already exist(s).", hint="Choose another name or destination folder."
-            )
-        # Written before registering: a registered certificate whose key was lost would be useless.
-        files = [atomic_write_private(paths[ext], data) for ext, data in contents.items()]
+        # Exclusive creates: never overwrite (or, on failure, delete) someone's earlier key. Written before
+        # registering: a registered certificate whose key was lost would be useless.
+        files: list[Path] = []
         try:
+            for ext, data in contents.items():
+                files.append(create_private(target / f"{stem}{ext}", data))
             await (await self._instance(product_id)).register(name, bundle, clearance, permissions)
-        except BaseException:
-            for f in files:
+        except BaseException as e:
+            for f in files:  # only the files this call created
                 f.unlink(missing_ok=True)
+            if isinstance(e, FileExistsError):
+                raise UsageError(
+                    f"{e.filename} already exists; key material is never overwritten.",
+                    hint="Choose another name or destination folder.",
+                ) from None
             raise
         return thumbprint(bundle.certificate), files
 
@@ -400,6 +406,13 @@ class Workspace:
 
     async def get_ip_rules(self, product_id: str) -> list[IpRule]:
         return await self._cloud("read allowed IPs").allowed_ips(product_id)
+
+    async def my_address(self) -> str | None:
+        """This machine's address as the product sees it: loopback for a mock (it listens there; no public
+        service is asked), the public address for anything else; None when it cannot be found."""
+        if self.profile.kind == "mock":
+            return "127.0.0.1"
+        return await my_ip()
 
     async def set_ip_rules(self, product_id: str, rules: Sequence[IpRule]) -> list[IpRule]:
         self._write("Changing allowed IPs")

@@ -360,7 +360,18 @@ class RavensecApp(App[int]):
     def action_expiry(self) -> None:
         if self.workspace is None or isinstance(self.screen, ExpiryScreen):
             return
-        self.push_screen(ExpiryScreen())
+        self.leave_then(lambda: self.push_screen(ExpiryScreen()), leaving="switch")
+
+    async def action_quit(self) -> None:
+        self.leave_then(self.exit)
+
+    def leave_then(self, go: Callable[[], object], *, leaving: str = "leave") -> None:
+        """Run ``go`` once the current screen agrees: one with unsaved edits (``confirm_leave``) asks first."""
+        guard = getattr(self.screen, "confirm_leave", None)
+        if callable(guard):
+            guard(go, leaving=leaving)
+        else:
+            go()
 
     def action_posture(self) -> None:
         """The posture review of every product, from anywhere (``a`` on the products screen: one product)."""

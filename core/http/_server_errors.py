@@ -29,6 +29,7 @@ CPU_CREDITS_HINT = (
     "generate certificates here and register them (no server CPU) instead of on the server."
 )
 NEEDS_ADMIN = "this needs Cluster Admin; cloud products give Operator"
+NEEDS_OPERATOR = "this needs Operator or Cluster Admin; this certificate is a User"
 
 # Phrases of the 403 messages that mean "who you are" was not accepted: RavenDB's
 # RequestRouter.UnlikelyFailAuthorization (src/Raven.Server/Routing/RequestRouter.cs).
@@ -67,6 +68,20 @@ def map_server_error(ans: Answer, what: str) -> ApiError | ValidationError:
                 )
         if "allow" in lowered and ("ip" in lowered or "address" in lowered):
             return Forbidden(f"{what} was refused: {msg}", hint=ALLOW_LIST_HINT, **kw)
+        # The route's own requirement, as the server words it (RequestRouter): Operator routes say
+        # "Operator/ClusterAdmin access is required", so that test comes before the Cluster Admin one.
+        if "operator/clusteradmin access is required" in lowered:
+            return Forbidden(
+                f"{what} was refused: {NEEDS_OPERATOR}. Server: {msg}",
+                hint="Use an Operator or Cluster Admin certificate (a cloud product's package is Operator).",
+                **kw,
+            )
+        if "databaseadmin access is required" in lowered:
+            return Forbidden(
+                f"{what} was refused: this needs Admin access to the database. Server: {msg}",
+                hint="Use a certificate with Admin on that database, or an Operator certificate.",
+                **kw,
+            )
         if "clusteradmin access is required" in lowered:
             return Forbidden(
                 f"{what} was refused: {NEEDS_ADMIN}. Server: {msg}",

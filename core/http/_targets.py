@@ -5,7 +5,6 @@ product's nodes get (profile per product, else the profile's, else the product's
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -13,7 +12,7 @@ from pathlib import Path
 
 from ..certs.pemfile import first_certificate_not_after, is_single_plain_identity, pem_file_identity
 from ..errors import ConfigError
-from ..fsutil import atomic_write_private, is_regular_file, real_directory
+from ..fsutil import atomic_write_private, is_regular_file, real_directory, safe_file_name
 from ..profile import Profile
 from .cloud_api import CloudApi
 from .tls import ClientCert
@@ -64,10 +63,6 @@ class MockConnection:
             )
         except (KeyError, AttributeError, TypeError) as e:
             raise ConfigError(f"connection.json lacks a field ({e})", path=str(path)) from None
-
-
-def safe_file_name(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "certificate"
 
 
 async def client_cert_for(profile: Profile, product_id: str, api: CloudApi | None) -> ClientCert:

@@ -92,6 +92,15 @@ class FakeWorkspace(FakeWorkspaceBase):
     async def whoami(self, pid: str) -> CertificateDefinition | None:
         return self.certs[pid][0]
 
+    async def certificate(self, pid: str, tp: str) -> CertificateDefinition | None:
+        return next((c for c in self.certs[pid] if c.thumbprint == tp), None)
+
+    async def databases(self, pid: str) -> list[str]:
+        return ["orders"]
+
+    async def my_address(self) -> str | None:
+        return "127.0.0.1"
+
     async def edit_certificate(self, pid: str, tp: str, **kw: Any) -> None:
         self._write("Editing a certificate")
         self.calls.append(("edit", pid, tp, kw))
@@ -106,6 +115,7 @@ class FakeWorkspace(FakeWorkspaceBase):
     async def purge_expired(self, pid: str) -> None:
         self._write("Purging expired certificates")
         self.calls.append(("purge", pid))
+        self.certs[pid] = [c for c in self.certs[pid] if c.not_after > NOW]
 
     async def get_ip_rules(self, pid: str) -> list[IpRule]:
         return list(self.rules[pid])

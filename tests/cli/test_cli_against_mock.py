@@ -33,7 +33,7 @@ def test_generate_local_register_use_and_delete(cli: Cli, tmp_path: Path) -> Non
     prod = active_product(cli.cloud)
     out = tmp_path / "mine"
     r = cli("certs", "generate-local", "-p", prod.id, "--name", "cli-reader", "--clearance", "user",
-            "--db", "orders=read", "--out", str(out), "-o", "json")
+            "--db", "inventory=read", "--out", str(out), "-o", "json")
     assert r.rc == 0, r.err
     made = r.json()
     tp = made["thumbprint"]
@@ -53,7 +53,9 @@ def test_generate_local_register_use_and_delete(cli: Cli, tmp_path: Path) -> Non
     assert r.rc == 2 and "--yes" in r.err
     r = cli("certs", "delete", tp[:10], "-p", prod.id, "--yes", "-o", "json")
     assert r.rc == 0, r.err
-    assert r.json() == {"action": "delete", "dryRun": False, "product": prod.id, "thumbprint": tp}
+    done = r.json()
+    assert done.pop("plan")["consents"] == ["confirm"]
+    assert done == {"action": "delete", "dryRun": False, "product": prod.id, "thumbprint": tp}
     r = cli("certs", "show", tp, "-p", prod.id)
     assert r.rc == 4 and "No certificate" in r.err
 
@@ -96,7 +98,11 @@ def test_ip_rules_diff_refusal_and_doctor(cli: Cli, tmp_path: Path) -> None:
     assert r.rc == 2 and "300.1.1.1" in r.err
     rules = tmp_path / "rules.txt"
     rules.write_text("# branch only\n192.0.2.0/24 branch\n198.51.100.7 vpn\n")
+    # Dropping 127.0.0.1/32 (this machine, as the mock sees it) locks us out: --yes is not enough.
     r = cli("ips", "set", "--from", str(rules), "-p", prod.id, "--yes")
+    assert r.rc == 2 and "--allow-lockout" in r.err and "danger: your address 127.0.0.1" in r.out
+    assert "127.0.0.1/32" in cli("ips", "list", "-p", prod.id).out
+    r = cli("ips", "set", "--from", str(rules), "-p", prod.id, "--yes", "--allow-lockout")
     assert r.rc == 0, r.err
     assert "+ 192.0.2.0/24  branch" in r.out and "- 127.0.0.1/32" in r.out
     # Our loopback address is now outside the allow-list: the nodes refuse us.

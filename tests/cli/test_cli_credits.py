@@ -24,7 +24,7 @@ def test_products_show_has_the_cpu_credits(cli: Cli) -> None:
 
 def test_generate_dry_run_shows_the_cost_and_the_advice(cli: Cli, tmp_path: Path) -> None:
     prod = active_product(cli.cloud)
-    r = cli("certs", "generate", "-p", prod.id, "--name", "svc", "--clearance", "user", "--db", "orders=read", "--out", str(tmp_path),
+    r = cli("certs", "generate", "-p", prod.id, "--name", "svc", "--clearance", "user", "--db", "inventory=read", "--out", str(tmp_path),
             "--dry-run", "-o", "json")
     assert r.rc == 0, r.err
     assert r.json()["cpuCost"] == {"cpuSeconds": 6.0, "credits": 0.1, "seconds": 6.0, "throttledSeconds": 30.0,
@@ -39,7 +39,7 @@ def test_exhausted_credits_are_explained_with_the_budget(cli: Cli, tmp_path: Pat
     prod.set_cpu_credits(remaining=0)
     cli.cloud.faults.add(route="/admin/certificates", method="POST", kind="cpu-credits")
     out = tmp_path / "out"
-    r = cli("certs", "generate", "-p", prod.id, "--name", "svc", "--clearance", "user", "--db", "orders=read",
+    r = cli("certs", "generate", "-p", prod.id, "--name", "svc", "--clearance", "user", "--db", "inventory=read",
             "--out", str(out))
     assert r.rc == 5, r.err
     assert "used up its CPU credits" in r.err and "Balance: 0.0 of 288 credits (0%): exhausted" in r.err

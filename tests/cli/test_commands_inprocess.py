@@ -75,15 +75,20 @@ def test_cert_lookup_by_prefix_and_name() -> None:
 
 def test_delete_refuses_without_yes_when_not_interactive() -> None:
     ws = FakeWorkspace()
-    rc, _, err = run_cli(["certs", "delete", "ops", "-p", "p1"], ws)
+    rc, _, err = run_cli(["certs", "delete", "soon", "-p", "p1"], ws)
     assert rc == 2 and "--yes" in err
     assert not [c for c in ws.calls if c[0] == "delete"]
-    rc, out, _ = run_cli(["certs", "delete", "ops", "-p", "p1", "--dry-run", "-o", "json"], ws)
+    rc, out, _ = run_cli(["certs", "delete", "soon", "-p", "p1", "--dry-run", "-o", "json"], ws)
     assert rc == 0 and json.loads(out)["dryRun"] is True
+    assert json.loads(out)["plan"]["consents"] == ["confirm"]
     assert not [c for c in ws.calls if c[0] == "delete"]
-    rc, out, _ = run_cli(["certs", "delete", "ops", "-p", "p1", "--yes"], ws)
-    assert rc == 0 and "deleted ops" in out
-    assert ("delete", "p1", "AB" * 20) in ws.calls
+    rc, out, _ = run_cli(["certs", "delete", "soon", "-p", "p1", "--yes"], ws)
+    assert rc == 0 and "deleted 'soon'" in out
+    assert ("delete", "p1", "EF" * 20) in ws.calls
+    # The certificate in use ("ops", whoami's answer here): refused in the plan, before anything is sent.
+    rc, _, err = run_cli(["certs", "delete", "ops", "-p", "p1", "--yes"], ws)
+    assert rc == 1 and "certificate this session uses" in err
+    assert ("delete", "p1", "AB" * 20) not in ws.calls
 
 
 def test_read_only_refuses_even_a_dry_run() -> None:
@@ -96,11 +101,20 @@ def test_read_only_refuses_even_a_dry_run() -> None:
 
 def test_disable_then_enable() -> None:
     ws = FakeWorkspace()
-    rc, out, _ = run_cli(["certs", "disable", "ops", "-p", "p1"], ws)
-    assert rc == 0 and "disabled ops" in out
-    assert ws.calls[0][0] == "edit" and ws.calls[0][3] == {"disabled": True}
-    rc, _, _ = run_cli(["certs", "enable", "ops", "-p", "p1"], ws)
-    assert rc == 0 and [c for c in ws.calls if c[0] == "edit"][-1][3] == {"disabled": False}
+    rc, out, _ = run_cli(["certs", "disable", "soon", "-p", "p1"], ws)
+    assert rc == 0 and "disabled 'soon'" in out
+    assert ws.calls[0][0] == "edit" and ws.calls[0][3]["disabled"] is True
+    rc, _, _ = run_cli(["certs", "enable", "soon", "-p", "p1"], ws)
+    assert rc == 0 and [c for c in ws.calls if c[0] == "edit"][-1][3]["disabled"] is False
+
+
+def test_disabling_the_certificate_in_use_needs_allow_lockout() -> None:
+    ws = FakeWorkspace()
+    rc, out, err = run_cli(["certs", "disable", "ops", "-p", "p1", "--yes"], ws)
+    assert rc == 2 and "--allow-lockout" in err and "locks you out" in out
+    assert not [c for c in ws.calls if c[0] == "edit"]
+    rc, _, _ = run_cli(["certs", "disable", "ops", "-p", "p1", "--yes", "--allow-lockout"], ws)
+    assert rc == 0 and [c for c in ws.calls if c[0] == "edit"][-1][3]["disabled"] is True
 
 
 def test_purge_expired_lists_what_goes() -> None:

@@ -21,11 +21,12 @@ MOCK = Path(sys.executable).parent / "ravensec-mock"
 
 
 def _error(r: Result) -> dict[str, Any]:
-    """The JSON error record on stderr (stdout stays empty: it only ever carries results)."""
+    """The JSON error record, the last line on stderr (stdout stays empty: it only ever carries results); any
+    lines before it are notes for a person (a change's plan), never JSON."""
     assert r.out == "", r.out
-    lines = r.err.strip().splitlines()
-    assert len(lines) == 1, r.err
-    record: dict[str, Any] = json.loads(lines[0])["error"]
+    *notes, last = r.err.strip().splitlines()
+    assert not any(line.lstrip().startswith("{") for line in notes), r.err
+    record: dict[str, Any] = json.loads(last)["error"]
     # A whole sentence: ends with a stop, starts with a capital (or with a path or an option, as it is).
     assert record["code"] == r.rc and record["message"].endswith((".", "?", "!"))
     assert not record["message"][0].islower(), record["message"]
@@ -123,7 +124,7 @@ def test_edit_names_the_certificate_by_its_new_name(cli: Cli, tmp_path: Path) ->
     assert made.rc == 0, made.err
     r = cli("certs", "edit", made.json()["thumbprint"], "-p", prod.id, "--name", "cli-up-again")
     assert r.rc == 0, r.err
-    assert "edited cli-up-again" in r.out and "edited cli-up " not in r.out
+    assert "edited 'cli-up-again'" in r.out and "edited 'cli-up'" not in r.out
 
 
 def test_the_demo_backup_key_is_handed_out_and_opens_the_demo_backups(

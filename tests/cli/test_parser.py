@@ -110,8 +110,11 @@ def test_grants() -> None:
 
 
 def test_user_clearance_needs_a_database() -> None:
-    with pytest.raises(UsageError, match="at least one --db"):
+    with pytest.raises(UsageError, match="at least one database") as e:
         check_access(CLEARANCE["user"], {})
+    assert "--db" in str(e.value)
+    with pytest.raises(UsageError, match="User certificates only"):
+        check_access(CLEARANCE["operator"], {"orders": DatabaseAccess.READ})
     check_access(CLEARANCE["operator"], {})
 
 

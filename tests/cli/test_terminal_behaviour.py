@@ -35,14 +35,15 @@ def _run_on_tty(argv: list[str], ws: FakeWorkspace, answer: str, monkeypatch: py
 
 def test_terminal_prompt_yes_deletes(monkeypatch: pytest.MonkeyPatch) -> None:
     ws = FakeWorkspace()
-    rc, _, err = _run_on_tty(["certs", "delete", "ops", "-p", "p1"], ws, "y\n", monkeypatch)
-    assert rc == 0 and "Delete certificate ops" in err and "[y/N]" in err
-    assert ("delete", "p1", "AB" * 20) in ws.calls
+    rc, out, err = _run_on_tty(["certs", "delete", "soon", "-p", "p1"], ws, "y\n", monkeypatch)
+    assert rc == 0 and "Delete 'soon'" in err and "[y/N]" in err
+    assert "plan: delete 'soon'" in out and "danger: clients presenting" in out
+    assert ("delete", "p1", "EF" * 20) in ws.calls
 
 
 def test_terminal_prompt_default_is_no(monkeypatch: pytest.MonkeyPatch) -> None:
     ws = FakeWorkspace()
-    rc, _, err = _run_on_tty(["certs", "delete", "ops", "-p", "p1"], ws, "\n", monkeypatch)
+    rc, _, err = _run_on_tty(["certs", "delete", "soon", "-p", "p1"], ws, "\n", monkeypatch)
     assert rc == 2 and "Cancelled" in err and not [c for c in ws.calls if c[0] == "delete"]
 
 

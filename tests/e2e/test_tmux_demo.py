@@ -36,8 +36,9 @@ class Pane:
         return subprocess.run(["tmux", "-L", self.session, "-f", str(self.conf), *args], capture_output=True,
                               text=True, check=check)
 
-    def text(self) -> str:
-        return self.tmux("capture-pane", "-p", "-t", self.session, check=False).stdout
+    def text(self, *, styled: bool = False) -> str:
+        """What the pane shows; ``styled`` keeps the escape sequences (where the focus is can be seen)."""
+        return self.tmux("capture-pane", "-p", *(["-e"] if styled else []), "-t", self.session, check=False).stdout
 
     def keys(self, *keys: str) -> None:
         self.tmux("send-keys", "-t", self.session, *keys)
@@ -45,11 +46,11 @@ class Pane:
     def type(self, text: str) -> None:
         self.tmux("send-keys", "-l", "-t", self.session, text)
 
-    def wait_for(self, check: Callable[[str], bool], what: str, timeout: float = DEADLINE) -> str:
+    def wait_for(self, check: Callable[[str], bool], what: str, timeout: float = DEADLINE, *, styled: bool = False) -> str:
         deadline = time.monotonic() + timeout
         text = ""
         while time.monotonic() < deadline:
-            text = self.text()
+            text = self.text(styled=styled)
             if check(text):
                 return text
             time.sleep(0.2)
@@ -104,6 +105,16 @@ def test_demo_session_generate_and_quit(pane: Pane, tmp_path: Path) -> None:
     pane.wait_for(lambda t: "Generate a certificate on the server" in t, "the generate form")
     pane.type("tmux-made")
     pane.wait_for(lambda t: "tmux-made" in t, "the typed name in the form")
+    # A User certificate (the form's default) needs a database: Tab past the clearance to the permissions.
+    # Each key once the focus is seen to arrive: keys sent sooner may reach the field being left.
+    pane.keys("Tab")
+    pane.wait_for(lambda t: "User" in t and "\x1b[48;5;235mUser" in t, "the clearance focused", styled=True)
+    pane.keys("Tab")
+    # A focused empty field draws its cursor over the placeholder's first letter, splitting the text.
+    pane.wait_for(lambda t: "atabases: Notes" in t and "databases: Notes" not in t, "the permissions focused",
+                  styled=True)
+    pane.type("Notes:Read")
+    pane.wait_for(lambda t: "Notes:Read" in t, "the typed permission in the form")
     pane.keys("Enter")
     pane.wait_for(lambda t: "Generated" in t, "the generated toast")
     assert (tmp_path / "tmux-made.zip").is_file()

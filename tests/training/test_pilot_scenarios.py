@@ -4,8 +4,12 @@ every goal met and shows the debrief. Wrong solutions leave a goal unmet in the 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+from textual.widgets import Input
 
 from ravensec.tui.modals.cert_forms import CertFormModal
+from ravensec.tui.modals.plan import PlanModal
 from ravensec.tui.screens.certificates import CertificatesScreen
 from ravensec.tui.screens.iprules import IpRulesScreen
 from ravensec.tui.training.progress import load_progress
@@ -45,6 +49,8 @@ async def test_least_privilege() -> None:
         assert isinstance(app.screen, CertFormModal)
         fill(app, perms="Orders:Read")
         await click_save(pilot)
+        assert isinstance(app.screen, PlanModal)  # a permission is lost: the plan says so first
+        await press(pilot, "y")
         await wait_judged(pilot, app)
 
 
@@ -69,6 +75,16 @@ async def test_server_generation_is_shown_as_not_done(tmp_path: Path) -> None:
         assert not all(r.met for r in app.results)
 
 
+async def confirm_plan(pilot: Any, app: Any) -> None:
+    """Accept the plan; one that locks you out wants the phrase typed (what a learner would do, by mistake)."""
+    assert isinstance(app.screen, PlanModal), toasts(app)
+    if app.screen.typed:
+        app.screen.query_one("#typed", Input).value = "lock me out"
+        await settle(pilot)
+    await pilot.click("#yes")
+    await settle(pilot)
+
+
 async def _ip_rules(pilot: object, app: object, rules: list[tuple[str, str]], *, drop_allow_all: bool = True) -> None:
     await press(pilot, "i")  # type: ignore[arg-type]
     screen = app.screen  # type: ignore[attr-defined]
@@ -81,8 +97,8 @@ async def _ip_rules(pilot: object, app: object, rules: list[tuple[str, str]], *,
     if drop_allow_all:
         select(screen.query_one(Grid), str(next(i for i, r in enumerate(screen.working) if r.allows_all)))
         await press(pilot, "x")  # type: ignore[arg-type]
-    await press(pilot, "ctrl+s", "y")  # type: ignore[arg-type]
-    await settle(pilot)  # type: ignore[arg-type]
+    await press(pilot, "ctrl+s")  # type: ignore[arg-type]
+    await confirm_plan(pilot, app)
 
 
 async def test_close_the_door() -> None:
@@ -112,6 +128,7 @@ async def test_disabling_your_own_certificate_is_shown_as_not_done() -> None:
         assert isinstance(app.screen, CertFormModal), toasts(app)
         app.screen.query_one("#disabled", Checkbox).value = True
         await click_save(pilot)
+        await confirm_plan(pilot, app)
         await wait_for_text(pilot, app, "your own certificate is disabled")
         assert [r.goal.check for r in app.results if not r.met] == ["caller_still_authorized"]
         assert "Done" not in panel_text(app)

@@ -71,6 +71,12 @@ class FakeWorkspace(FakeWorkspaceBase):
     async def generation_cost(self, product_id: str) -> None:
         return None
 
+    async def certificate(self, product_id: str, thumbprint: str) -> CertificateDefinition | None:
+        return next((c for c in self.certs if c.thumbprint == thumbprint), None)
+
+    async def my_address(self) -> str | None:
+        return "127.0.0.1"
+
     async def databases(self, product_id: str) -> list[str]:
         return ["orders"]
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from ravensec.core.profile import Profile
 from ravensec.tui.app import RavensecApp
-from ravensec.tui.modals.confirm import ConfirmModal
+from ravensec.tui.modals.plan import PlanModal
 from ravensec.tui.screens.certificates import CertificatesScreen
 from ravensec.tui.screens.expiry import ExpiryScreen
 from ravensec.tui.screens.products import ProductsScreen
@@ -73,7 +73,7 @@ async def test_hostile_names_on_every_screen(cloud: Any, product: Any, operator_
         grid.move_cursor(row=[r.key for r in grid.shown_rows].index(made["[@click=app.quit]quit[/]"]))
         await settle(pilot, 1)
         await press(pilot, "x")
-        assert isinstance(app.screen, ConfirmModal)
+        assert isinstance(app.screen, PlanModal)
         text = assert_inert(app)
         assert "[@click=app.quit]quit[/]" in text
         await press(pilot, "escape")

@@ -12,8 +12,8 @@ from ravensec.core.certs.generate import make_client_certificate
 from ravensec.core.models import SecurityClearance
 from ravensec.core.profile import Profile
 from ravensec.tui.modals.cert_forms import CertFormModal
-from ravensec.tui.modals.confirm import ConfirmModal
 from ravensec.tui.modals.credits import CreditsAdviceModal
+from ravensec.tui.modals.plan import PlanModal
 from ravensec.tui.screens.certificates import CertificatesScreen
 from ravensec.tui.screens.products import ProductsScreen
 from ravensec.tui.widgets.grid import Grid
@@ -76,7 +76,7 @@ async def test_generate_on_server_saves_zip(cloud: Any, product: Any, operator_p
         # An Operator may grant Operator or User, never Cluster Admin.
         options = [v for _, v in form.query_one("#clearance", Select)._options]
         assert "ClusterAdmin" not in options and "Operator" in options
-        fill(app, name="svc-orders", folder=str(tmp_path / "out"), months="12")
+        fill(app, name="svc-orders", folder=str(tmp_path / "out"), months="12", perms="Notes:Read")
         await click_save(pilot)
         assert isinstance(app.screen, CertificatesScreen), toasts(app)
         zip_path = tmp_path / "out" / "svc-orders.zip"
@@ -92,7 +92,7 @@ async def test_generate_locally_and_register(cloud: Any, product: Any, operator_
     async with app.run_test(size=(120, 40)) as pilot:
         await open_certs(pilot, product)
         await press(pilot, "l")
-        fill(app, name="local-one", folder=str(tmp_path / "keys"))
+        fill(app, name="local-one", folder=str(tmp_path / "keys"), perms="Notes:Read")
         await click_save(pilot)
         assert isinstance(app.screen, CertificatesScreen), toasts(app)
         entries = [c for c in mock_certs(cloud, product.id).values() if c.name == "local-one"]
@@ -110,7 +110,7 @@ async def test_upload_edit_and_delete_with_confirmation(
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_certs(pilot, product)
         await press(pilot, "u")
-        fill(app, name="uploaded", file=str(pem), perms="")
+        fill(app, name="uploaded", file=str(pem), perms="Notes:Read")
         app.screen.query_one("#clearance", Select).value = "ValidUser"
         await click_save(pilot)
         assert isinstance(app.screen, CertificatesScreen), toasts(app)
@@ -128,9 +128,9 @@ async def test_upload_edit_and_delete_with_confirmation(
         await settle(pilot)
         await press(pilot, "x")
         confirm = app.screen
-        assert isinstance(confirm, ConfirmModal)
-        body = str(confirm.query_one("#confirm-body", Static).render())
-        assert "renamed" in body and thumb in body  # names what goes
+        assert isinstance(confirm, PlanModal)
+        body = str(confirm.query_one("#plan-body", Static).render())
+        assert "renamed" in body and thumb in body and "danger:" in body  # names what goes, and what it costs
         await press(pilot, "escape")
         assert thumb in mock_certs(cloud, product.id)  # cancel keeps it
         await press(pilot, "x", "y")

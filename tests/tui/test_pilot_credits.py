@@ -38,7 +38,7 @@ async def test_generate_explains_the_cost_and_defaults_to_off_cloud(
         await press(pilot, "enter")  # the default: generate here and register
         form = app.screen
         assert isinstance(form, CertFormModal) and form.mode == "local"
-        fill(app, name="kept-here", folder=str(tmp_path / "keys"))
+        fill(app, name="kept-here", folder=str(tmp_path / "keys"), perms="Notes:Read")
         await click_save(pilot)
         entries = [c for c in mock_certs(cloud, product.id).values() if c.name == "kept-here"]
         assert len(entries) == 1 and not entries[0].generated_by_server, toasts(app)
@@ -56,7 +56,7 @@ async def test_a_refusal_for_exhausted_credits_is_explained(
         await press(pilot, "g")
         assert "exhausted, database requests are refused" in screen_text(app)
         await press(pilot, "s")
-        fill(app, name="svc", folder=str(tmp_path / "out"), months="12")
+        fill(app, name="svc", folder=str(tmp_path / "out"), months="12", perms="Notes:Read")
         await click_save(pilot)
         said = "\n".join([screen_text(app), *toasts(app)])
     assert "used up its CPU credits" in said and "Balance: 0.0 of 72 credits" in said

@@ -14,10 +14,10 @@ from textual.widgets import Input, Static
 from ravensec.core.errors import ReadOnlyError
 from ravensec.core.profile import Profile
 from ravensec.tui.demo import Demo
-from ravensec.tui.modals.confirm import ConfirmModal
 from ravensec.tui.modals.forms import FormModal
 from ravensec.tui.modals.info import InfoModal
 from ravensec.tui.modals.iprule import IpRuleModal
+from ravensec.tui.modals.plan import PlanModal
 from ravensec.tui.screens.backups import BackupsScreen
 from ravensec.tui.screens.certificates import CertificatesScreen
 from ravensec.tui.screens.expiry import ExpiryScreen
@@ -95,8 +95,8 @@ async def test_ip_rules_add_validate_save_remove(cloud: Any, product: Any, opera
         await click_save(pilot)
         assert app.screen is screen and screen.dirty
         await press(pilot, "ctrl+s")
-        assert isinstance(app.screen, ConfirmModal)
-        assert "198.51.100.0/24" in str(app.screen.query_one("#confirm-body", Static).render())
+        assert isinstance(app.screen, PlanModal)
+        assert "198.51.100.0/24" in str(app.screen.query_one("#plan-body", Static).render())
         await press(pilot, "y")
         await settle(pilot)
         with cloud.state.lock:
@@ -178,7 +178,7 @@ async def test_ip_rules_save_in_flight_is_not_cancelled(cloud: Any, product: Any
         fill(app, cidr="198.51.100.0/24", alias="lab")
         await click_save(pilot)
         await press(pilot, "ctrl+s")
-        assert isinstance(app.screen, ConfirmModal)
+        assert isinstance(app.screen, PlanModal)
         await pilot.press("y")  # not press(): its settle would wait for the held save
         await wait_until(pilot, entered.is_set, "the save to reach the server", workers=False)
         for action in ("reload", "save_rules", "add_rule", "remove_rule"):
@@ -300,16 +300,22 @@ async def test_demo_launch_marks_header() -> None:
 
 async def test_ip_rules_add_my_ip(cloud: Any, product: Any, operator_profile: Profile,
                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RAVENSEC_MY_IP", "192.0.2.44")  # core's documented override: no internet in tests
+    # A mock sees this machine as 127.0.0.1: "my IP" is loopback, and no public service is asked.
+    monkeypatch.setenv("RAVENSEC_MY_IP", "192.0.2.44")
+
+    async def never(*a: object, **k: object) -> str:
+        raise AssertionError("a mock profile must not ask a public service for its address")
+
+    monkeypatch.setattr("ravensec.core.workspace.my_ip", never)
     app = make_app(operator_profile, now=cloud.state.clock)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await goto(pilot, product.id, "i")
         await press(pilot, "m")
         await settle(pilot)
         assert isinstance(app.screen, IpRuleModal)
-        assert app.screen.value("cidr") == "192.0.2.44"
+        assert app.screen.value("cidr") == "127.0.0.1"
         await click_save(pilot)
-        assert "192.0.2.44/32" in [r.cidr for r in screen.working]
+        assert "127.0.0.1/32" in [r.cidr for r in screen.working]
 
 
 async def test_ip_rules_on_an_account_without_the_capability(cloud: Any, product: Any,

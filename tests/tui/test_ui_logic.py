@@ -12,8 +12,8 @@ from ravensec.core.errors import Unavailable
 from ravensec.core.models import SecurityClearance
 from ravensec.core.profile import Profile
 from ravensec.tui.app import RavensecApp
-from ravensec.tui.modals.confirm import ConfirmModal
 from ravensec.tui.modals.info import InfoModal
+from ravensec.tui.modals.plan import PlanModal
 from ravensec.tui.screens.certificates import CertificatesScreen
 from ravensec.tui.screens.iprules import IpRulesScreen
 from ravensec.tui.screens.products import ProductsScreen
@@ -105,12 +105,14 @@ async def test_operator_cannot_delete_admin_cert_and_read_only() -> None:
         assert screen.refusal("delete") is not None
         await pilot.press("x")
         await pilot.pause()
-        assert not isinstance(app.screen, ConfirmModal)
+        assert not isinstance(app.screen, PlanModal)
         grid.move_cursor(row=keys.index(f"{3:040X}"))
         await pilot.pause()
         await pilot.press("x")
         await pilot.pause()
-        assert isinstance(app.screen, ConfirmModal)
+        await app.workers.wait_for_complete()  # core plans the delete first
+        await pilot.pause()
+        assert isinstance(app.screen, PlanModal)
         await pilot.press("y")
         await pilot.pause()
         await app.workers.wait_for_complete()

@@ -3,26 +3,23 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ravensec.core.certs.identity import thumbprint
+from ravensec.core import planning
 from ravensec.core.certs.load import load_certificates_any
-from ravensec.core.certs.packages import read_package
 from ravensec.core.errors import NotFound, RavensecError, UsageError
-from ravensec.core.fsutil import atomic_write_private
 from ravensec.core.models import CertificateDefinition, DatabaseAccess, Product, SecurityClearance
 from ravensec.core.models.credits import generation_advice
-from ravensec.core.words import plural
+from ravensec.core.plan import Access, ChangePlan
+from ravensec.core.planning import Applied
 from ravensec.core.workspace import Workspace
-from ravensec.tui.safetext import TABLE_CELL_LIMIT, visible
 
 from . import shapes
 from .context import Context
 from .durations import CLEARANCE, check_access, parse_days, parse_grants, valid_until
 from .output import Column
+from .planout import carry_out, plan_data
 
 _EXPIRY_COLOR = {"expired": "red", "expiring_30": "red", "expiring_60": "yellow", "not_yet_valid": "yellow",
                  "valid": "green"}
@@ -72,11 +69,6 @@ async def _product_name(ws: Workspace, product: Product | str) -> str:
     return f"product {product}"
 
 
-def _describe(c: CertificateDefinition) -> str:
-    # A name may hold a line break: made visible here, where the message's own line breaks are not.
-    return f"{visible(c.name, limit=TABLE_CELL_LIMIT)} ({c.thumbprint[:12]}…)"
-
-
 async def list_certs(ctx: Context) -> int:
     p = await ctx.product()
     ws = await ctx.workspace()
@@ -110,9 +102,10 @@ def _access(ctx: Context) -> tuple[SecurityClearance, dict[str, DatabaseAccess]]
     return clearance, grants
 
 
-def _result(ctx: Context, action: str, data: dict[str, Any], text: str) -> None:
-    prefix = "would " if ctx.dry_run else ""
-    ctx.out.result({"action": action, "dryRun": ctx.dry_run, **data}, text=prefix + text)
+def _result(ctx: Context, action: str, data: dict[str, Any], plan: ChangePlan, done: Applied | None) -> None:
+    """The change's answer: JSON/YAML carry the plan; people read the plan above, then what was done."""
+    text = "dry run: nothing changed" if ctx.dry_run else done.message if done else plan.summary
+    ctx.out.result({"action": action, "dryRun": ctx.dry_run, **data, **plan_data(plan)}, text=text)
 
 
 async def generate(ctx: Context) -> int:
@@ -120,21 +113,16 @@ async def generate(ctx: Context) -> int:
     not_after = valid_until(ctx.args.valid_for, "--valid-for") if ctx.args.valid_for else None
     p = await ctx.product()
     ws = await ctx.writable_workspace("Generating a certificate")
-    target = Path(ctx.args.out) / f"{_file_stem(ctx.args.name)}.zip"
     cost = await _credits_advice(ctx, ws, p.id, p.instance_type)
+    plan = await planning.plan_generate(ws, p.id, ctx.args.name, Access(clearance, grants),
+                                        folder=Path(ctx.args.out), password=ctx.args.password, not_after=not_after)
+    done = await carry_out(ctx, ws, plan)
+    data: dict[str, Any] = {"product": p.id, "name": ctx.args.name, "file": str(plan.request.target)}
     if ctx.dry_run:
-        _result(ctx, "generate", {"product": p.id, "name": ctx.args.name, "file": str(target), "cpuCost": cost},
-                f"generate {ctx.args.name!r} on {p.display_name} and save {target}")
-        return 0
-    data = await ws.generate_certificate(p.id, ctx.args.name, clearance, grants,
-                                         password=ctx.args.password, not_after=not_after)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_private(target, data)
-    tp = read_package(data, ctx.args.password).bundle
-
-    _result(ctx, "generate", {"product": p.id, "name": ctx.args.name, "thumbprint": thumbprint(tp.certificate),
-                              "file": str(target)},
-            f"generated {ctx.args.name!r} ({thumbprint(tp.certificate)}) and saved {target}")
+        data["cpuCost"] = cost
+    if done:
+        data["thumbprint"] = done.thumbprint
+    _result(ctx, "generate", data, plan, done)
     return 0
 
 
@@ -154,26 +142,20 @@ async def _credits_advice(ctx: Context, ws: Workspace, product_id: str, instance
     return shapes.generation_cost(cost, budget)
 
 
-def _file_stem(name: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name).strip(".") or "certificate"
-
-
 async def generate_local(ctx: Context) -> int:
     clearance, grants = _access(ctx)
     p = await ctx.product()
     ws = await ctx.writable_workspace("Registering a certificate")
     out_dir = Path(ctx.args.out) if ctx.args.out else None
-    if ctx.dry_run:
-        _result(ctx, "generate-local", {"product": p.id, "name": ctx.args.name, "keyType": ctx.args.key_type},
-                f"make a {ctx.args.key_type} key here and register {ctx.args.name!r} on {p.display_name}")
-        return 0
-    tp, files = await ws.generate_local_and_register(p.id, ctx.args.name, clearance, grants,
-                                                    key_type=ctx.args.key_type, dest_dir=out_dir,
-                                                    password=ctx.args.password)
-    _result(ctx, "generate-local", {"product": p.id, "name": ctx.args.name, "thumbprint": tp,
-                                    "files": [str(f) for f in files]},
-            f"registered {ctx.args.name!r} ({tp}); key and certificate in:\n"
-            + "\n".join(f"  {f}" for f in files))
+    plan = await planning.plan_generate_local(ws, p.id, ctx.args.name, Access(clearance, grants),
+                                              key_type=ctx.args.key_type, folder=out_dir, password=ctx.args.password)
+    done = await carry_out(ctx, ws, plan)
+    data: dict[str, Any] = {"product": p.id, "name": ctx.args.name, "keyType": ctx.args.key_type}
+    if done:
+        data |= {"thumbprint": done.thumbprint, "files": [str(f) for f in done.files]}
+    _result(ctx, "generate-local", data, plan, done)
+    if done:
+        ctx.out.note("\n".join(f"  {f}" for f in done.files))
     return 0
 
 
@@ -184,16 +166,14 @@ async def upload(ctx: Context) -> int:
         raise UsageError(f"Certificate file {path} does not exist.", hint="Pass the path of a PEM, DER or PFX file.")
     data = path.read_bytes()
     # Parsed here first so a wrong password or a bad file fails before anything is sent.
-    tps = [thumbprint(c) for c in load_certificates_any(data, ctx.args.password)]
+    load_certificates_any(data, ctx.args.password)
     p = await ctx.product()
     ws = await ctx.writable_workspace("Registering a certificate")
-    if ctx.dry_run:
-        _result(ctx, "upload", {"product": p.id, "name": ctx.args.name, "thumbprint": tps[0]},
-                f"register {ctx.args.name!r} ({tps[0]}) on {p.display_name}")
-        return 0
-    tp = await ws.register_certificate(p.id, ctx.args.name, data, clearance, grants, password=ctx.args.password)
-    _result(ctx, "upload", {"product": p.id, "name": ctx.args.name, "thumbprint": tp},
-            f"registered {ctx.args.name!r} ({tp}) on {p.display_name}")
+    plan = await planning.plan_register(ws, p.id, ctx.args.name, data, Access(clearance, grants),
+                                        password=ctx.args.password)
+    done = await carry_out(ctx, ws, plan)
+    _result(ctx, "upload", {"product": p.id, "name": ctx.args.name, "thumbprint": plan.request.thumbprint,
+                            "replaces": plan.request.replaces is not None}, plan, done)
     return 0
 
 
@@ -204,19 +184,14 @@ async def edit(ctx: Context) -> int:
     p = await ctx.product()
     ws = await ctx.writable_workspace("Editing a certificate")
     cert = await find_cert(ws, p, a.cert)
-    clearance = CLEARANCE[a.clearance] if a.clearance else cert.security_clearance
     grants = None
     if a.db or a.clear_db:
         grants = {} if a.clear_db else dict(cert.permissions)
         grants.update(parse_grants(a.db))
-    check_access(clearance, dict(cert.permissions) if grants is None else grants)
-    if not ctx.dry_run:
-        await ws.edit_certificate(p.id, cert.thumbprint, name=a.name,
-                                  clearance=CLEARANCE[a.clearance] if a.clearance else None, permissions=grants)
-    # Named as it is now: "edited new-name", not the name it had before the edit.
-    after = dataclasses.replace(cert, name=a.name) if a.name else cert
-    _result(ctx, "edit", {"product": p.id, "thumbprint": cert.thumbprint}, f"edit {_describe(cert)}"
-            if ctx.dry_run else f"edited {_describe(after)}")
+    plan = await planning.plan_edit(ws, p.id, cert.thumbprint, name=a.name,
+                                    clearance=CLEARANCE[a.clearance] if a.clearance else None, permissions=grants)
+    done = await carry_out(ctx, ws, plan)
+    _result(ctx, "edit", {"product": p.id, "thumbprint": cert.thumbprint}, plan, done)
     return 0
 
 
@@ -224,11 +199,9 @@ async def _toggle(ctx: Context, disabled: bool) -> int:
     p = await ctx.product()
     ws = await ctx.writable_workspace("Editing a certificate")
     cert = await find_cert(ws, p, ctx.args.cert)
-    verb = "disable" if disabled else "enable"
-    if not ctx.dry_run:
-        await ws.edit_certificate(p.id, cert.thumbprint, disabled=disabled)
-    _result(ctx, verb, {"product": p.id, "thumbprint": cert.thumbprint},
-            f"{verb} {_describe(cert)}" if ctx.dry_run else f"{verb}d {_describe(cert)}")
+    plan = await planning.plan_edit(ws, p.id, cert.thumbprint, disabled=disabled)
+    done = await carry_out(ctx, ws, plan)
+    _result(ctx, "disable" if disabled else "enable", {"product": p.id, "thumbprint": cert.thumbprint}, plan, done)
     return 0
 
 
@@ -244,29 +217,19 @@ async def delete(ctx: Context) -> int:
     p = await ctx.product()
     ws = await ctx.writable_workspace("Deleting a certificate")
     cert = await find_cert(ws, p, ctx.args.cert)
-    ctx.confirm(f"delete certificate {_describe(cert)} from {p.display_name}")
-    if not ctx.dry_run:
-        await ws.delete_certificate(p.id, cert.thumbprint)
-    _result(ctx, "delete", {"product": p.id, "thumbprint": cert.thumbprint},
-            f"delete {_describe(cert)}" if ctx.dry_run else f"deleted {_describe(cert)}")
+    plan = await planning.plan_delete(ws, p.id, cert.thumbprint)
+    done = await carry_out(ctx, ws, plan)
+    _result(ctx, "delete", {"product": p.id, "thumbprint": cert.thumbprint}, plan, done)
     return 0
 
 
 async def purge_expired(ctx: Context) -> int:
     p = await ctx.product()
     ws = await ctx.writable_workspace("Purging expired certificates")
-    now = datetime.now(UTC)
-    expired = [c for c in await ws.list_certificates(p.id) if c.not_after <= now]
-    tps = [c.thumbprint for c in expired]
-    if expired:
-        ctx.confirm(f"delete {plural(len(expired), 'expired certificate')} from {p.display_name}")
-        if not ctx.dry_run:
-            await ws.purge_expired(p.id)
-    listing = "\n".join(f"- {_describe(c)}" for c in expired)
-    text = (f"would purge:\n{listing}" if ctx.dry_run else f"purged:\n{listing}") if expired else \
-        "no expired certificates"
-    ctx.out.result({"action": "purge-expired", "dryRun": ctx.dry_run, "product": p.id, "thumbprints": tps},
-                   text=text)
+    plan = await planning.plan_purge_expired(ws, p.id)
+    done = await carry_out(ctx, ws, plan)
+    tps = [c.thumbprint for c in plan.request.certificates]
+    _result(ctx, "purge-expired", {"product": p.id, "thumbprints": tps}, plan, done)
     return 0
 
 

@@ -1,4 +1,4 @@
-"""``ravensec ips list|add|remove|set``: validated with ravensec.core.iprules, with the diff printed before any change."""
+"""``ravensec ips list|add|remove|set``: core plans each change (validation, diff, your own address), the plan is printed before it is applied."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ravensec.core import planning
 from ravensec.core.errors import NotFound, UsageError, ValidationError
-from ravensec.core.iprules import diff_rules, parse_rule, rule_warnings, validate_rules
+from ravensec.core.iprules import diff_rules, parse_rule
 from ravensec.core.models import IpRule, Product
 from ravensec.core.words import plural
 from ravensec.core.workspace import Workspace
@@ -16,6 +17,7 @@ from ravensec.core.workspace import Workspace
 from . import shapes
 from .context import Context
 from .output import Column
+from .planout import carry_out, plan_data
 
 COLUMNS = [Column("IP", "ip"), Column("ALIAS", "alias")]
 
@@ -68,42 +70,31 @@ def parse_rules_text(text: str, source: str) -> list[IpRule]:
     return rules
 
 
-def _check(rules: list[IpRule], p: Product) -> None:
-    problems = validate_rules(rules, provider=p.cloud_provider)
-    if problems:
-        raise ValidationError("The new allow-list is not valid: " + " ".join(problems),
-                              hint="Fix the rules; nothing was changed.")
-
-
 async def _apply(ctx: Context, ws: Workspace, p: Product, old: list[IpRule], new: list[IpRule],
-                 action: str, *, destructive: bool) -> int:
+                 action: str) -> int:
+    """Core plans the save (validation, diff, warnings, your own address), the plan is printed, then applied."""
+    plan = await planning.plan_ip_rules(ws, p.id, new, provider=p.cloud_provider)
     diff = diff_rules(old, new)
-    lines = diff.render()
     data = {
         "action": action,
         "product": p.id,
         "dryRun": ctx.dry_run,
-        "changed": bool(lines),
+        "changed": plan.changes,
         "diff": {
             "added": [shapes.ip_rule(r) for r in diff.added],
             "removed": [shapes.ip_rule(r) for r in diff.removed],
             "changedAlias": [shapes.ip_rule(new) for _, new in diff.alias_changed],
         },
         "allowedIps": [shapes.ip_rule(r) for r in new],
+        **plan_data(plan),
     }
-    if not lines:
-        ctx.out.result(data, text="no change: the allow-list already says that")
+    if not plan.changes:
+        ctx.out.result(data, text=plan.summary)
         return 0
-    for line in lines:
-        ctx.out.note(line, "green" if line.startswith("+") else "red" if line.startswith("-") else "yellow")
-    for warning in rule_warnings(new, provider=p.cloud_provider):
-        ctx.out.note(f"warning: {warning}", "yellow")
-    if diff.removed and destructive:
-        ctx.confirm(f"remove {plural(len(diff.removed), 'range')} from {p.display_name}'s allow-list")
-    if not ctx.dry_run:
-        saved = await ws.set_ip_rules(p.id, new)
-        data["allowedIps"] = [shapes.ip_rule(r) for r in saved]
-    ctx.out.result(data, text="dry run: nothing changed" if ctx.dry_run else f"saved {plural(len(new), 'rule')}")
+    done = await carry_out(ctx, ws, plan)
+    if done is not None:
+        data["allowedIps"] = [shapes.ip_rule(r) for r in done.rules]
+    ctx.out.result(data, text="dry run: nothing changed" if done is None else done.message)
     return 0
 
 
@@ -115,8 +106,7 @@ async def add(ctx: Context) -> int:
         new = [rule if r.network == rule.network else r for r in old]
         if not ctx.args.alias:
             new = old
-    _check(new, p)
-    return await _apply(ctx, ws, p, old, new, "add", destructive=False)
+    return await _apply(ctx, ws, p, old, new, "add")
 
 
 async def remove(ctx: Context) -> int:
@@ -129,7 +119,7 @@ async def remove(ctx: Context) -> int:
     if not new:
         raise ValidationError(f"Removing {rule.cidr} would leave {p.display_name} with an empty allow-list.",
                               hint="Add the replacement range first, or use `ips set`.")
-    return await _apply(ctx, ws, p, old, new, "remove", destructive=True)
+    return await _apply(ctx, ws, p, old, new, "remove")
 
 
 async def set_rules(ctx: Context) -> int:
@@ -146,5 +136,4 @@ async def set_rules(ctx: Context) -> int:
     if not new:
         raise UsageError(f"{source} holds no rules; an empty allow-list would lock everyone out.")
     ws, p, old = await _current(ctx)
-    _check(new, p)
-    return await _apply(ctx, ws, p, old, new, "set", destructive=True)
+    return await _apply(ctx, ws, p, old, new, "set")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+from ravensec.core.certs.access import check_access as core_check_access
 from ravensec.core.certs.expiry import add_months
-from ravensec.core.errors import UsageError
+from ravensec.core.errors import UsageError, ValidationError
 from ravensec.core.models import DatabaseAccess, SecurityClearance
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([dwmy]?)\s*$", re.IGNORECASE)
@@ -65,7 +66,11 @@ def parse_grants(items: list[str]) -> dict[str, DatabaseAccess]:
 
 
 def check_access(clearance: SecurityClearance, grants: dict[str, DatabaseAccess]) -> None:
-    """A User certificate without databases can do nothing; say so before the server does."""
-    if clearance == SecurityClearance.VALID_USER and not grants:
-        raise UsageError("A certificate with clearance user needs at least one --db DB=ACCESS.",
-                         hint="Add --db orders=read (repeatable), or choose --clearance operator.")
+    """Core's rule (ravensec.core.certs.access) before connecting, with the CLI's options in the hint; whether
+    the databases exist is checked in the plan, against the product."""
+    try:
+        core_check_access(clearance, grants, None)
+    except ValidationError as e:
+        hint = ("Add --db orders=read (repeatable), or choose --clearance operator."
+                if clearance == SecurityClearance.VALID_USER else "Drop the --db options, or choose --clearance user.")
+        raise ValidationError(e.message, hint=hint) from None

@@ -94,6 +94,11 @@ def _dry_run(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
 
 
+def _allow_lockout(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--allow-lockout", action="store_true",
+                   help="go on even though the plan says you lose your own access")
+
+
 def _cert_access(p: argparse.ArgumentParser, *, required: bool) -> None:
     p.add_argument("--clearance", choices=CLEARANCES, required=required,
                    help="security clearance (user needs --db grants)")
@@ -178,6 +183,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", required=True)
     _cert_access(p, required=True)
     p.add_argument("--password", metavar="TEXT", help="password of the PFX or encrypted key")
+    p.add_argument("--replace", action="store_true",
+                   help="replace the registration of a certificate that is already registered (same thumbprint)")
+    _allow_lockout(p)
     _dry_run(p)
     p = b.leaf(certs, "edit", "change a certificate's name, clearance or database access", commands_certs.edit)
     _product(p)
@@ -185,6 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", help="new name")
     _cert_access(p, required=False)
     p.add_argument("--clear-db", action="store_true", help="remove every database grant (before --db)")
+    _allow_lockout(p)
     _dry_run(p)
     toggles: tuple[tuple[str, str, Handler], ...] = (
         ("disable", "disable a certificate (it stays registered)", commands_certs.disable),
@@ -194,6 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
         p = b.leaf(certs, name, text, handler)
         _product(p)
         p.add_argument("cert", metavar="THUMBPRINT|NAME")
+        _allow_lockout(p)
         _dry_run(p)
     p = b.leaf(certs, "delete", "unregister a certificate", commands_certs.delete)
     _product(p)
@@ -214,11 +224,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = b.leaf(ips, "remove", "remove an allowed range", commands_ips.remove)
     _product(p)
     p.add_argument("cidr", metavar="CIDR")
+    _allow_lockout(p)
     _dry_run(p)
     p = b.leaf(ips, "set", "replace the allow-list with a file's rules", commands_ips.set_rules)
     _product(p)
     p.add_argument("--from", dest="from_file", metavar="FILE", required=True,
                    help="one 'CIDR [alias]' per line (# comments), or JSON {\"allowedIps\": [...]}; - for stdin")
+    _allow_lockout(p)
     _dry_run(p)
 
     backups = b.group(subs, "backups", "a product's backups")

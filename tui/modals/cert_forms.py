@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
+from textual import work
 from textual.app import ComposeResult
 from textual.widgets import Checkbox, Input, Label, Select
 
+from ravensec.core import planning
 from ravensec.core.certs.expiry import add_months
 from ravensec.core.errors import ValidationError
-from ravensec.core.fsutil import atomic_write_private
 from ravensec.core.models import CertificateDefinition, Product, SecurityClearance
-from ravensec.tui.modals.forms import FormModal
+from ravensec.core.plan import Access, ChangePlan, Consent
+from ravensec.tui.modals.forms import FormModal, KeepOpen
+from ravensec.tui.modals.plan import PlanModal, needs_asking
 from ravensec.tui.widgets.format import fmt_permissions, parse_permissions_text
 
 Mode = Literal["generate", "local", "upload", "edit", "clone"]
@@ -26,10 +28,6 @@ TITLES = {
     "clone": "Clone a certificate (generate a new one like it)",
 }
 KEY_TYPES = ("ec-p256", "rsa2048", "rsa4096")
-
-
-def safe_file_name(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "certificate"
 
 
 class CertFormModal(FormModal):
@@ -118,38 +116,58 @@ class CertFormModal(FormModal):
         return Path(text).expanduser()
 
     # ------------------------------------------------------------------ doing it
-    async def submit(self) -> str:
+    async def make_plan(self) -> ChangePlan:
+        """Core's plan for what the form says: the same validation and checks as the CLI's."""
         name, clearance = self._read_name(), self._read_clearance()
-        perms = parse_permissions_text(self.value("perms"))
+        access = Access(clearance, parse_permissions_text(self.value("perms")))
         ws, pid = self.ws, self.product.id
         if self.mode in ("generate", "clone"):
-            not_after = self._read_not_after()
-            folder = self._read_folder()
-            data = await ws.generate_certificate(pid, name, clearance, perms, self._read_password(), not_after)
-
-            folder.mkdir(parents=True, exist_ok=True)
-            path = atomic_write_private(folder / f"{safe_file_name(name)}.zip", data)
-            return f"Generated {name!r} ({clearance.label}); saved {path}"
+            return await planning.plan_generate(ws, pid, name, access, folder=self._read_folder(),
+                                                password=self._read_password(), not_after=self._read_not_after())
         if self.mode == "local":
             key_type = str(self.query_one("#key_type", Select).value)
-            thumb, paths = await ws.generate_local_and_register(
-                pid, name, clearance, perms, key_type=key_type, dest_dir=self._read_folder(), password=self._read_password()
-            )
-            files = ", ".join(str(p) for p in paths)
-            return f"Registered {name!r} ({clearance.label}, {thumb}); the key never left this machine: {files}"
+            return await planning.plan_generate_local(ws, pid, name, access, key_type=key_type,
+                                                      folder=self._read_folder(), password=self._read_password())
         if self.mode == "upload":
-            path = Path(self.value("file")).expanduser()
             if not self.value("file"):
                 raise ValidationError("Certificate file is empty.", hint="Type the path of a .pfx, .pem or .crt file.")
+            path = Path(self.value("file")).expanduser()
             try:
                 data = path.read_bytes()
             except OSError as e:
                 raise ValidationError(f"Cannot read {path}: {e.strerror}.") from None
-            thumb = await ws.register_certificate(pid, name, data, clearance, perms, self._read_password())
-            return f"Registered {name!r} ({clearance.label}, {thumb}) from {path.name}"
+            return await planning.plan_register(ws, pid, name, data, access, self._read_password())
         assert self.source is not None
         disabled = self.query_one("#disabled", Checkbox).value
-        await ws.edit_certificate(
-            pid, self.source.thumbprint, name=name, clearance=clearance, permissions=perms, disabled=disabled
-        )
-        return f"Saved {name!r}"
+        return await planning.plan_edit(ws, pid, self.source.thumbprint, name=name, clearance=clearance,
+                                        permissions=access.permissions, disabled=disabled)
+
+    async def submit(self) -> str:
+        plan = await self.make_plan()
+        if not plan.changes:
+            raise KeepOpen("Nothing to change.")
+        if not needs_asking(plan):
+            return await self._apply(plan, frozenset())
+        # Asked in a modal whose answer comes back by callback (a worker waiting on a screen never ends).
+        self.app.push_screen(PlanModal(self.title_text, plan, product_name=self.product.display_name),
+                             lambda consents: self._answered(plan, consents))
+        raise KeepOpen("")
+
+    def _answered(self, plan: ChangePlan, consents: frozenset[Consent] | None) -> None:
+        if consents is None:
+            self.show_error("Not applied; nothing was changed.")
+        else:
+            self.apply_plan(plan, consents)
+
+    @work(exclusive=True, exit_on_error=False, name="save")
+    async def apply_plan(self, plan: ChangePlan, consents: frozenset[Consent]) -> None:
+        try:
+            message = await self._apply(plan, consents)
+        except BaseException as e:
+            self.show_error(str(e))
+            raise
+        self.dismiss(message)
+
+    async def _apply(self, plan: ChangePlan, consents: frozenset[Consent]) -> str:
+        done = await planning.apply(self.ws, plan, consents)
+        return done.message[:1].upper() + done.message[1:]

@@ -16,6 +16,10 @@ from ravensec.tui.modals.base import BaseModal
 from ravensec.tui.widgets.format import safe_text
 
 
+class KeepOpen(Exception):  # a signal, not an error: nothing failed
+    """Raised by ``submit`` to keep the form open with a message (e.g. the plan was not confirmed)."""
+
+
 class FormModal(BaseModal):
     """Base of every form: Save runs ``submit`` in a worker; success dismisses, failure stays open."""
 
@@ -62,6 +66,9 @@ class FormModal(BaseModal):
         button.disabled = True
         try:
             result = await self.submit()
+        except KeepOpen as e:
+            self.show_error(str(e))
+            return
         except BaseException as e:
             self.show_error(str(e))
             raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,15 +14,16 @@ from textual.binding import Binding
 from textual.widgets import Input, Static
 from textual.worker import Worker
 
+from ravensec.core import planning
 from ravensec.core.certs.identity import expiry_state
 from ravensec.core.errors import RavensecError
 from ravensec.core.models import CertificateDefinition, Product, SecurityClearance
 from ravensec.core.models.credits import generation_advice
-from ravensec.core.words import plural
+from ravensec.core.plan import ChangePlan, Consent
 from ravensec.tui.messages import DataChanged
 from ravensec.tui.modals.cert_forms import CertFormModal, Mode
-from ravensec.tui.modals.confirm import ConfirmModal
 from ravensec.tui.modals.credits import CreditsAdviceModal
+from ravensec.tui.modals.plan import PlanModal
 from ravensec.tui.screens.base import TableScreen
 from ravensec.tui.widgets.badge import HeaderBadge
 from ravensec.tui.widgets.footer import KeysFooter
@@ -297,43 +299,30 @@ class CertificatesScreen(TableScreen):
 
     def action_delete(self) -> None:
         c = self.selected
-        if c is None:
-            return
-        lines = [
-            f"Delete the certificate {c.name!r} ({c.security_clearance.label})",
-            f"thumbprint {c.thumbprint}",
-            f"from {self.product.display_name}?",
-            "Clients using it will be refused at once.",
-        ]
-
-        def answer(yes: bool | None) -> None:
-            if yes:
-                self.delete(c)
-
-        self.app.push_screen(ConfirmModal("Delete certificate", lines), answer)
-
-    @work(exit_on_error=False, name="delete certificate")
-    async def delete(self, cert: CertificateDefinition) -> None:
-        await self.ws.delete_certificate(self.product.id, cert.thumbprint)
-        self.notify(f"Deleted {cert.name!r}", timeout=5)
-        self.app.post_message(DataChanged(self.product.id))
+        if c is not None:
+            self.change("Delete certificate", lambda: planning.plan_delete(self.ws, self.product.id, c.thumbprint))
 
     def action_purge(self) -> None:
-        now = self.rapp.now()
-        expired = [c for c in self.certs.values() if c.not_after <= now]
-        if not expired:
-            self.notify("No expired certificates to purge.")
+        self.change("Purge expired certificates", lambda: planning.plan_purge_expired(self.ws, self.product.id))
+
+    @work(exit_on_error=False, name="plan the change")
+    async def change(self, title: str, planned: Callable[[], Awaitable[ChangePlan]]) -> None:
+        """Core's plan, shown in a PlanModal; applied (and read back) once confirmed."""
+        plan = await planned()
+        if not plan.changes:
+            self.notify(plan.summary[:1].upper() + plan.summary[1:])
             return
-        lines = ["Delete these expired certificates?"] + [f"  {c.name}  {c.thumbprint}  expired {fmt_date(c.not_after)}" for c in expired]
 
-        def answer(yes: bool | None) -> None:
-            if yes:
-                self.purge(len(expired))
+        def answered(consents: frozenset[Consent] | None) -> None:
+            if consents is not None:
+                self.apply_plan(plan, consents)
 
-        self.app.push_screen(ConfirmModal("Purge expired certificates", lines, confirm_label="Purge"), answer)
+        self.app.push_screen(PlanModal(title, plan, product_name=self.product.display_name), answered)
 
-    @work(exit_on_error=False, name="purge expired")
-    async def purge(self, count: int) -> None:
-        await self.ws.purge_expired(self.product.id)
-        self.notify(f"Purged {plural(count, 'expired certificate')}.", timeout=5)
-        self.app.post_message(DataChanged(self.product.id))
+    @work(exit_on_error=False, name="apply the change")
+    async def apply_plan(self, plan: ChangePlan, consents: frozenset[Consent]) -> None:
+        try:
+            done = await planning.apply(self.ws, plan, consents)
+        finally:
+            self.app.post_message(DataChanged(self.product.id))  # what the server shows now, either way
+        self.notify(done.message[:1].upper() + done.message[1:], timeout=5)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from rich.text import Text
 from textual import work
@@ -10,11 +11,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
-from ravensec.core.iprules import diff_rules, my_ip, rule_warnings, validate_rules
+from ravensec.core import planning
+from ravensec.core.iprules import diff_rules, rule_warnings, validate_rules
 from ravensec.core.models import IpRule, Product
+from ravensec.core.plan import ChangePlan, Consent
 from ravensec.tui.messages import DataChanged
 from ravensec.tui.modals.confirm import ConfirmModal
 from ravensec.tui.modals.iprule import IpRuleModal
+from ravensec.tui.modals.plan import PlanModal
 from ravensec.tui.screens.base import BaseScreen
 from ravensec.tui.widgets.badge import HeaderBadge
 from ravensec.tui.widgets.footer import KeysFooter
@@ -163,8 +167,9 @@ class IpRulesScreen(BaseScreen):
 
     @work(exclusive=True, group="myip", exit_on_error=False, name="find my IP")
     async def action_add_my_ip(self) -> None:
+        # As the product sees it: loopback for a mock (no public service is asked), else the public address.
         try:
-            address = await asyncio.wait_for(my_ip(), timeout=5)
+            address = await asyncio.wait_for(self.ws.my_address(), timeout=5)
         except TimeoutError:
             address = None
         if not address:
@@ -183,7 +188,7 @@ class IpRulesScreen(BaseScreen):
 
     def action_reload(self) -> None:
         if self.supported:
-            self.load(announce=True)
+            self.confirm_leave(lambda: self.load(announce=True), leaving="reload")
         else:
             self.notify("The IP rules shown are those the product reported; the portal is where they change.")
 
@@ -192,41 +197,61 @@ class IpRulesScreen(BaseScreen):
         if problems:
             self.notify("Fix these first: " + " ".join(problems), severity="error", timeout=8)
             return
-        lines = ["These changes will be applied:", *diff_rules(self.saved, self.working).render()]
-        if not self.working:
-            lines.append("The list will be empty: no address will reach the nodes.")
+        self.save()
 
-        def answer(yes: bool | None) -> None:
-            if yes:
-                self.saving = True  # from now: a key pressed before the worker starts is refused too
+    @work(exclusive=True, group="ip", exit_on_error=False, name="plan IP rules")
+    async def save(self) -> None:
+        """Core's plan (diff, warnings, your own address) in a PlanModal; saved and read back once confirmed."""
+        plan = await planning.plan_ip_rules(self.ws, self.product.id, self.working,
+                                            provider=self.product.cloud_provider)
+        if not plan.changes:
+            self.saved = list(self.working)
+            self._show()
+            return
+
+        def answered(consents: frozenset[Consent] | None) -> None:
+            if consents is not None:
+                # From now until the read-back: reload, save and edits are refused, so nothing cancels the save
+                # in flight (they share the "ip" worker group) or edits what is being saved.
+                self.saving = True
                 self.refresh_bindings()
-                self.save()
+                self.apply_plan(plan, consents)
 
-        self.app.push_screen(ConfirmModal("Save IP rules", lines, confirm_label="Save", danger=False), answer)
+        self.app.push_screen(PlanModal("Save IP rules", plan, product_name=self.product.display_name), answered)
 
     @work(exclusive=True, group="ip", exit_on_error=False, name="save IP rules")
-    async def save(self) -> None:
+    async def apply_plan(self, plan: ChangePlan, consents: frozenset[Consent]) -> None:
         try:
-            rules = await self.ws.set_ip_rules(self.product.id, self.working)
+            done = await planning.apply(self.ws, plan, consents)
         finally:
             self.saving = False
             self.refresh_bindings()
-        self.saved, self.working = list(rules), list(rules)
-        self.notify(f"Saved {len(rules)} IP rules", timeout=5)
+        self.saved, self.working = list(done.rules), list(done.rules)
+        self.notify(f"Saved {len(done.rules)} IP rules", timeout=5)
         self._show()
         self.app.post_message(DataChanged(self.product.id))
 
-    def action_back(self) -> None:
+    def confirm_leave(self, go: Callable[[], object], *, leaving: str = "leave") -> None:
+        """Run ``go`` now, or after a confirmation when unsaved edits would be lost (every way out asks)."""
         if not self.dirty:
-            self.app.pop_screen()
+            go()
             return
 
         def answer(yes: bool | None) -> None:
             if yes:
-                self.app.pop_screen()
+                go()
 
-        lines = ["Your unsaved IP rule changes will be lost:", *self._diff_lines()]
-        self.app.push_screen(ConfirmModal("Discard changes", lines, confirm_label="Discard"), answer)
+        if leaving == "switch":
+            lines = ["Your IP rule changes are not saved (they stay here until you come back):",
+                     *self._diff_lines()]
+            modal = ConfirmModal("Unsaved changes", lines, confirm_label="Go anyway", danger=False)
+        else:
+            lines = ["Your unsaved IP rule changes will be lost:", *self._diff_lines()]
+            modal = ConfirmModal("Discard changes", lines, confirm_label="Discard")
+        self.app.push_screen(modal, answer)
+
+    def action_back(self) -> None:
+        self.confirm_leave(self.app.pop_screen)
 
     def _diff_lines(self) -> list[str]:
         return list(diff_rules(self.saved, self.working).render())

@@ -12,10 +12,10 @@ from textual.widgets import Input, Static
 from textual.worker import Worker
 
 from ravensec.core.errors import RavensecError
+from ravensec.core.fsutil import safe_file_name
 from ravensec.core.models import Backup, CpuCredits, Product, ProductStatus, is_burstable
 from ravensec.core.words import plural
 from ravensec.tui.messages import ProductChosen
-from ravensec.tui.modals.cert_forms import safe_file_name
 from ravensec.tui.modals.forms import FolderModal
 from ravensec.tui.modals.info import InfoModal
 from ravensec.tui.screens.backups import BackupsScreen

@@ -66,6 +66,8 @@ def cert_action_refusal(
     if action in TARGETED_ACTIONS:
         if target is None:
             return "Select a certificate first."
+        if action == "delete" and target.security_clearance is SecurityClearance.CLUSTER_NODE:
+            return f"{target.name!r} is the server's own certificate: it cannot be deleted."
         if target.security_clearance.rank > clearance.rank:
             return (
                 f"An {clearance.label} certificate cannot touch the {target.security_clearance.label} "

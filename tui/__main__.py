@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 
-from ravensec.tui.cli.parser import parse_args
-from ravensec.tui.cli.run import run
+from ravensec.tui.cli.options import tui_arguments
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(sys.argv[1:] if argv is None else argv)
-    if getattr(args, "handler", None) is None:
-        # Imported here, deliberately: a subcommand never loads the TUI (or Textual).
-        from ravensec.tui.launch import run_tui
+    argv = sys.argv[1:] if argv is None else argv
+    args = tui_arguments(argv)
+    if args is None:
+        # Imported here, deliberately: the terminal UI needs neither the parser of every command nor the
+        # command modules, which bring aiohttp and cryptography (~100 ms before its first frame).
+        from ravensec.tui.cli.parser import parse_args
+        from ravensec.tui.cli.run import run
 
-        return run_tui(profile=args.profile, demo=args.demo, world=args.world,
-                       read_only=args.read_only, log_level=args.log_level)
-    return run(args)
+        args = parse_args(argv)
+        if getattr(args, "handler", None) is not None:
+            return run(args)
+    return _run_tui(args)
+
+
+def _run_tui(args: argparse.Namespace) -> int:
+    # Imported here, deliberately: a subcommand never loads the TUI (or Textual).
+    from ravensec.tui.launch import run_tui
+
+    return run_tui(profile=args.profile, demo=args.demo, world=args.world,
+                   read_only=args.read_only, log_level=args.log_level)
 
 
 if __name__ == "__main__":

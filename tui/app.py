@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import events, work
 from textual.app import App, ComposeResult
@@ -20,28 +21,33 @@ from ravensec.core.config import config_path
 from ravensec.core.errors import RavensecError
 from ravensec.core.models import CertificateDefinition, Product
 from ravensec.core.profile import Profile
-from ravensec.core.workspace import Workspace
 from ravensec.tui.demo import Demo, start_demo
 from ravensec.tui.messages import DataChanged, ProductChosen
 from ravensec.tui.modals.info import InfoModal, error_details, help_text
 from ravensec.tui.safetext import visible
-from ravensec.tui.screens.expiry import ExpiryScreen
 from ravensec.tui.screens.firstrun import FirstRunScreen
-from ravensec.tui.screens.posture import PostureScreen
-from ravensec.tui.screens.products import ProductsScreen
 from ravensec.tui.widgets.badge import HeaderBadge, badge_for
 from ravensec.tui.widgets.footer import KeysFooter
 from ravensec.tui.widgets.palette import RavensecCommands
 from ravensec.tui.widgets.policy import WRITE_ACTIONS, read_only_reason
 from ravensec.tui.widgets.terminal_guard import ControlFilter
 
+if TYPE_CHECKING:
+    from ravensec.core.workspace import Workspace
+
 log = logging.getLogger("ravensec.tui")
 TOAST_LIMIT = 1000  # cells: a toast is a few lines; the whole text stays on `!` (the last error's details)
 
-WorkspaceOpener = Callable[[Profile, bool | None], Awaitable[Workspace]]  # (profile, read_only)
+WorkspaceOpener = Callable[[Profile, bool | None], Awaitable["Workspace"]]  # (profile, read_only)
+
+# The first frame needs no workspace: what an open profile needs (the workspace with aiohttp and the HTTP layer,
+# the screens over it with the rest of core, ~130 ms of imports in all) is imported once a profile is opened,
+# in the functions below, after the first frame is on screen. tests/core/test_import_cost.py keeps it so.
 
 
 async def _open_workspace(profile: Profile, read_only: bool | None) -> Workspace:
+    from ravensec.core.workspace import Workspace  # after the first frame (see above)
+
     return await Workspace.open(profile, read_only=read_only)
 
 
@@ -149,6 +155,8 @@ class RavensecApp(App[int]):
         self.workspace = ws
         self.callers.clear()
         self.refresh_badge()
+
+        from ravensec.tui.screens.products import ProductsScreen  # after the first frame (see above)
 
         while len(self.screen_stack) > 1:
             self.pop_screen()
@@ -358,6 +366,8 @@ class RavensecApp(App[int]):
         self.push_screen(InfoModal("Keys", help_text(rows), modal_id="help"))
 
     def action_expiry(self) -> None:
+        from ravensec.tui.screens.expiry import ExpiryScreen  # with the workspace (see _open_workspace)
+
         if self.workspace is None or isinstance(self.screen, ExpiryScreen):
             return
         self.leave_then(lambda: self.push_screen(ExpiryScreen()), leaving="switch")
@@ -375,6 +385,8 @@ class RavensecApp(App[int]):
 
     def action_posture(self) -> None:
         """The posture review of every product, from anywhere (``a`` on the products screen: one product)."""
+        from ravensec.tui.screens.posture import PostureScreen  # with the workspace (see _open_workspace)
+
         if self.workspace is None or (isinstance(self.screen, PostureScreen) and self.screen.product is None):
             return
         self.push_screen(PostureScreen())

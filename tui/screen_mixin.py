@@ -11,10 +11,9 @@ from typing import TYPE_CHECKING, Any, cast
 from textual.app import App
 from textual.worker import Worker, WorkerState
 
-from ravensec.core.workspace import Workspace
-
-if TYPE_CHECKING:  # the app imports every screen: only the type comes back this way
-    from ravensec.tui.app import RavensecApp
+if TYPE_CHECKING:
+    from ravensec.core.workspace import Workspace  # loaded by the app once a profile opens (see RavensecApp)
+    from ravensec.tui.app import RavensecApp  # the app imports the screens: only the type comes back this way
 
 
 class ScreenMixin:

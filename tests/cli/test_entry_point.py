@@ -8,6 +8,8 @@ import pytest
 
 import ravensec.tui.launch
 from ravensec.tui.__main__ import main
+from ravensec.tui.cli.options import tui_arguments
+from ravensec.tui.cli.parser import build_parser
 
 
 def test_no_command_launches_the_tui_with_its_options(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -37,3 +39,23 @@ def test_help_exits_0_and_lists_exit_codes(capsys: pytest.CaptureFixture[str]) -
     assert e.value.code == 0
     out = capsys.readouterr().out
     assert "exit codes" in out and "5 unreachable" in out and "certs" in out
+
+
+@pytest.mark.parametrize("argv", [
+    [], ["--demo"], ["--demo", "--world", "empty", "--read-only", "--log-level", "debug"], ["--profile", "certs"],
+    ["-v", "-v", "--no-color", "-y", "-o", "json"], ["--profile=work", "--dem"],
+])
+def test_the_terminal_ui_options_read_as_the_full_parser_reads_them(argv: list[str]) -> None:
+    # The UI's own small parser (no command modules imported) agrees with the parser of every command.
+    full = vars(build_parser().parse_args(argv))
+    ui = tui_arguments(argv)
+    assert ui is not None and full.pop("command") is None
+    assert vars(ui) == full
+
+
+@pytest.mark.parametrize("argv", [
+    ["certs", "list"], ["--profile", "p", "whoami"], ["-h"], ["--help"], ["--demo", "stray"], ["-o", "xml"],
+    ["--log-level"], ["--", "--demo"],
+])
+def test_anything_else_goes_to_the_full_parser(argv: list[str]) -> None:
+    assert tui_arguments(argv) is None

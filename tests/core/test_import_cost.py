@@ -15,6 +15,10 @@ on a path that runs often (measured with ``python -X importtime``):
    every import of any ``ravensec.core`` submodule runs the package first.
 3. ``ravensec.mock.MockCloud`` is loaded on first use of the name (aiohttp and every route, ~150 ms): the
    pytest plugin loads the package in every test session of every project that installs ravensec.
+4. ``ravensec`` with no command (the terminal UI) reads its options with ``tui.cli.options``; only a command,
+   ``--help`` or a refused line imports the parser of every command and the command modules (``tui.__main__``).
+   The app imports the workspace (aiohttp, the HTTP layer) and the screens over it (the rest of core,
+   cryptography) once a profile opens, after its first frame (``tui.app``): ~130 ms off the first frame.
 
 Each client runs in a fresh interpreter (nothing imported yet); the facade's ones against an in-process mock.
 Only a client certificate that is not a plain PEM (a PFX, say) is read with ``cryptography``, when the first
@@ -159,6 +163,9 @@ BOUNDARIES = [
     ("ravensec.core.errors", ("aiohttp", "ravensec.core.workspace", "cryptography")),
     # 3: the pytest plugin without the mock
     ("ravensec.mock.pytest_plugin", ("aiohttp", "ravensec.mock.runtime", "cryptography")),
+    # 4: the terminal UI up to its first frame
+    ("ravensec.tui.__main__", ("ravensec.tui.cli.parser", "ravensec.tui.cli.run", "aiohttp", "textual")),
+    ("ravensec.tui.launch", ("aiohttp", "ravensec.core.workspace", "ravensec.tui.screens.products", "cryptography")),
 ]
 
 
@@ -179,3 +186,32 @@ async def test_the_other_side_of_the_boundaries_loads_what_they_keep_out() -> No
         "print(all(m in sys.modules for m in ('ravensec.core.workspace', 'ravensec.mock.runtime')))"
     )
     assert (await run_client(code)).split() == ["True"]
+
+
+TUI_START = """
+import sys
+import ravensec.tui.app
+from ravensec.tui.__main__ import main
+
+def run(self, *args, **kwargs):  # the app would start composing its first frame now
+    heavy = ("aiohttp", "cryptography", "ravensec.core.workspace", "ravensec.tui.cli.", "ravensec.tui.screens.products")
+    print(" ".join(sorted(m for m in sys.modules if m.startswith(heavy))) or "-")
+
+ravensec.tui.app.RavensecApp.run = run
+main(sys.argv[1:])
+"""
+
+
+@pytest.mark.parametrize("argv", [["--demo"], ["--profile", "work", "--read-only"]])
+async def test_the_terminal_ui_starts_composing_before_the_network_stack_and_the_commands(
+    argv: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for var in ("HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.setenv(var, str(tmp_path / var.lower()))
+    config = tmp_path / "xdg_config_home" / "ravensec" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(f'[profiles.work]\nkind = "mock"\nstate_dir = "{tmp_path}"\n', encoding="utf-8")
+    # The options parser only: tui.cli's package and options modules are all the UI path loads of the CLI.
+    loaded = (await run_client(TUI_START, *argv)).split()
+    assert loaded == ["ravensec.tui.cli.exitcodes", "ravensec.tui.cli.options", "ravensec.tui.cli.output",
+                      "ravensec.tui.cli.yamlout"]

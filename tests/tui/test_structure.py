@@ -11,6 +11,13 @@ TUI = Path(__file__).resolve().parents[2] / "tui"
 # (file, module imported inside a function): each keeps a heavy dependency off a path that does not need it.
 BOUNDARIES = {
     ("__main__.py", "ravensec.tui.launch"),  # a subcommand never loads Textual
+    ("__main__.py", "ravensec.tui.cli.parser"),  # the UI needs no command module (nor aiohttp through them)
+    ("__main__.py", "ravensec.tui.cli.run"),  # nor the runner of commands
+    # The first frame before aiohttp and the rest of core: loaded once a profile opens (test_import_cost).
+    ("app.py", "ravensec.core.workspace"),
+    ("app.py", "ravensec.tui.screens.products"),
+    ("app.py", "ravensec.tui.screens.expiry"),
+    ("app.py", "ravensec.tui.screens.posture"),
     ("demo.py", "ravensec.mock"),  # the mock loads when a demo starts
     ("cli/commands_train.py", "ravensec.tui.training.launch"),  # training runs on the mock
     ("training/launch.py", "ravensec.tui.training.app"),  # train --check and the list need no Textual

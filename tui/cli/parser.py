@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any, NoReturn, TypeAlias
+from typing import TypeAlias
 
 from . import (
     commands_audit,
@@ -25,6 +25,7 @@ from .completion import bash_script
 from .context import Context, Handler
 from .exitcodes import USAGE
 from .failures import error_record, report
+from .options import ArgumentsRefused, RefusingParser, add_global_options, add_tui_options
 from .output import FORMATS, Format, Output
 
 CLEARANCES = ("cluster-admin", "operator", "user")
@@ -41,22 +42,6 @@ EPILOG = (
 )
 
 
-class ArgumentsRefused(SystemExit):
-    """argparse refused the command line: raised instead of its print-and-exit so ``parse_args`` can answer
-    in JSON for ``-o json``; still a SystemExit(2) to anyone calling ``build_parser().parse_args``."""
-
-    def __init__(self, parser: argparse.ArgumentParser, message: str) -> None:
-        super().__init__(USAGE)
-        self.parser = parser
-        self.message = message
-
-
-class _Parser(argparse.ArgumentParser):
-    # Subparsers are built with the parent's class, so every level raises rather than exits.
-    def error(self, message: str) -> NoReturn:
-        raise ArgumentsRefused(self, message)
-
-
 def requested_format(argv: list[str]) -> Format:
     """The ``-o/--output`` on a command line argparse refused (it may be anywhere); "table" when absent."""
     fmt = "table"
@@ -68,21 +53,6 @@ def requested_format(argv: list[str]) -> Format:
         elif arg.startswith("-o") and len(arg) > 2 and not arg.startswith("--"):
             fmt = arg[2:]
     return next((f for f in FORMATS if f == fmt), "table")
-
-
-def _globals(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
-    def d(value: Any) -> Any:
-        return argparse.SUPPRESS if suppress else value
-
-    g = parser.add_argument_group("global options")
-    g.add_argument("--profile", metavar="NAME", default=d(None),
-                   help="profile to use (default: $RAVENSEC_PROFILE, then the current profile)")
-    g.add_argument("--read-only", action="store_true", default=d(False), help="refuse every change")
-    g.add_argument("-o", "--output", choices=FORMATS, default=d("table"), help="output format (default: table)")
-    g.add_argument("-y", "--yes", action="store_true", default=d(False),
-                   help="do not ask before destructive changes (required when not on a terminal)")
-    g.add_argument("--no-color", action="store_true", default=d(False), help="no colour (also NO_COLOR=1)")
-    g.add_argument("-v", "--verbose", action="count", default=d(0), help="more detail; tracebacks on errors")
 
 
 def _product(p: argparse.ArgumentParser, *, required: bool = False) -> None:
@@ -109,7 +79,7 @@ def _cert_access(p: argparse.ArgumentParser, *, required: bool) -> None:
 class _Builder:
     def __init__(self) -> None:
         self.common = argparse.ArgumentParser(add_help=False)
-        _globals(self.common, suppress=True)
+        add_global_options(self.common, suppress=True)
 
     def group(self, subs: Subparsers, name: str, help_text: str) -> Subparsers:
         p = subs.add_parser(name, help=help_text, description=help_text, parents=[self.common])
@@ -125,17 +95,14 @@ class _Builder:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser: argparse.ArgumentParser = _Parser(
+    parser: argparse.ArgumentParser = RefusingParser(
         prog="ravensec",
         description="RavenDB Cloud security from the terminal: products, client certificates, IP allow-lists, "
         "backups. With no command, starts the terminal UI.",
         epilog=EPILOG,
     )
-    _globals(parser, suppress=False)
-    tui = parser.add_argument_group("terminal UI (no command)")
-    tui.add_argument("--demo", action="store_true", help="start the UI against a built-in mock cloud")
-    tui.add_argument("--world", metavar="NAME|FILE", help="mock world for --demo (demo, empty or a TOML file)")
-    tui.add_argument("--log-level", default="info", metavar="LEVEL", help="debug, info, warning or error")
+    add_global_options(parser, suppress=False)
+    add_tui_options(parser)
 
     b = _Builder()
     subs = parser.add_subparsers(dest="command", metavar="COMMAND")

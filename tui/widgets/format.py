@@ -8,7 +8,7 @@ from datetime import datetime
 from rich.style import Style
 from rich.text import Text
 
-from ravensec.core.certs.identity import ExpiryState, days_left, expiry_state
+from ravensec.core.certs.expiry import ExpiryState, days_left, expiry_state
 from ravensec.core.errors import ValidationError
 from ravensec.core.models import DatabaseAccess, parse_enum
 from ravensec.tui.safetext import has_unsafe, visible

@@ -33,6 +33,16 @@ class TableScreen(BaseScreen):
         box.add_class("shown")
         box.focus()
 
+    def action_back(self) -> None:
+        """Escape: first closes a shown filter (every row again), then leaves the screen."""
+        box = self.query_one("#filter", Input)
+        if box.has_class("shown"):
+            box.value = ""
+            box.remove_class("shown")
+            self.query_one(Grid).focus()
+        else:
+            self.app.pop_screen()
+
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         self.query_one(Grid).set_filter(event.value)

@@ -225,15 +225,6 @@ class CertificatesScreen(TableScreen):
             self._selection_changed()
 
     # ---------------------------------------------------------------- view actions
-    def action_back(self) -> None:
-        box = self.query_one("#filter", Input)
-        if box.has_class("shown"):
-            box.value = ""
-            box.remove_class("shown")
-            self.query_one(Grid).focus()
-        else:
-            self.app.pop_screen()
-
 
     def action_refresh(self) -> None:
         self.load(announce=True)

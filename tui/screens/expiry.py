@@ -115,11 +115,3 @@ class ExpiryScreen(TableScreen):
     def action_refresh(self) -> None:
         self.load(announce=True)
 
-    def action_back(self) -> None:
-        box = self.query_one("#filter", Input)
-        if box.has_class("shown"):
-            box.value = ""
-            box.remove_class("shown")
-            self.query_one(Grid).focus()
-        else:
-            self.app.pop_screen()

@@ -11,7 +11,7 @@ min/median/max), servers and load clients in separate processes:
 - products isolation: a request to one product while another is flooded with 500 concurrent clients, and the
   flooded product's own throughput meanwhile (each listener's fair share of the loop, ``mockserver/fair_share``).
 
-Targets (issue 15): page of 100 from 10,000 <= 2x bare and <= 1.5x the same page from 100; RSS +10% at most
+Targets: page of 100 from 10,000 <= 2x bare and <= 1.5x the same page from 100; RSS +10% at most
 while paging; reset <= 5 ms; 32 clients >= 0.8x bare; the other product's p99 <= 50 ms under the flood.
 """
 

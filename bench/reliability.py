@@ -1,4 +1,4 @@
-"""The reliability run of issue 6: the adversarial suite's slow part (hypothesis "slow" profile, >= 10,000
+"""The reliability run: the adversarial suite's slow part (hypothesis "slow" profile, >= 10,000
 generated cases, the large concurrency run, the soak smoke test) and then the soak, written up as
 docs/reliability.md with the figures, the date and the machine. The document is generated, never typed.
 

@@ -1,4 +1,4 @@
-"""Soak: the mock under a bounded mixed load, watched for leaks and tail latency (issue 6.7).
+"""Soak: the mock under a bounded mixed load, watched for leaks and tail latency.
 
 The mock runs in this process (a background thread, so what is measured is the mock, not the clients); N
 client processes send a mix of reads and writes over keep-alive mTLS to every node and to the portal. Every

@@ -1,5 +1,5 @@
 """Who is calling (per request, from the TLS peer certificate) and whether a route lets them, with the exact
-statuses and messages of RavenDB's server (see server-api.md sections 1-3).
+statuses and messages of RavenDB's server (RavenDB's src/Raven.Server/Routing/RequestRouter.cs and RavenServer.cs).
 
 Sources (RavenDB 7.x): ``src/Raven.Server/RavenServer.cs`` ``AuthenticateConnectionCertificate`` (the
 status), ``src/Raven.Server/Utils/CertificateUtils.cs`` ``CertHasKnownIssuer`` (renewal by pinning hash),

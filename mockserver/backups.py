@@ -1,7 +1,7 @@
 """Encrypted backup files of a mock world's databases, in the format ``ravensec.core.backups`` reads.
 
 An unencrypted database's backups use the account-wide key; an encrypted database's backups use that
-database's own key (cloud.md). Files are reproducible: the nonce derives from the world seed and the file.
+database's own key. Files are reproducible: the nonce derives from the world seed and the file.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Shared pieces of the adversarial suite (issue 6): the hypothesis profiles ("fast" by default, "slow" with
+"""Shared pieces of the adversarial suite: the hypothesis profiles ("fast" by default, "slow" with
 HYPOTHESIS_PROFILE=slow), skipping of slow tests unless asked for, and a fingerprint of the mock's whole
 state so a test can prove a refused request changed nothing (fingerprint.py).
 

@@ -1,7 +1,7 @@
 """Issue 6.2, bad input over the wire: hypothesis throws hostile bodies, queries and headers at every
 simulated node handler (as a Cluster Admin, so validation is what answers) and at the portal's write
 endpoints. The real server answers its validation errors with 500 and a ``System.*``/``Raven.*`` type
-(server-api.md section 5): the mock may answer exactly those, never its own crash type, never a
+(RavenDB's RequestRouter and its handlers): the mock may answer exactly those, never its own crash type, never a
 traceback; a rejected request leaves the world exactly as it was."""
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def check_answer(r: requests.Response, where: str) -> None:
         assert r.status_code in (500, 503), where
         kind = r.json()["Type"]
         assert kind != MOCK_BUG, where
-        # "Error" is GET /topology's own 503 for an unknown database (server-api.md, cluster section).
+        # "Error" is GET /topology's own 503 for an unknown database (DatabasesHandler.GetTopology).
         assert kind.startswith(("System.", "Raven.")) or (kind == "Error" and r.status_code == 503), where
 
 

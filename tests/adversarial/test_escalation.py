@@ -46,7 +46,7 @@ CATEGORIES = (
     RESTRICTED,
 )
 
-# What a refusal's message starts with (server-api.md section 3), per identity; "ok" = allowed.
+# What a refusal's message starts with (RequestRouter.UnlikelyFailAuthorizationAsync), per identity; "ok" = allowed.
 NO_CERT = "This server requires client certificate for authentication, but none was provided"
 UNKNOWN = "The supplied client certificate {q} is unknown to the server."
 EXPIRED = "The supplied client certificate {q} has expired on "
@@ -72,7 +72,7 @@ def _unfamiliar() -> dict[Category, str]:
     return {c: (OK if c in (UNAUTH, RESTRICTED) else UNKNOWN) for c in CATEGORIES}
 
 
-# identity -> route category -> expected answer. The whole of server-api.md section 2's table.
+# identity -> route category -> expected answer. Every category of RequestRouter.CanAccessRoute.
 EXPECT: dict[str, dict[Category, str]] = {
     "cluster-admin": {c: OK for c in CATEGORIES},
     "operator": {c: (INSUFFICIENT if c == CLUSTER_ADMIN else OK) for c in CATEGORIES},

@@ -1,4 +1,4 @@
-"""Plan, consent, apply, read back: every guard of core.planning against the real mock over mTLS (issue 13)."""
+"""Plan, consent, apply, read back: every guard of core.planning against the real mock over mTLS."""
 
 from __future__ import annotations
 

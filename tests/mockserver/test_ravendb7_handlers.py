@@ -1,5 +1,4 @@
-"""Certificate and database handlers over real mTLS, as RavenDB 7.x's source has them (issue 12, items 5, 6, 7,
-11, 13). Each test names the C# file and method it follows."""
+"""Certificate and database handlers over real mTLS, as RavenDB 7.x's source has them. Each test names the C# file and method it follows."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""IP allow-list rules: parse, validate, normalise, diff, and "what is my IP".
+"""IP allow-list rules: parse, validate, normalise, diff and match (pure: "what is my IP" asks the network, in
+``ravensec.core.http.echo``).
 
 Rules follow the portal's "Security" card (CIDR + free-text alias). Where RavenDB Cloud documents nothing
 (IPv6, bare IPs, a maximum count) we choose, as the mock does: IPv4 and IPv6 CIDR, a bare IP becomes /32
@@ -9,18 +10,14 @@ and an allow-all entry beside any other.
 from __future__ import annotations
 
 import ipaddress
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-
-import aiohttp
 
 from .errors import ValidationError
 from .models import IpRule
 
 MAX_RULES = 50
 MAX_ALIAS = 100
-ECHO_URL = "https://api.ipify.org"  # answers the caller's address as plain text
 ALLOW_ALL_WARNING = (
     "0.0.0.0/0 lets every address on the internet reach the product; only the client certificate protects it."
 )
@@ -147,35 +144,3 @@ def is_allowed(address: str, rules: Iterable[IpRule]) -> bool:
         ip = ip.ipv4_mapped
     return any(ip.version == r.network.version and ip in r.network for r in rules)
 
-
-async def my_ip(
-    session: aiohttp.ClientSession | None = None, *, timeout: float = 3.0, url: str = ECHO_URL
-) -> str | None:
-    """This machine's public address, best effort: ``RAVENSEC_MY_IP`` first, else a public echo service.
-
-    ``session`` is reused when given (its own trust settings apply). Returns None when offline, on a
-    timeout or on any answer that is not an IP address; never raises.
-    """
-    override = os.environ.get("RAVENSEC_MY_IP", "").strip()
-    if override:
-        try:
-            return str(ipaddress.ip_address(override))
-        except ValueError:
-            return None
-    try:
-        limit = aiohttp.ClientTimeout(total=timeout)
-        if session is None:
-            async with aiohttp.ClientSession(timeout=limit) as own:
-                return await _ask_echo(own, url, limit)
-        return await _ask_echo(session, url, limit)
-    except Exception:  # offline, DNS, TLS, garbage: "my IP" is a convenience, never an error
-        return None
-
-
-async def _ask_echo(session: aiohttp.ClientSession, url: str, limit: aiohttp.ClientTimeout) -> str | None:
-    headers = {"User-Agent": "ravensec", "Accept": "text/plain"}
-    async with session.get(url, headers=headers, timeout=limit) as resp:
-        if resp.status != 200:
-            return None
-        text = (await resp.content.read(100)).decode("ascii", "replace").strip()
-    return str(ipaddress.ip_address(text))

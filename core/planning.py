@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .certs.access import check_access
 from .certs.bundle import CertBundle
@@ -38,7 +38,9 @@ from .plan import (
     Severity,
 )
 from .words import plural
-from .workspace import Workspace
+
+if TYPE_CHECKING:  # a plan reads through a workspace; screens import plans before any workspace exists
+    from .workspace import Workspace
 
 __all__ = [
     "Applied",

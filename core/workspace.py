@@ -25,11 +25,12 @@ from .errors import (
     UsageError,
 )
 from .fsutil import create_private, safe_file_name
-from .http._targets import MockConnection, client_cert_for
+from .http._targets import client_cert_for
 from .http.cloud_api import CloudApi
+from .http.echo import my_ip
 from .http.instance import InstanceClient, Permissions
 from .http.tls import ClientCert
-from .iprules import my_ip
+from .mock_connection import MockConnection
 from .models import Backup, CertificateDefinition, CpuCredits, IpRule, Node, Product, SecurityClearance
 from .models.credits import GenerationCost, burstable_type, generation_cost
 from .profile import Profile

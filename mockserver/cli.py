@@ -6,7 +6,9 @@ Exit codes: 0 success, 1 failure while serving, 2 bad usage or an invalid world 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import shutil
 import signal
 import sys
@@ -30,6 +32,12 @@ def _parser() -> argparse.ArgumentParser:
                    help="where to write connection.json, the CA and client certificates (default: a temp dir)")
     s.add_argument("--port-base", type=int, default=0, metavar="N",
                    help="portal on port N, nodes on N+1, N+2, ... (default: free ports)")
+    s.add_argument("--cpu-time-scale", type=float, metavar="F",
+                   help="wait F real seconds per simulated second of CPU work, e.g. server-side certificate "
+                        "generation on a burstable instance (default: the world's [cpu_credits] time_scale)")
+    s.add_argument("--stop-on-eof", action="store_true",
+                   help="stop when standard input closes: for a program that starts this mock as its child, "
+                        "so the mock ends with it even if it is killed")
     sub.add_parser("worlds", help="list the shipped worlds")
     c = sub.add_parser("check-world", help="validate a world file")
     c.add_argument("file", metavar="FILE", help="world name or TOML file")
@@ -41,9 +49,13 @@ def profile_snippet(state_dir: Path, name: str = "mock") -> str:
     return f'[profiles.{name}]\nkind = "mock"\nstate_dir = {json.dumps(str(state_dir))}\n'
 
 
-def _serve(world: str, state_dir: Path | None, port_base: int) -> int:
+def _serve(world: str, state_dir: Path | None, port_base: int, time_scale: float | None = None,
+           stop_on_eof: bool = False) -> int:
     if not 0 <= port_base <= 65000:
         print("ravensec-mock: --port-base must be between 0 and 65000", file=sys.stderr)
+        return 2
+    if time_scale is not None and not 0 <= time_scale <= 10:
+        print("ravensec-mock: --cpu-time-scale must be between 0 and 10", file=sys.stderr)
         return 2
     own_dir = state_dir is None
     directory = Path(tempfile.mkdtemp(prefix="ravensec-mock-")) if state_dir is None else state_dir.resolve()
@@ -53,8 +65,13 @@ def _serve(world: str, state_dir: Path | None, port_base: int) -> int:
         stop.set()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    if stop_on_eof:
+        threading.Thread(target=_stop_at_eof, args=(stop,), name="stop-on-eof", daemon=True).start()
     try:
-        with MockCloud(world, port_base=port_base, state_dir=directory) as cloud:
+        cloud = MockCloud(world, port_base=port_base, state_dir=directory)
+        if time_scale is not None:
+            cloud.state.cpu_time_scale = time_scale
+        with cloud:
             info = cloud.connection_info()
             print(f"RavenDB Cloud mock serving world {world!r}")
             print(f"  portal   {info['portal_url']}   (Cloud API: {info['api_url']})")
@@ -82,6 +99,16 @@ def _serve(world: str, state_dir: Path | None, port_base: int) -> int:
             shutil.rmtree(directory, ignore_errors=True)
 
 
+def _stop_at_eof(stop: threading.Event) -> None:
+    # The parent holds the other end of the pipe: EOF means it closed it or died, so nobody needs this mock.
+    # os.read, not sys.stdin: a daemon thread blocked inside a buffered reader holds its lock, and the
+    # interpreter aborts at exit when it cannot take that lock back.
+    with contextlib.suppress(OSError):
+        while os.read(0, 1 << 12):
+            pass
+    stop.set()
+
+
 def _worlds() -> int:
     for name in world_names():
         spec = load_world(name)
@@ -103,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "serve":
-            return _serve(args.world, args.state_dir, args.port_base)
+            return _serve(args.world, args.state_dir, args.port_base, args.cpu_time_scale, args.stop_on_eof)
         if args.command == "worlds":
             return _worlds()
         return _check(args.file)

@@ -25,6 +25,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from ravensec.core import wiredates
 from ravensec.core.certs.der import thumbprint_of_der
 from ravensec.core.errors import UsageError
 from ravensec.core.fsutil import atomic_write, atomic_write_private
@@ -41,7 +42,7 @@ from ravensec.mock.node.app import build_node_app
 from ravensec.mock.node.certificates import ISSUER_KEY, SERVER_BUNDLE_KEY
 from ravensec.mock.node.listener import Listener
 from ravensec.mock.node.portal_slot import find_portal, placeholder_portal
-from ravensec.mock.state import CloudState, ProductState
+from ravensec.mock.state import CloudState, ProductState, utcnow
 from ravensec.mock.tls import MockPki
 from ravensec.mock.worlds import load_world
 
@@ -209,6 +210,8 @@ class MockCloud:
             "api_key": self.api_key,
             "ca_path": str(self.ca_path),
             "backup_key": self.backup_key,
+            # The world's fixed clock, so a client's expiry dates agree with the mock's; null on the real one.
+            "now": None if self.state.clock is utcnow else wiredates.format(self.state.clock()),
             "products": {
                 pid: {
                     "name": p.name,

@@ -6,6 +6,8 @@ import argparse
 import sys
 
 from ravensec.tui.cli.options import tui_arguments
+from ravensec.tui.demo import ServedDemo
+from ravensec.tui.safetext import visible
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,11 +26,21 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run_tui(args: argparse.Namespace) -> int:
-    # Imported here, deliberately: a subcommand never loads the TUI (or Textual).
-    from ravensec.tui.launch import run_tui
+    # First of all, the demo's mock: its own process boots on another core while this one loads Textual.
+    try:
+        served = ServedDemo.spawn(args.world or "demo") if args.demo else None
+    except OSError as e:
+        print(f"ravensec: cannot start the demo's mock: {visible(str(e))}", file=sys.stderr)
+        return 1
+    try:
+        # Imported here, deliberately: a subcommand never loads the TUI (or Textual).
+        from ravensec.tui.launch import run_tui
 
-    return run_tui(profile=args.profile, demo=args.demo, world=args.world,
-                   read_only=args.read_only, log_level=args.log_level)
+        return run_tui(profile=args.profile, demo=args.demo, world=args.world, demo_process=served,
+                       read_only=args.read_only, log_level=args.log_level)
+    finally:
+        if served is not None:  # the app stops it too; this covers a failure before the app took it
+            served.stop()
 
 
 if __name__ == "__main__":

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import signal
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +24,7 @@ from ravensec.core.config import config_path
 from ravensec.core.errors import RavensecError
 from ravensec.core.models import CertificateDefinition, Product
 from ravensec.core.profile import Profile
-from ravensec.tui.demo import Demo, start_demo
+from ravensec.tui.demo import DemoHandle, ServedDemo
 from ravensec.tui.messages import DataChanged, ProductChosen
 from ravensec.tui.modals.info import InfoModal, error_details, help_text
 from ravensec.tui.safetext import visible
@@ -51,6 +54,13 @@ async def _open_workspace(profile: Profile, read_only: bool | None) -> Workspace
     return await Workspace.open(profile, read_only=read_only)
 
 
+def _import_profile_screens() -> None:
+    """Import what an open profile needs ahead of time, on a worker thread: a demo's mock boots meanwhile in
+    its own process, and the products table then shows as soon as the mock answers (bench.tui_startup)."""
+    import ravensec.core.workspace
+    import ravensec.tui.screens.products  # noqa: F401
+
+
 class RavensecApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "ravensec"
@@ -75,6 +85,7 @@ class RavensecApp(App[int]):
         keymap: Mapping[str, str] | None = None,
         opener: WorkspaceOpener | None = None,
         demo_world: str | None = None,
+        demo_process: ServedDemo | None = None,
         config_file: Path | None = None,
     ) -> None:
         super().__init__()
@@ -90,10 +101,12 @@ class RavensecApp(App[int]):
         self.callers: dict[str, CertificateDefinition | None] = {}
         self._asking: set[str] = set()  # product ids with a whoami in flight
         self.errors: list[tuple[str, BaseException]] = []
-        self.demo_handle: Demo | None = None
+        self.demo_handle: DemoHandle | None = None
         self.fatal: str | None = None  # printed by run_tui after the terminal is restored
-        # --demo: the mock starts once the first frame is on screen (see on_mount); None = no demo to start.
+        # --demo: the world to serve (None = no demo to start), and its mock if already spawned (``ravensec
+        # --demo`` spawns it before Textual is imported); else it is spawned once the first frame is on screen.
         self._demo_world = demo_world
+        self._demo_process = demo_process
         self._control_filter = ControlFilter()
 
     def get_line_filters(self) -> Sequence[LineFilter]:
@@ -124,12 +137,18 @@ class RavensecApp(App[int]):
         yield KeysFooter()
 
     def on_mount(self) -> None:
+        if not self.is_headless:
+            # A hang-up (terminal closed) or a plain `kill` leaves like `q`: the terminal is restored and the
+            # demo's mock stopped and removed, instead of Python's default of dying on the spot.
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGHUP):
+                loop.add_signal_handler(sig, self.exit)
         if self._keymap:
             self.set_keymap(self._keymap)
             self._report_unknown_keymap_ids()
         self.refresh_badge()
         if self._demo_world is not None:
-            # After the first frame: the mock's imports and start would otherwise hold the GIL while Textual
+            # After the first frame: the imports of an open profile would otherwise hold the GIL while Textual
             # starts, and the user would look at a blank terminal instead of the header and a spinner.
             self.call_after_refresh(self._start_demo, self._demo_world, True)
         elif self.profile is None:
@@ -196,25 +215,29 @@ class RavensecApp(App[int]):
     @work(thread=True, exclusive=True, exit_on_error=False, name="start demo")
     def _start_demo(self, world: str | None, fatal: bool) -> None:
         """``fatal``: started by ``--demo``, so without the mock there is nothing to show; else a toast."""
+        served, self._demo_process = self._demo_process or ServedDemo.spawn(world or "demo"), None
         try:
-            demo = start_demo(world)
+            _import_profile_screens()  # on this thread while the mock boots in its own process
+            served.wait_ready()
         except Exception as e:
+            served.stop()
             if not fatal:
                 raise
             log.exception("the demo mock did not start")
-            self.call_from_thread(self._fail, f"ravensec: the demo could not start: {e}")
+            with contextlib.suppress(RuntimeError):  # the user quit meanwhile: nothing to tell
+                self.call_from_thread(self._fail, f"ravensec: the demo could not start: {e}")
             return
         try:
-            self.call_from_thread(self._demo_started, demo)
+            self.call_from_thread(self._demo_started, served)
         except RuntimeError:  # the user quit while the mock was starting: nobody else will stop it
-            demo.stop()
+            served.stop()
 
     def _fail(self, message: str) -> None:
         self._loading_done()
         self.fatal = message
         self.exit(1, return_code=1)
 
-    def _demo_started(self, demo: Demo) -> None:
+    def _demo_started(self, demo: DemoHandle) -> None:
         self.demo_handle, self.demo, self.now = demo, True, demo.now
         self.open_profile(demo.profile)
 

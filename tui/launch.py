@@ -9,6 +9,7 @@ from pathlib import Path
 from ravensec.core.config import load_config, log_dir, select_profile
 from ravensec.core.errors import RavensecError, UsageError
 from ravensec.tui.app import RavensecApp
+from ravensec.tui.demo import ServedDemo
 from ravensec.tui.safetext import visible
 
 
@@ -27,7 +28,8 @@ def _setup_logging(log_level: str) -> Path | None:
     return path
 
 
-def run_tui(*, profile: str | None, demo: bool, world: str | None, read_only: bool, log_level: str) -> int:
+def run_tui(*, profile: str | None, demo: bool, world: str | None, read_only: bool, log_level: str,
+            demo_process: ServedDemo | None = None) -> int:
     """Run the TUI until the user quits. Start-up errors print one clear line (no traceback) and return non-zero."""
     app: RavensecApp | None = None
     try:
@@ -36,7 +38,8 @@ def run_tui(*, profile: str | None, demo: bool, world: str | None, read_only: bo
         # No profile chosen (none configured, or several and none current): the first-run screen.
         chosen = None if demo else select_profile(cfg, profile)
         app = RavensecApp(chosen, demo=demo, read_only=read_only, keymap=cfg.keymap,
-                          demo_world=(world or "demo") if demo else None, config_file=cfg.path)
+                          demo_world=(world or "demo") if demo else None, demo_process=demo_process,
+                          config_file=cfg.path)
         app.run()
     # Written to the terminal after the app: the text may quote a config file or a server, so it is made visible.
     except RavensecError as e:

@@ -1,12 +1,8 @@
-"""What a workspace connects with: a running mock's ``connection.json``, and which client certificate a
-product's nodes get (profile per product, else the profile's, else the product's package, cached 0600).
-"""
+"""Which client certificate a product's nodes get: the profile's per product, else the profile's, else the
+product's package (cached 0600)."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,53 +12,6 @@ from ..fsutil import atomic_write_private, is_regular_file, real_directory, safe
 from ..profile import Profile
 from .cloud_api import CloudApi
 from .tls import ClientCert
-
-
-@dataclass(frozen=True)
-class MockConnection:
-    """What a running mock's ``state_dir/connection.json`` tells us."""
-
-    portal_url: str
-    api_url: str
-    api_key: str
-    ca_path: Path | None
-    node_urls: Mapping[str, Mapping[str, str]]
-    # The mock hands out its backup keys (a real account's never leave the portal): the account's, and
-    # per product the own keys of encrypted databases. Absent in a connection.json of an older mock.
-    backup_key: str | None = None
-    database_keys: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-
-    def backup_key_for(self, product_id: str, database: str) -> str | None:
-        """The key that opens ``database``'s backups: its own key when it has one, else the account's."""
-        own = self.database_keys.get(product_id, {})
-        return next((k for name, k in own.items() if name.casefold() == database.casefold()), self.backup_key)
-
-    @classmethod
-    def read(cls, state_dir: Path) -> MockConnection:
-        path = state_dir / "connection.json"
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(
-                "does not exist",
-                path=str(path),
-                hint="Is the mock running? Start it with `ravensec-mock serve --state-dir DIR` first.",
-            ) from None
-        except (OSError, ValueError) as e:
-            raise ConfigError(f"cannot read connection.json ({e})", path=str(path)) from None
-        try:
-            products = raw.get("products") or {}
-            return cls(
-                portal_url=str(raw["portal_url"]),
-                api_url=str(raw["api_url"]),
-                api_key=str(raw["api_key"]),
-                ca_path=Path(raw["ca_path"]) if raw.get("ca_path") else None,
-                node_urls={pid: dict(p.get("node_urls") or {}) for pid, p in products.items()},
-                backup_key=str(raw["backup_key"]) if raw.get("backup_key") else None,
-                database_keys={pid: dict(p.get("database_keys") or {}) for pid, p in products.items()},
-            )
-        except (KeyError, AttributeError, TypeError) as e:
-            raise ConfigError(f"connection.json lacks a field ({e})", path=str(path)) from None
 
 
 async def client_cert_for(profile: Profile, product_id: str, api: CloudApi | None) -> ClientCert:

@@ -14,7 +14,7 @@ from typing import Any
 import aiohttp
 
 from ..errors import ApiError, AuthError, ConfigError, NotFound, Unavailable
-from ._targets import MockConnection
+from ..mock_connection import MockConnection
 from ._transport import describe_failure, is_tls_failure, read_answer, short_body, user_agent
 from .tls import client_ssl_context, tls_error
 

@@ -17,8 +17,12 @@ on a path that runs often (measured with ``python -X importtime``):
    pytest plugin loads the package in every test session of every project that installs ravensec.
 4. ``ravensec`` with no command (the terminal UI) reads its options with ``tui.cli.options``; only a command,
    ``--help`` or a refused line imports the parser of every command and the command modules (``tui.__main__``).
-   The app imports the workspace (aiohttp, the HTTP layer) and the screens over it (the rest of core,
-   cryptography) once a profile opens, after its first frame (``tui.app``): ~130 ms off the first frame.
+   The app imports the workspace (aiohttp, the HTTP layer) and the screens over it (the rest of core) once a
+   profile opens, after its first frame (``tui.app``): ~130 ms off the first frame. ``ravensec --demo``
+   spawns its mock (``ravensec-mock serve``, a child process) before Textual is imported, and imports the
+   workspace and the screens on a worker thread while the mock boots (``bench.tui_startup``).
+5. The screens need neither aiohttp nor a certificate parser to be defined (``core.iprules`` is pure, "my IP"
+   lives in ``core.http.echo``; ``core.planning`` takes a workspace but imports it for its type only).
 
 Each client runs in a fresh interpreter (nothing imported yet); the facade's ones against an in-process mock.
 Only a client certificate that is not a plain PEM (a PFX, say) is read with ``cryptography``, when the first
@@ -166,6 +170,10 @@ BOUNDARIES = [
     # 4: the terminal UI up to its first frame
     ("ravensec.tui.__main__", ("ravensec.tui.cli.parser", "ravensec.tui.cli.run", "aiohttp", "textual")),
     ("ravensec.tui.launch", ("aiohttp", "ravensec.core.workspace", "ravensec.tui.screens.products", "cryptography")),
+    # 5: the screens need neither the network stack nor a certificate parser to be defined, so a demo imports
+    # them while its mock boots (tui/app.py _import_profile_screens); core.iprules and core.planning stay pure
+    ("ravensec.tui.screens.products", ("aiohttp", "ravensec.core.workspace", "cryptography.x509")),
+    ("ravensec.core.iprules", ("aiohttp",)),
 ]
 
 

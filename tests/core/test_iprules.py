@@ -8,11 +8,11 @@ import pytest
 from aiohttp import web
 
 from ravensec.core.errors import ValidationError
+from ravensec.core.http.echo import my_ip
 from ravensec.core.iprules import (
     MAX_RULES,
     diff_rules,
     is_allowed,
-    my_ip,
     parse_rule,
     rule_warnings,
     sort_rules,

@@ -13,7 +13,7 @@ from textual.widgets import Input, Static
 
 from ravensec.core.errors import ReadOnlyError
 from ravensec.core.profile import Profile
-from ravensec.tui.demo import Demo
+from ravensec.tui.demo import Demo, ServedDemo
 from ravensec.tui.modals.forms import FormModal
 from ravensec.tui.modals.info import InfoModal
 from ravensec.tui.modals.iprule import IpRuleModal
@@ -284,10 +284,9 @@ async def test_error_funnel_toast_and_details(cloud: Any, product: Any, operator
 
 
 async def test_demo_launch_marks_header() -> None:
-    from ravensec.tui.demo import start_demo
-
-    demo = start_demo("demo")
+    demo = ServedDemo.spawn("demo")
     try:
+        demo.wait_ready()
         app = make_app(demo.profile, now=demo.now, demo=True)
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)

@@ -18,7 +18,6 @@ BOUNDARIES = {
     ("app.py", "ravensec.tui.screens.products"),
     ("app.py", "ravensec.tui.screens.expiry"),
     ("app.py", "ravensec.tui.screens.posture"),
-    ("demo.py", "ravensec.mock"),  # the mock loads when a demo starts
     ("cli/commands_train.py", "ravensec.tui.training.launch"),  # training runs on the mock
     ("training/launch.py", "ravensec.tui.training.app"),  # train --check and the list need no Textual
 }

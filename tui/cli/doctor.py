@@ -12,11 +12,12 @@ import dataclasses
 import json
 from pathlib import Path
 
-from ravensec.core.certs.identity import days_left, expiry_state
+from ravensec.core.certs.expiry import days_left, expiry_state
 from ravensec.core.certs.load import load_bundle_file
 from ravensec.core.config import cache_dir
 from ravensec.core.errors import AuthError, RavensecError
-from ravensec.core.iprules import is_allowed, my_ip
+from ravensec.core.http.echo import my_ip
+from ravensec.core.iprules import is_allowed
 from ravensec.core.models import Product
 from ravensec.core.profile import Profile
 from ravensec.core.words import plural

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from ravensec.core.certs.identity import days_left, expiry_state
+from ravensec.core.certs.expiry import days_left, expiry_state
 from ravensec.core.models import Backup, CertificateDefinition, CpuCredits, GenerationCost, IpRule, Product
 
 CLEARANCE_NAMES = {"ClusterAdmin": "cluster-admin", "ClusterNode": "cluster-node", "Operator": "operator",

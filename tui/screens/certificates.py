@@ -15,7 +15,7 @@ from textual.widgets import Input, Static
 from textual.worker import Worker
 
 from ravensec.core import planning
-from ravensec.core.certs.identity import expiry_state
+from ravensec.core.certs.expiry import expiry_state
 from ravensec.core.errors import RavensecError
 from ravensec.core.models import CertificateDefinition, Product, SecurityClearance
 from ravensec.core.models.credits import generation_advice

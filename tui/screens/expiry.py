@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Input, Static
 
-from ravensec.core.certs.identity import ExpiryState, days_left, expiry_state
+from ravensec.core.certs.expiry import ExpiryState, days_left, expiry_state
 from ravensec.core.models import CertificateDefinition, Product
 from ravensec.core.words import plural
 from ravensec.tui.screens.base import TableScreen

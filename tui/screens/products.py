@@ -123,7 +123,10 @@ class ProductsScreen(TableScreen):
         self._show_rows()
         if announce:
             self.announce_refresh(f"{len(products)} products")
-        # The table first: whoami per product and the backups summary start once the rows are on screen.
+        # The table first: whoami per product and the backups summary start once the rows are on screen. The
+        # grid tells the screen it changed only when its own queue idles; marking the screen now makes the
+        # callbacks after the refresh (here and the selection's) wait for the paint instead of running first.
+        self.refresh()
         self.call_after_refresh(self._load_extras)
 
     def _load_extras(self) -> None:
@@ -178,13 +181,20 @@ class ProductsScreen(TableScreen):
         product = self.selected
         if product is not None and product is not self.rapp.current_product:
             self.rapp.current_product = product  # at once: the message below arrives a moment later
-            self.app.post_message(ProductChosen(product))
-            if self.ws.capabilities.backups and product.id not in self.backups:
-                self.load_backups(product.id)
-            if product.id not in self.credits and is_burstable(product.tier, product.instance_type):
-                self.load_credits(product.id)
+            # What the selection needs from the network (whoami, backups, credits) starts once the new
+            # selection is on screen: each opens a TLS connection on this loop, which would hold the paint.
+            self.call_after_refresh(self._load_selected, product)
         self._show_detail()
         self.refresh_bindings()
+
+    def _load_selected(self, product: Product) -> None:
+        if product is not self.rapp.current_product:
+            return  # the cursor moved on before the paint: the newer selection loads its own
+        self.app.post_message(ProductChosen(product))
+        if self.ws.capabilities.backups and product.id not in self.backups:
+            self.load_backups(product.id)
+        if product.id not in self.credits and is_burstable(product.tier, product.instance_type):
+            self.load_credits(product.id)
 
     @work(group="backups", exit_on_error=False, name="load backups")
     async def load_backups(self, product_id: str) -> None:

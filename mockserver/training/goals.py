@@ -37,6 +37,7 @@ PARAMS: dict[str, dict[str, tuple[type | tuple[type, ...], bool]]] = {
     "address_allowed": {"address": (str, True)},
     "caller_still_authorized": {},
     "node_count": {"at_least": (int, True)},
+    "cpu_credits_available": {},
     "request_seen": {"method": (str, True), "path": (str, True), "status": (int, False), "node": (str, False)},
     "answer": {"id": (str, True), "question": (str, True), "accept": (list, True)},
 }
@@ -130,6 +131,7 @@ def _default_text(kind: str, p: Mapping[str, Any]) -> str:
         "address_allowed": "{address} is still allowed",
         "caller_still_authorized": "you can still administer the product",
         "node_count": "the product has at least {at_least} nodes",
+        "cpu_credits_available": "the product's databases are still served: its CPU credits are not exhausted",
         "request_seen": "the mock answered {method} {path}",
         "answer": "{question}",
     }[kind].format(**p)
@@ -246,6 +248,8 @@ def _judge(goal: Goal, snap: Snapshot, ctx: Context) -> GoalResult:
     if goal.check == "node_count":
         n = len(p["nodes"])
         return res(n >= goal.get("at_least"), f"{n} nodes ({', '.join(p['nodes'])})")
+    if goal.check == "cpu_credits_available":
+        return _credits_available(goal, p)
     raise AssertionError(f"unhandled check {goal.check}")  # parse_goal admits only known kinds
 
 
@@ -293,6 +297,26 @@ def _request_seen(goal: Goal, snap: Snapshot, ctx: Context) -> GoalResult:
             continue
         return GoalResult(goal, True, "")
     return GoalResult(goal, False, f"no {goal.get('method')} {path} answered yet")
+
+
+def _credits_available(goal: Goal, p: dict[str, Any]) -> GoalResult:
+    """Met while no node of the product has its failover flag raised: the flag, not the balance alone, is what
+    the router checks before a flagged database request (it lowers only above 1.25 x the threshold)."""
+    budgets = p.get("cpu_credits")
+    if budgets is None:
+        return GoalResult(goal, False, "the mock's state carries no CPU credits (a mock older than this check)")
+    refused = [(tag, b) for tag, b in sorted(budgets.items()) if b["used"] and b["failover_raised"]]
+    if not refused:
+        return GoalResult(goal, True, "")
+    tag, b = refused[0]
+    left, threshold, release = b["remaining"], b["failover_threshold"], b["failover_release"]
+    where = (f"under the failover threshold of {threshold / 60:.1f} ({threshold:.0f})" if left < threshold
+             else f"not yet back above {release / 60:.1f} ({release:.0f})")
+    also = f" (on node {', '.join(t for t, _ in refused[1:])} too)" if len(refused) > 1 else ""
+    return GoalResult(goal, False, (
+        f"node {tag} has {left / 60:.1f} CPU credits left ({left:.0f} CPU seconds), {where}: "
+        f"its database requests are refused with 503{also}"
+    ))
 
 
 def _normal(s: str) -> str:

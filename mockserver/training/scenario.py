@@ -15,12 +15,18 @@ import tomllib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ravensec.core.errors import ConfigError
+from ravensec.core.models.credits import is_burstable
 from ravensec.mock import keyring
 from ravensec.mock.training.goals import Context, Goal, GoalError, GoalResult, evaluate, parse_goal
 from ravensec.mock.training.snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from ravensec.mock.worlds import ProductSpec
 
 HANDOUT_KINDS = ("client_certificate", "backup_key", "wrong_backup_key", "api_access")
 TOP_KEYS = {"title", "order", "briefing", "debrief", "hints", "product", "goals", "handouts", "world"}
@@ -194,7 +200,22 @@ def parse_scenario(data: dict[str, Any], path: Path) -> Scenario:
     spec = sc.world_spec()  # the world itself is validated by the world reader
     if sc.product and not any(sc.product.lower() in (p.display_name.lower(), p.id) for p in spec.products):
         raise _fail(path, "product", f"the world has no product {sc.product!r}")
+    for i, g in enumerate(goals):
+        if g.check == "cpu_credits_available":
+            _check_burstable(path, i, g, sc.product, spec.products)
     return sc
+
+
+def _check_burstable(path: Path, i: int, goal: Goal, default: str, products: Sequence[ProductSpec]) -> None:
+    """A ``cpu_credits_available`` goal needs a burstable product: a reserved one has no credits to run out of."""
+    want = (goal.product or default).lower()
+    key = f"goals[{i}].product" if goal.product else f"goals[{i}].check"
+    found = next((p for p in products if not want or want in (p.display_name.lower(), p.id)), None)
+    if found is None:
+        raise _fail(path, key, f"the world has no product {goal.product or default!r}")
+    if not is_burstable(found.tier, found.instance_type):
+        raise _fail(path, key, f"{found.display_name} ({found.instance_type}) is a reserved instance: it has no "
+                    "CPU credits (only Free, Development and Production Basic PB* instances are burstable)")
 
 
 def _handout(path: Path, i: int, h: Any) -> Handout:

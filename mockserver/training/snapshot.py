@@ -8,9 +8,11 @@ panel and ``ravensec train --check``.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from ravensec.core.certs.identity import thumbprint as _thumbprint
+from ravensec.mock import cpu_credits
 from ravensec.mock.journal import JournalEntry
 from ravensec.mock.state import CloudState
 
@@ -24,10 +26,27 @@ def _common_name(bundle: Any) -> str:
     return str(attrs[0].value) if attrs else ""
 
 
+def _budget(b: cpu_credits.CpuBudget, now: datetime) -> dict[str, Any]:
+    """One node's CPU credits in CPU seconds, settled at ``now`` (what the router looks at before a flagged
+    database request): ``failover_raised`` is the flag that makes it answer 503."""
+    cpu_credits.settle(b, now)
+    return {
+        "used": b.used,
+        "remaining": round(b.remaining, 6),
+        "max": b.max,
+        "base": b.base,
+        "failover_threshold": b.failover_threshold,
+        "failover_release": b.failover_threshold * cpu_credits.RELEASE_FACTOR if b.used else 0.0,
+        "failover_raised": b.used and b.failover_raised,
+        "background_raised": b.used and b.background_raised,
+    }
+
+
 def snapshot(state: CloudState, journal: Iterable[JournalEntry] = ()) -> Snapshot:
-    """The products, their certificates, allow-lists and nodes, the world's original certificates by name,
-    and the requests the mock answered (method, path, node, status)."""
+    """The products, their certificates, allow-lists, nodes and each node's CPU credits, the world's original
+    certificates by name, and the requests the mock answered (method, path, node, status)."""
     with state.lock:
+        now = state.clock()
         originals: dict[str, list[str]] = {}
         # The world file's certificates keep their key pairs here even after the trainee deletes or renames
         # them, so "the certificate the world called ci-runner" stays identifiable by thumbprint.
@@ -40,6 +59,7 @@ def snapshot(state: CloudState, journal: Iterable[JournalEntry] = ()) -> Snapsho
                 "name": p.display_name,
                 "tier": p.tier.value,
                 "nodes": [n.tag for n in p.nodes],
+                "cpu_credits": {n.tag: _budget(n.cpu, now) for n in p.nodes},
                 "allowed_ips": [r.to_api() for r in p.allowed_ips],
                 "operator": _thumbprint(p.operator_cert.certificate),
                 "certificates": [
@@ -56,7 +76,6 @@ def snapshot(state: CloudState, journal: Iterable[JournalEntry] = ()) -> Snapsho
                 ],
                 "backups": [{"database": b.database, "file_name": b.file_name} for b in p.backups],
             })
-        now = state.clock()
     requests = [
         {"method": e.method, "path": e.path.split("?", 1)[0], "node": e.node, "status": e.status}
         for e in journal

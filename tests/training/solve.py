@@ -116,8 +116,34 @@ async def posture(ws: Workspace, cloud: Any, sc: Scenario, tmp: Path) -> dict[st
     return {"findings": str(len(before.findings))}
 
 
+# credits-drain: each service's name and database access (all User clearance).
+CREDITS_DRAIN_SERVICES: dict[str, dict[str, DatabaseAccess]] = {
+    "storefront": {"Catalog": DatabaseAccess.READ, "Orders": DatabaseAccess.READ_WRITE},
+    "order-worker": {"Orders": DatabaseAccess.READ_WRITE},
+    "payment-gateway": {"Payments": DatabaseAccess.READ_WRITE},
+}
+
+
+async def put_order(cloud: Any) -> tuple[int, Any]:
+    """A write to Orders (a route flagged DisableOnCpuCreditsExhaustion) with the Operator certificate."""
+    p = cloud.product("Shop")
+    url = p.node_urls["A"] + "/databases/Orders/docs?id=orders/2-A"
+    body = {"@metadata": {"@collection": "Orders"}, "total": 3.0}
+    async with aiohttp.ClientSession(trust_env=False) as s, \
+            s.put(url, json=body, ssl=node_ssl(cloud, p.operator_pem)) as r:
+        return r.status, await r.json(content_type=None)
+
+
+async def credits_drain(ws: Workspace, cloud: Any, sc: Scenario, tmp: Path) -> dict[str, str]:
+    pid = cloud.product("Shop").id
+    for name, perms in CREDITS_DRAIN_SERVICES.items():
+        await ws.generate_local_and_register(pid, name, SecurityClearance.VALID_USER, perms, dest_dir=tmp)
+    return {}
+
+
 SOLVERS: dict[str, Solver] = {
     "leaked-certificate": leaked, "least-privilege": least, "off-cloud-generation": off_cloud,
     "close-the-door": close_door, "cluster-admin-wall": wall, "expiring-soon": expiring,
     "wrong-certificate": wrong_cert, "restore-drill": restore, "posture-review": posture,
+    "credits-drain": credits_drain,
 }

@@ -94,7 +94,8 @@ def test_list_and_unknown_names() -> None:
     out = ravensec("train")
     assert out.returncode == 0
     for name in ("leaked-certificate", "least-privilege", "off-cloud-generation", "close-the-door",
-                 "cluster-admin-wall", "expiring-soon", "wrong-certificate", "restore-drill"):
+                 "cluster-admin-wall", "expiring-soon", "wrong-certificate", "restore-drill", "posture-review",
+                 "credits-drain"):
         assert name in out.stdout
     bad = ravensec("train", "no-such-scenario")
     assert bad.returncode == 2 and "No training scenario named 'no-such-scenario'." in bad.stderr

@@ -8,15 +8,18 @@ from typing import Any
 
 from textual.widgets import Input
 
+from ravensec.mock.cpu_credits import REJECTED_MESSAGE
 from ravensec.tui.modals.cert_forms import CertFormModal
+from ravensec.tui.modals.credits import CreditsAdviceModal
 from ravensec.tui.modals.plan import PlanModal
 from ravensec.tui.screens.certificates import CertificatesScreen
 from ravensec.tui.screens.iprules import IpRulesScreen
 from ravensec.tui.training.progress import load_progress
 from ravensec.tui.widgets.grid import Grid
-from tests.tui.helpers import click_save, fill, press, settle, toasts
+from tests.tui.helpers import click_save, fill, press, screen_text, settle, toasts
 
 from .pilot import cert_key, panel_text, select, training, wait_for_text, wait_judged
+from .solve import CREDITS_DRAIN_SERVICES, put_order
 
 
 async def open_certificates(pilot: object) -> CertificatesScreen:
@@ -139,3 +142,49 @@ async def test_keeping_allow_all_is_shown_as_not_done() -> None:
         await _ip_rules(pilot, app, [("198.51.100.0/24", "office"), ("203.0.113.7/32", "VPN")], drop_allow_all=False)
         await wait_for_text(pilot, app, "Goals 3/4")
         assert [r.goal.check for r in app.results if not r.met] == ["allowlist_excludes"]
+
+
+async def _generate(pilot: Any, app: Any, name: str, perms: str, folder: Path, *, key: str) -> None:
+    """One certificate from the certificates screen: ``key`` is ``enter`` (the advice's default, generate here
+    and register), ``s`` (on the server anyway) or ``l`` (Generate here, without the advice)."""
+    if key != "l":
+        await press(pilot, "g")
+        assert isinstance(app.screen, CreditsAdviceModal), toasts(app)
+    await press(pilot, key)
+    assert isinstance(app.screen, CertFormModal), toasts(app)
+    assert app.screen.mode == ("generate" if key == "s" else "local")
+    fill(app, name=name, perms=perms, folder=str(folder))
+    await click_save(pilot)
+    assert not isinstance(app.screen, CertFormModal), toasts(app)
+
+
+async def test_credits_drain(tmp_path: Path) -> None:
+    async with training("credits-drain") as (pilot, app, cloud):
+        assert "CPU credits 1.3 of 288 credits (0%): low" in screen_text(app)  # the products screen's detail
+        await open_certificates(pilot)
+        keys = iter(["enter", "l", "enter"])  # the advice's default, or straight to "Generate here"
+        for name, perms in CREDITS_DRAIN_SERVICES.items():
+            text = ", ".join(f"{db}:{a.value}" for db, a in perms.items())
+            await _generate(pilot, app, name, text, tmp_path, key=next(keys))
+        await wait_judged(pilot, app)
+        assert "Goals 7/7" in panel_text(app) and "off-cloud" in panel_text(app)
+        assert cloud.product("Shop").cpu_credits()["RemainingCpuCredits"] >= 80  # nothing spent
+
+
+async def test_credits_drained_by_server_side_generation_is_shown_as_not_done(tmp_path: Path) -> None:
+    async with training("credits-drain") as (pilot, app, cloud):
+        cloud.state.cpu_time_scale = 0.0  # the world makes a trainee wait 6 s per generation; tests do not
+        await open_certificates(pilot)
+        for name, perms in list(CREDITS_DRAIN_SERVICES.items())[:2]:
+            text = ", ".join(f"{db}:{a.value}" for db, a in perms.items())
+            await _generate(pilot, app, name, text, tmp_path, key="s")
+        budget = cloud.product("Shop").cpu_credits()
+        assert budget["RemainingCpuCredits"] < budget["FailoverThreshold"] == 72  # 80 - 2 x 6
+        status, body = await put_order(cloud)
+        assert status == 503 and body == {"Type": "Error", "Message": REJECTED_MESSAGE}
+        await wait_for_text(pilot, app, "refused with 503")
+        failed = [r.goal.check for r in app.results if not r.met]
+        assert "cpu_credits_available" in failed and failed.count("registered_not_generated") == 3
+        # The advice now shows the exhausted balance.
+        await press(pilot, "g")
+        assert "exhausted, database requests are refused" in screen_text(app)

@@ -230,7 +230,6 @@ class MockPki:
         self.seed = seed
         self._cache = cache
         self._servers: dict[tuple[tuple[str, ...], str], CertMaterial] = {}
-        self._ca_subject: bytes | None = None
         self._unsaved = False
         if not self._load():
             from ravensec.core.certs.generate import generate_key, make_ca
@@ -254,7 +253,6 @@ class MockPki:
             return False
         try:
             self.ca = bundle_from_json(kept["ca"])
-            self._ca_subject = bytes.fromhex(kept["ca_subject"])
             for s in kept["servers"]:
                 self._servers[(tuple(s["hosts"]), s["label"])] = bundle_from_json(s["bundle"])
         except (KeyError, TypeError, ValueError, AttributeError):
@@ -270,7 +268,6 @@ class MockPki:
                 return
             data = {
                 "ca": bundle_to_json(self.ca),
-                "ca_subject": self.ca_subject().hex(),
                 "servers": [
                     {"hosts": list(hosts), "label": label, "bundle": bundle_to_json(b)}
                     for (hosts, label), b in self._servers.items()
@@ -278,12 +275,6 @@ class MockPki:
             }
             self._unsaved = False
         self._cache.save(data, "pki", str(self.seed))
-
-    def ca_subject(self) -> bytes:
-        """DER of the CA's subject name: what the issuer of a certificate this CA signed reads."""
-        if self._ca_subject is None:
-            self._ca_subject = self.ca.certificate.subject.public_bytes()
-        return self._ca_subject
 
     def server_bundle(self, hosts: list[str], *, label: str = "") -> CertMaterial:
         """A server certificate for ``hosts`` (DNS names and IPs) signed by the CA; cached.

@@ -23,13 +23,14 @@ class FakeCapabilities:
     portal_url: str = "https://portal.invalid"
 
 
-def fake_cert(name: str, thumbprint: str, clearance: SecurityClearance, *, now: datetime, days: int,
-              issued_days_ago: int, permissions: Mapping[str, DatabaseAccess] | None = None) -> CertificateDefinition:
+def fake_cert(name: str, thumbprint: str, clearance: SecurityClearance, *, now: datetime, days: float,
+              issued_days_ago: float, permissions: Mapping[str, DatabaseAccess] | None = None,
+              disabled: bool = False) -> CertificateDefinition:
     """A certificate expiring ``days`` after ``now`` (negative: already expired)."""
     return CertificateDefinition(name=name, thumbprint=thumbprint, security_clearance=clearance,
                                  permissions=dict(permissions or {}),
                                  not_before=now - timedelta(days=issued_days_ago),
-                                 not_after=now + timedelta(days=days))
+                                 not_after=now + timedelta(days=days), disabled=disabled)
 
 
 class FakeWorkspaceBase:

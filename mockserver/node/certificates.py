@@ -154,7 +154,7 @@ async def generate(ctx: Ctx) -> web.StreamResponse:
         backend.make, name, not_after=not_after, issuer=ctx.request.app[ISSUER_KEY]
     )
     # On a burstable instance the server's RSA-4096 generation spends CPU credits and takes that long.
-    await work_delay(ctx.state, backend.spend_generation(ctx.node.tag))
+    await work_delay(ctx.state, backend.charge_generation(ctx.node.tag))
     # The answer is made before the certificate is registered: a registered certificate whose key was never
     # handed out could not be used by anyone.
     data = build_server_package(bundle, name, password=d.get("Password") or None)

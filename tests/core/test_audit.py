@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
@@ -31,6 +31,7 @@ from ravensec.core.models import (
     ProductStatus,
     SecurityClearance,
 )
+from tests.fakes_common import fake_cert
 
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
 OP, USER = SecurityClearance.OPERATOR, SecurityClearance.VALID_USER
@@ -48,11 +49,10 @@ def cert(
     age_days: float = 100,
     disabled: bool = False,
 ) -> CertificateDefinition:
-    return CertificateDefinition(
-        name=name, thumbprint=f"{next(_serial):040X}", security_clearance=clearance,
-        permissions=dict(perms if perms is not None else ({"Orders": DatabaseAccess.READ_WRITE} if clearance is USER else {})),
-        not_before=NOW - timedelta(days=age_days), not_after=NOW + timedelta(days=days_left), disabled=disabled,
-    )
+    if perms is None:
+        perms = {"Orders": DatabaseAccess.READ_WRITE} if clearance is USER else {}
+    return fake_cert(name, f"{next(_serial):040X}", clearance, now=NOW, days=days_left, issued_days_ago=age_days,
+                     permissions=perms, disabled=disabled)
 
 
 SERVER = cert("Server Certificate", SecurityClearance.CLUSTER_NODE, days_left=5000)

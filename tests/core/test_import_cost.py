@@ -7,9 +7,10 @@ on a path that runs often (measured with ``python -X importtime``):
    ``core.certs.load``, ``identity``, ``generate`` and ``packages``; ``CertBundle``'s methods (its type is on
    every start-up path, an instance only exists once a certificate was parsed); in the mock, where the CA,
    a server or a world certificate is made (``tls``, ``build``), a client certificate is parsed
-   (``authz._parse``), a kept certificate is first read (``material_cache.PemBundle.parsed``) and a backup
-   is encrypted (``mock.backups.make_backup``). Importing the facade, listing products and certificates,
-   ``whoami`` with a PEM client certificate, and a start of the mock from its material cache load none of it.
+   (``authz.identity.parse_der``), a kept certificate is first read (``material_cache.PemBundle.parsed``)
+   and a backup is encrypted (``mock.backups.make_backup``). Importing the facade, listing products and
+   certificates, ``whoami`` with a PEM client certificate, and a start of the mock from its material cache
+   load none of it.
    ``ravensec.core.certs`` re-exports only what needs none of it (bundle, DER rules, expiry states).
 2. ``ravensec.core.Workspace`` is loaded on first use of the name (aiohttp and the HTTP layer, ~100 ms):
    every import of any ``ravensec.core`` submodule runs the package first.

@@ -175,7 +175,7 @@ async def test_my_address_of_a_mock_is_loopback_without_asking_anyone(
     async def never(*a: object, **k: object) -> str:
         raise AssertionError("a mock profile must not ask a public service")
 
-    monkeypatch.setattr("ravensec.core.workspace.my_ip", never)
+    monkeypatch.setattr("ravensec.core.workspace.cloud.my_ip", never)
     assert await ws.my_address() == "127.0.0.1"
 
 

@@ -106,7 +106,7 @@ def test_the_message_catalogue_follows_its_filter() -> None:
         assert r["keyword"] in MESSAGE_KEYWORDS and r["keyword"] in r["text"].lower(), r
         assert len(r["text"].split()) >= MIN_MESSAGE_WORDS, r
     texts = {r["text"] for r in rows}
-    # The refusals the mock words (authz.py) are built from these fragments of the server's.
+    # The refusals the mock words (authz/access.py) are built from these fragments of the server's.
     assert (
         "This server requires client certificate for authentication, but none was provided by the client. "
         "Did you forget to install the certificate?"

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from ravensec.mock import authz
+from ravensec.mock.authz import access
 from tests.mockserver.catalogue import texts
 
 FRAGMENTS = {
-    **{f"suffix {req.value}": text.strip() for req, text in authz._SUFFIX.items()},
-    "browser cache (RequestRouter)": authz.BROWSER_CACHE.strip(),
+    **{f"suffix {req.value}": text.strip() for req, text in access._SUFFIX.items()},
+    "browser cache (RequestRouter)": access.BROWSER_CACHE.strip(),
 }
 
 

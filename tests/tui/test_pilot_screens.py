@@ -305,7 +305,7 @@ async def test_ip_rules_add_my_ip(cloud: Any, product: Any, operator_profile: Pr
     async def never(*a: object, **k: object) -> str:
         raise AssertionError("a mock profile must not ask a public service for its address")
 
-    monkeypatch.setattr("ravensec.core.workspace.my_ip", never)
+    monkeypatch.setattr("ravensec.core.workspace.cloud.my_ip", never)
     app = make_app(operator_profile, now=cloud.state.clock)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await goto(pilot, product.id, "i")

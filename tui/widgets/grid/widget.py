@@ -1,25 +1,14 @@
-"""A table that keeps its full data set, shows it filtered and sorted, and draws only the rows on screen.
-
-Textual's DataTable builds and measures every row it holds (1.7 s for 10,000 certificates, again on each
-filter keystroke), so it cannot hold a large product's certificates. Grid is a Line API widget: filtering and
-sorting work on plain lists, and ``render_line`` draws the few rows in view, so every row of 100,000 is
-reachable with the keys, the mouse and the filter.
-
-Columns are laid out by priority, as k9s does: the grid shows the columns that fit its width, most important
-first, and never scrolls sideways (a sideways scrollbar hid columns and drew a stray block under the table).
-"""
+"""The :class:`Grid` widget: its rows filtered and sorted (``shown_rows``), a cursor over them moved by keys
+and clicks (a click on a column name sorts by it), the columns fitted to the width on each resize, and
+``render_line`` drawing only the rows in view under a header that stays on top."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from functools import cache
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.cells import cell_len
-from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
@@ -27,125 +16,11 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ravensec.tui.safetext import TABLE_CELL_LIMIT, has_unsafe, visible
-from ravensec.tui.widgets.format import safe_text
+from .columns import PADDING, Column, as_columns, fit_columns
+from .drawing import cell_width, draw_line, row_style
+from .rows import Cell, GridRow, filter_rows, sort_rows
 
-Cell = str | Text
-
-PADDING = 1  # blank cells either side of each column
 SORT_MARKS = (" ▲", " ▼")
-
-
-MIN_SHRINK = 12  # how far the first of plain column names may be cut to let the others in
-
-
-@dataclass(frozen=True)
-class Column:
-    """``priority``: lower is shown first when the width runs out (0: always shown, even cut short).
-    ``min_width``: the column may be cut to this many cells (with an ellipsis) to let another column in."""
-
-    name: str
-    priority: int
-    min_width: int = 0
-
-
-def as_columns(columns: Sequence[str | Column]) -> list[Column]:
-    """Plain names: shown left to right as they fit; the first is always shown and may be cut short."""
-    return [c if isinstance(c, Column) else Column(c, i, MIN_SHRINK if i == 0 else 0) for i, c in enumerate(columns)]
-
-
-def fit_columns(columns: Sequence[Column], natural: Sequence[int], room: int) -> dict[int, int]:
-    """Which columns to show in ``room`` cells and how wide: {index: width}. ``natural`` widths include the
-    padding. By priority, each column that fits is taken (a shrinkable one at its cut width); priority 0
-    always is; then the cut columns grow back towards their natural width, evenly, while room is left."""
-
-    def least(i: int) -> int:
-        return min(natural[i], columns[i].min_width + 2 * PADDING) if columns[i].min_width else natural[i]
-
-    chosen: dict[int, int] = {}
-    used = 0
-    for i in sorted(range(len(columns)), key=lambda i: (columns[i].priority, i)):
-        if columns[i].priority == 0 or used + least(i) <= room:
-            chosen[i] = least(i)
-            used += least(i)
-    # The room left is shared a cell at a time among the cut columns (by priority), so that one long column
-    # (a product name) cannot take it all from another (the certificate's name beside it).
-    growing = sorted((i for i in chosen if chosen[i] < natural[i]), key=lambda i: (columns[i].priority, i))
-    while growing and used < room:
-        for i in list(growing):
-            if used >= room:
-                break
-            chosen[i] += 1
-            used += 1
-            if chosen[i] >= natural[i]:
-                growing.remove(i)
-    return dict(sorted(chosen.items()))
-
-
-@dataclass(frozen=True)
-class GridRow:
-    key: str
-    cells: tuple[Cell, ...]
-    # One sort key per column (None: sort by the cell text).
-    sort_keys: tuple[Any, ...] = ()
-    pinned: bool = False  # stays on top whatever the sort (the "Allow all" rule)
-    haystack: str = field(default="")
-    style: str = ""  # the whole row's style under its cells' own (an expired certificate is red)
-
-    def text(self) -> str:
-        return self.haystack or " ".join(str(c) for c in self.cells).lower()
-
-
-def filter_rows(rows: Sequence[GridRow], query: str) -> list[GridRow]:
-    """Rows whose text contains every word of ``query`` and none of its ``-words`` (case-insensitive);
-    pinned rows are always shown."""
-    words = query.lower().split()
-    if not words:
-        return list(rows)
-    want = [w for w in words if not (w.startswith("-") and len(w) > 1)]
-    skip = [w[1:] for w in words if w.startswith("-") and len(w) > 1]
-    return [
-        r for r in rows
-        if r.pinned or (all(w in r.text() for w in want) and not any(w in r.text() for w in skip))
-    ]
-
-
-def sort_rows(rows: list[GridRow], column: int | None, reverse: bool) -> list[GridRow]:
-    if column is None:
-        ordered = rows
-    else:
-
-        def key(r: GridRow) -> tuple[int, Any]:
-            if column < len(r.sort_keys) and r.sort_keys[column] is not None:
-                return (0, r.sort_keys[column])
-            return (0, str(r.cells[column]).lower())
-
-        ordered = sorted(rows, key=key, reverse=reverse)
-    return [r for r in ordered if r.pinned] + [r for r in ordered if not r.pinned]
-
-
-def _cell_text(cell: Cell) -> Text:
-    # Server strings are data: a str becomes plain Text (never markup), its controls shown as escapes and cut
-    # at TABLE_CELL_LIMIT cells; a Text a screen styled is kept unless it carries a control too.
-    if isinstance(cell, str):
-        return safe_text(cell, limit=TABLE_CELL_LIMIT)
-    if has_unsafe(cell.plain) or cell.cell_len > TABLE_CELL_LIMIT:
-        return safe_text(cell.plain, style=cell.style, limit=TABLE_CELL_LIMIT)
-    return cell
-
-
-@cache
-def _row_style(style: str, no_color: bool) -> Style:
-    # Under NO_COLOR only the attributes stay (bold, dim): the rows' words say the rest.
-    parsed = Style.parse(style)
-    return parsed.without_color if no_color else parsed
-
-
-def _width(cell: Cell) -> int:
-    plain = cell.plain if isinstance(cell, Text) else cell
-    if plain.isascii() and plain.isprintable():  # most cells: skip the width tables and the escapes
-        return min(len(plain), TABLE_CELL_LIMIT)
-    return cell_len(visible(plain, limit=TABLE_CELL_LIMIT))
 
 
 class Grid(ScrollView, can_focus=True):
@@ -254,7 +129,7 @@ class Grid(ScrollView, can_focus=True):
         widths = [0] * len(self._column_names)
         for row in rows:
             for i, cell in enumerate(row.cells[: len(widths)]):
-                if (w := _width(cell)) > widths[i]:
+                if (w := cell_width(cell)) > widths[i]:
                     widths[i] = w
         self._cell_widths = widths
         self._reorder()
@@ -410,23 +285,8 @@ class Grid(ScrollView, can_focus=True):
         style = self.get_component_rich_style(component)
         if row.style:
             # On the cursor row only the attributes: red on the cursor's colour is hard to read.
-            style += _row_style(row.style, self.app.no_color or index == self._cursor)
+            style += row_style(row.style, self.app.no_color or index == self._cursor)
         return self._strip(row.cells, style, scroll_x, width)
 
     def _strip(self, cells: Sequence[Cell], style: Style, scroll_x: int, width: int) -> Strip:
-        base = self.rich_style + style
-        line = Text(style=base, no_wrap=True, end="")
-        pad = " " * PADDING
-        for i, column_width in self._shown.items():
-            if i >= len(cells):
-                break
-            text = _cell_text(cells[i])
-            if text.cell_len > column_width:
-                text = text.copy()
-                text.truncate(column_width, overflow="ellipsis")
-            line.append(pad)
-            line.append_text(text)
-            line.append(" " * (column_width - text.cell_len) + pad)
-        # Rich leaves a plain run's style None (under NO_COLOR, every run); Textual's filters need one.
-        segments = list(Segment.apply_style(line.render(self.app.console), base))
-        return Strip(segments, line.cell_len).crop_extend(scroll_x, scroll_x + width, base)
+        return draw_line(cells, self._shown, self.rich_style + style, self.app.console, scroll_x, width)

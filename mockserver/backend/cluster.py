@@ -1,94 +1,29 @@
-"""The mock's rules as methods over its in-memory state (moto's backends, for RavenDB Cloud).
-
-:class:`ClusterBackend` holds one product's cluster rules -- generate, register, edit, delete and purge
-certificates, with the clearance checks and messages of RavenDB's
-``src/Raven.Server/Web/Authentication/AdminCertificatesHandler.cs`` -- and :class:`CloudBackend` the account's:
-the allowed-IP list and regenerating a product's initial certificate. Node and portal handlers parse a
-request, call one method and write the answer; tests and fixture users call the same methods instead of
-editing ``CloudState`` under its lock. Every method takes the lock itself.
-
-A rule that refuses raises a :class:`BackendError`; each front door maps those to HTTP in one place (the
-node's dispatcher as the server's error body, the portal's error middleware as the Cloud API's JSON).
-"""
+"""One product's cluster and RavenDB's rules for changing its certificates (``ClusterBackend``): generate,
+register, edit, delete and purge, with the clearance checks and messages of
+``src/Raven.Server/Web/Authentication/AdminCertificatesHandler.cs``; and ``entry_for``, the cluster's record
+of a certificate (its public part only)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ravensec.core.certs.der import pinning_hash_of_der, thumbprint_of_der
-from ravensec.core.errors import ValidationError
-from ravensec.core.models import DatabaseAccess, IpRule, ProductStatus, SecurityClearance
+from ravensec.core.models import DatabaseAccess, SecurityClearance
 from ravensec.mock import keypool
 from ravensec.mock.cpu_credits import spend_generation
 from ravensec.mock.state import CertEntry, CloudState, ProductState
+
+from .caller import ADMINISH, OWNER, Caller
+from .errors import InvalidArgument, InvalidOperation
 
 if TYPE_CHECKING:  # cryptography loads with the first certificate a rule makes or reads
     from cryptography import x509
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
     from ravensec.core.certs.bundle import CertBundle, CertMaterial
-
-# Clearances only a Cluster Admin may grant, edit or delete.
-ADMINISH = (SecurityClearance.CLUSTER_ADMIN, SecurityClearance.CLUSTER_NODE)
-
-
-class BackendError(Exception):
-    """A rule of the mock refused; ``message`` is the words the real service uses."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class InvalidOperation(BackendError):
-    """RavenDB's ``System.InvalidOperationException`` (the server answers 500); ``cause`` its inner one."""
-
-    def __init__(self, message: str, cause: BackendError | None = None) -> None:
-        super().__init__(message)
-        self.cause = cause
-
-
-class InvalidArgument(BackendError):
-    """RavenDB's ``System.ArgumentException`` (500)."""
-
-
-class ProductNotFound(BackendError):
-    """No such product for the Cloud API (404)."""
-
-    def __init__(self, product_id: str) -> None:
-        super().__init__(f"Product '{product_id}' was not found.")
-        self.product_id = product_id
-
-
-class NotChangeable(BackendError):
-    """The product cannot be changed now: terminating, or a change is under way (409)."""
-
-
-class InvalidFields(BackendError):
-    """The Cloud API's validation failure (400): field -> messages."""
-
-    def __init__(self, errors: Mapping[str, list[str]]) -> None:
-        super().__init__("; ".join(m for ms in errors.values() for m in ms))
-        self.errors = dict(errors)
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who asks: the clearance of the client certificate, and the thumbprints it connects with (a
-    certificate in use cannot be deleted). The default, :data:`OWNER`, is the test or fixture user."""
-
-    clearance: SecurityClearance
-    thumbprints: frozenset[str] = field(default_factory=frozenset)
-
-    @property
-    def is_cluster_admin(self) -> bool:
-        return self.clearance == SecurityClearance.CLUSTER_ADMIN
-
-
-OWNER = Caller(SecurityClearance.CLUSTER_ADMIN)
 
 
 def entry_for(
@@ -114,45 +49,6 @@ def entry_for(
         der=der,
         generated_by_server=generated,
     )
-
-
-def require_changeable(p: ProductState) -> None:
-    if p.status in (ProductStatus.TERMINATING, ProductStatus.TERMINATED):
-        raise NotChangeable(f"Product '{p.id}' is {p.status.value.lower()}; it cannot be changed.")
-    if p.status in (ProductStatus.CREATING, ProductStatus.DEPLOYING_CHANGES):
-        raise NotChangeable(f"Product '{p.id}' is {p.status.value}; wait until it is Active.")
-
-
-def parse_allowed_ips(raw: Iterable[Any], *, provider: str = "") -> list[IpRule]:
-    """Rules from ``["1.2.3.0/24", {"ip", "alias"}, IpRule, ...]``, validated as the portal does;
-    :class:`InvalidFields` (``allowedIps``) listing every problem."""
-    from ravensec.core.iprules import parse_rule, validate_rules
-
-    rules: list[IpRule] = []
-    problems: list[str] = []
-    for i, item in enumerate(raw):
-        if isinstance(item, IpRule):
-            rules.append(item)
-            continue
-        if isinstance(item, str):
-            text, alias = item, ""
-        elif isinstance(item, dict):
-            text, alias = item.get("ip") or item.get("cidr") or "", item.get("alias") or ""
-            if not isinstance(text, str) or not isinstance(alias, str):
-                problems.append(f"Entry {i + 1}: 'ip' and 'alias' must be strings.")
-                continue
-        else:
-            problems.append(f"Entry {i + 1}: expected a CIDR string or an object {{ip, alias}}.")
-            continue
-        try:
-            rules.append(parse_rule(text, alias))
-        except ValidationError as e:
-            problems.append(str(e))
-    if not problems:
-        problems = validate_rules(rules, provider=provider)
-    if problems:
-        raise InvalidFields({"allowedIps": problems})
-    return rules
 
 
 class ClusterBackend:
@@ -223,10 +119,10 @@ class ClusterBackend:
         """A new client certificate signed by ``issuer``, registered; with its key (:meth:`make`).
 
         On a burstable instance it spends node ``node``'s CPU credits (the first node's by default) as the
-        server's RSA-4096 generation would (:meth:`spend_generation`)."""
+        server's RSA-4096 generation would (:meth:`charge_generation`)."""
         self.check_generate(name, clearance, caller)
         bundle = self.make(name, not_after=not_after, issuer=issuer, key=key)
-        self.spend_generation(node)
+        self.charge_generation(node)
         self.store_generated(bundle, name, clearance, permissions)
         return bundle
 
@@ -240,7 +136,7 @@ class ClusterBackend:
                 f"current client certificate being used has a lower clearance: {caller.clearance.value}"
             )
 
-    def spend_generation(self, tag: str | None = None) -> float:
+    def charge_generation(self, tag: str | None = None) -> float:
         """Spend what generating one certificate costs node ``tag`` (the first node by default) in CPU credits;
         the seconds that work takes on that instance (0 on a reserved one)."""
         with self.state.lock:
@@ -374,55 +270,3 @@ class ClusterBackend:
                 del certs[tp]
             self.product.cluster.raft_index += 1
             return gone
-
-
-class CloudBackend:
-    """The account's products, as the portal (and its ``/ext/v1`` extensions) changes them."""
-
-    def __init__(self, state: CloudState) -> None:
-        self.state = state
-
-    def product(self, product_id: str) -> ProductState:
-        """The product; :class:`ProductNotFound` also for a terminated product the API no longer shows."""
-        with self.state.lock:
-            p = self.state.products.get(product_id)
-            if p is None or (p.hidden and p.status == ProductStatus.TERMINATED):
-                raise ProductNotFound(product_id)
-            return p
-
-    def cluster(self, product_id: str) -> ClusterBackend:
-        with self.state.lock:
-            p = self.state.products.get(product_id)
-            if p is None:
-                raise ProductNotFound(product_id)
-            return ClusterBackend(self.state, p)
-
-    def allowed_ips(self, product_id: str) -> list[IpRule]:
-        with self.state.lock:
-            return list(self.product(product_id).allowed_ips)
-
-    def set_allowed_ips(self, product_id: str, rules: Iterable[IpRule | str | Mapping[str, Any]]) -> list[IpRule]:
-        """Replace the product's allow-list (validated as the portal does); the rules now in force."""
-        with self.state.lock:
-            p = self.product(product_id)
-            require_changeable(p)
-            p.allowed_ips = parse_allowed_ips(rules, provider=p.cloud_provider)
-            return list(p.allowed_ips)
-
-    def regenerate_initial_certificate(self, product_id: str) -> CertEntry:
-        """A new initial (Operator) certificate, like the cloud's portal: it becomes the product's package
-        certificate, and the old one stays registered."""
-        from ravensec.mock.build import operator_entry, regenerate_operator
-
-        with self.state.lock:
-            p = self.product(product_id)
-            require_changeable(p)
-        bundle = regenerate_operator(self.state, p)  # key generation outside the lock
-        entry = operator_entry(bundle)
-        with self.state.lock:
-            if self.state.products.get(p.id) is not p:
-                raise NotChangeable("The world was reset while regenerating; try again.")
-            p.cluster.certificates[entry.thumbprint] = entry
-            p.operator_cert = bundle
-        return entry
-

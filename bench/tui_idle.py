@@ -10,22 +10,13 @@ Target: idle means idle, as for the minimal app: no timer, spinner or poll that 
 from __future__ import annotations
 
 import os
-import select
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench.tui_startup import (
-    MINIMAL_MARKER,
-    TABLE_MARKER,
-    _bench_env,
-    _minimal_argv,
-    _ravensec_argv,
-    _spawn,
-    _stop,
-    _wait_for,
-)
+from bench._pty import drain, spawn, stop, wait_for
+from bench.tui_startup import MINIMAL_MARKER, TABLE_MARKER, _bench_env, _minimal_argv, _ravensec_argv
 
 IDLE_SECONDS = 10.0
 # Textual may still be finishing the frame the marker arrived in (and the footer's keys, the whoami answers):
@@ -39,40 +30,23 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _drain(fd: int, seconds: float) -> int:
-    """Read whatever the program writes for ``seconds``; the byte count."""
-    written = 0
-    deadline = time.monotonic() + seconds
-    while (left := deadline - time.monotonic()) > 0:
-        ready, _, _ = select.select([fd], [], [], left)
-        if ready:
-            try:
-                chunk = os.read(fd, 1 << 16)
-            except OSError:
-                break
-            if not chunk:
-                break
-            written += len(chunk)
-    return written
-
-
 def _settle(fd: int, limit: float = 5.0) -> None:
     deadline = time.monotonic() + limit
-    while time.monotonic() < deadline and _drain(fd, QUIET_SECONDS):
+    while time.monotonic() < deadline and drain(fd, QUIET_SECONDS):
         pass
 
 
 def idle(argv: list[str], marker: bytes, env: dict[str, str]) -> tuple[float, int]:
     """CPU seconds and bytes written during IDLE_SECONDS once ``marker`` is on screen and output is quiet."""
-    pid, fd = _spawn(argv, env)
+    pid, fd = spawn(argv, env)
     try:
-        _wait_for(fd, [marker], time.perf_counter(), timeout=60)
+        wait_for(fd, [marker], time.perf_counter(), timeout=60)
         _settle(fd)
         cpu = _cpu_seconds(pid)
-        written = _drain(fd, IDLE_SECONDS)
+        written = drain(fd, IDLE_SECONDS)
         return _cpu_seconds(pid) - cpu, written
     finally:
-        _stop(pid, fd)
+        stop(pid, fd)
 
 
 def main() -> int:

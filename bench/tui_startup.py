@@ -10,23 +10,17 @@ Large tables (open, filter keystrokes, end) are measured by ``bench.tui_table``;
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import os
-import pty
-import select
-import signal
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
-import termios
 import time
 from pathlib import Path
 
+from bench._pty import ROOT, spawn, stop, wait_for
+
 RUNS = 5
-ROOT = Path(__file__).resolve().parents[1]
 MINIMAL_MARKER = b"alpha-row"
 FRAME_MARKER = b"DEMO"  # the header badge, in the first frame
 TABLE_MARKER = b"Playground"  # a product of the demo world, in the products table
@@ -49,68 +43,17 @@ def _child_minimal() -> None:
     Minimal().run()
 
 
-def _spawn(argv: list[str], env: dict[str, str], size: tuple[int, int] = (120, 40)) -> tuple[int, int]:
-    """Start ``argv`` on a fresh pseudo-terminal of ``size`` (columns, rows); its pid and the pty's fd."""
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: become the program
-        os.chdir(ROOT)
-        os.execve(argv[0], argv, env)
-    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))
-    return pid, fd
-
-
-def _wait_for(fd: int, markers: list[bytes], start: float, timeout: float = 30.0) -> tuple[list[float], bytes]:
-    """Read the pty until every marker has shown; seconds from ``start`` to each marker, and the output."""
-    seen: dict[bytes, float] = {}
-    out = b""
-    while len(seen) < len(markers) and time.perf_counter() - start < timeout:
-        ready, _, _ = select.select([fd], [], [], 0.05)
-        if not ready:
-            continue
-        try:
-            chunk = os.read(fd, 1 << 16)
-        except OSError:
-            break
-        if not chunk:
-            break
-        out += chunk
-        now = time.perf_counter() - start
-        for m in markers:
-            if m not in seen and m in out:
-                seen[m] = now
-    missing = [m for m in markers if m not in seen]
-    if missing:
-        raise RuntimeError(f"never showed {missing}; output tail: {out[-400:]!r}")
-    return [seen[m] for m in markers], out
-
-
 def _pty_times(argv: list[str], markers: list[bytes], env: dict[str, str], timeout: float = 30.0) -> list[float]:
     """Start ``argv`` on a fresh 120x40 pseudo-terminal; seconds until each marker first shows in its output."""
     start = time.perf_counter()
-    pid, fd = _spawn(argv, env)
+    pid, fd = spawn(argv, env)
     try:
-        times, _ = _wait_for(fd, markers, start, timeout)
+        times, _ = wait_for(fd, markers, start, timeout)
     except RuntimeError as e:
         raise RuntimeError(f"{argv}: {e}") from None
     finally:
-        _stop(pid, fd)
+        stop(pid, fd)
     return times
-
-
-def _stop(pid: int, fd: int) -> None:
-    os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], 0.05)
-        if ready:
-            with contextlib.suppress(OSError):
-                os.read(fd, 1 << 16)  # keep the pty drained so the child can write its way out
-        if os.waitpid(pid, os.WNOHANG)[0]:
-            break
-    else:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-    os.close(fd)
 
 
 def _bench_env(home: str) -> dict[str, str]:

@@ -10,6 +10,7 @@ import ravensec.tui.launch
 from ravensec.tui.__main__ import main
 from ravensec.tui.cli.options import tui_arguments
 from ravensec.tui.cli.parser import build_parser
+from ravensec.tui.demo import ServedDemo
 
 
 def test_no_command_launches_the_tui_with_its_options(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -21,10 +22,14 @@ def test_no_command_launches_the_tui_with_its_options(monkeypatch: pytest.Monkey
 
     monkeypatch.setattr(ravensec.tui.launch, "run_tui", fake_run_tui)
     assert main(["--demo", "--world", "empty", "--read-only", "--log-level", "debug"]) == 7
+    served = seen.pop("demo_process")
     assert seen == {"profile": None, "demo": True, "world": "empty", "read_only": True, "log_level": "debug"}
+    # The demo's mock was spawned before the UI, and stopped and removed once the UI returned.
+    assert isinstance(served, ServedDemo) and served.process.returncode is not None and not served.home.exists()
     seen.clear()
     assert main(["--profile", "work"]) == 7
     assert seen["profile"] == "work" and seen["demo"] is False and seen["log_level"] == "info"
+    assert seen["demo_process"] is None
 
 
 def test_a_command_does_not_launch_the_tui(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:

@@ -3,8 +3,8 @@ start, never outlives its parent, and leaves no files behind -- also when ``rave
 
 from __future__ import annotations
 
+import contextlib
 import os
-import pty
 import select
 import signal
 import subprocess
@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from bench._pty import spawn, wait_for
 from ravensec.core.workspace import Workspace
 from ravensec.tui.demo import DemoError, ServedDemo
 
@@ -95,23 +96,6 @@ def test_the_mock_never_outlives_a_parent_killed_outright(tmp_path: Path) -> Non
             parent.wait()
 
 
-def _read_until(fd: int, marker: bytes, deadline: float) -> bytes:
-    out = b""
-    while marker not in out:
-        left = deadline - time.monotonic()
-        assert left > 0, f"never showed {marker!r}; tail {out[-300:]!r}"
-        ready, _, _ = select.select([fd], [], [], left)
-        if ready:
-            try:
-                chunk = os.read(fd, 1 << 16)
-            except OSError:
-                break
-            if not chunk:
-                break
-            out += chunk
-    return out
-
-
 def test_ravensec_demo_leaves_in_order_when_terminated(tmp_path: Path) -> None:
     """``kill`` (SIGTERM) leaves like ``q``: the terminal restored, the mock stopped, its files removed."""
     home = tmp_path / "home"
@@ -120,24 +104,20 @@ def test_ravensec_demo_leaves_in_order_when_terminated(tmp_path: Path) -> None:
     env = dict(os.environ, HOME=str(home), XDG_CONFIG_HOME=str(home / "config"), XDG_DATA_HOME=str(home / "data"),
                XDG_STATE_HOME=str(home / "state"), XDG_CACHE_HOME=str(home / "cache"), TMPDIR=str(temp),
                TERM="xterm-256color")
-    pid, fd = pty.fork()
-    if pid == 0:  # the child becomes `ravensec --demo` on the pseudo-terminal
-        os.execve(sys.executable, [sys.executable, "-m", "ravensec.tui", "--demo"], env)
+    pid, fd = spawn([sys.executable, "-m", "ravensec.tui", "--demo"], env)
     try:
-        deadline = time.monotonic() + DEADLINE
-        _read_until(fd, b"Playground", deadline)  # the products table: the mock serves
+        start = time.perf_counter()
+        wait_for(fd, [b"Playground"], start, DEADLINE)  # the products table: the mock serves
         demos = list(temp.glob("ravensec-demo-*"))
         assert len(demos) == 1
         os.kill(pid, signal.SIGTERM)
-        tail = _read_until(fd, b"\x1b[?1049l", deadline)  # Textual leaves the alternate screen
+        _, tail = wait_for(fd, [b"\x1b[?1049l"], start, DEADLINE)  # Textual leaves the alternate screen
         assert b"Traceback" not in tail
         _, status = os.waitpid(pid, 0)
         assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
         assert not demos[0].exists()
     finally:
-        try:
+        with contextlib.suppress(ProcessLookupError, ChildProcessError):
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
-        except (ProcessLookupError, ChildProcessError):
-            pass
         os.close(fd)

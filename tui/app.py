@@ -54,10 +54,13 @@ async def _open_workspace(profile: Profile, read_only: bool | None) -> Workspace
     return await Workspace.open(profile, read_only=read_only)
 
 
-def _import_profile_screens() -> None:
-    """Import what an open profile needs ahead of time, on a worker thread: a demo's mock boots meanwhile in
-    its own process, and the products table then shows as soon as the mock answers (bench.tui_startup)."""
-    import ravensec.core.workspace
+def _import_workspace() -> None:
+    """On the demo's worker thread, while its mock boots in its own process (bench.tui_startup)."""
+    import ravensec.core.workspace  # noqa: F401
+
+
+def _import_screens() -> None:
+    """On a thread while the profile opens and lists its products: the two overlap (bench.tui_startup)."""
     import ravensec.tui.screens.products  # noqa: F401
 
 
@@ -159,15 +162,23 @@ class RavensecApp(App[int]):
 
     @work(exit_on_error=False, name="open profile")
     async def open_profile(self, profile: Profile) -> None:
+        # The screens load on a thread while the profile opens and lists its products (network waits).
+        screens = asyncio.ensure_future(asyncio.to_thread(_import_screens))
         try:
-            ws = await self._opener(profile, True if self.force_read_only else None)
-            # One clock for the app and the core (the demo-fixed world's, in a demo): expiry agrees everywhere.
-            ws.now = self.now
-        except RavensecError as e:
-            log.error("could not open profile %s: %s", profile.name, e)
-            self.fatal = f"ravensec: cannot open profile {profile.name!r}: {e}"
-            self.exit(1, return_code=e.exit_code or 1)
-            return
+            try:
+                ws = await self._opener(profile, True if self.force_read_only else None)
+                # One clock for the app and the core (the demo-fixed world's, in a demo): expiry agrees everywhere.
+                ws.now = self.now
+            except RavensecError as e:
+                log.error("could not open profile %s: %s", profile.name, e)
+                self.fatal = f"ravensec: cannot open profile {profile.name!r}: {e}"
+                self.exit(1, return_code=e.exit_code or 1)
+                return
+            products: list[Product] | None = None
+            with contextlib.suppress(RavensecError):  # the screen then reads the list itself, and a failure
+                products = await ws.list_products()  # reaches the error funnel there, with the screen on view
+        finally:
+            await screens
         if self.workspace is not None:
             await self.workspace.close()
         self.profile = profile
@@ -175,11 +186,11 @@ class RavensecApp(App[int]):
         self.callers.clear()
         self.refresh_badge()
 
-        from ravensec.tui.screens.products import ProductsScreen  # after the first frame (see above)
+        from ravensec.tui.screens.products import ProductsScreen  # loaded above, on a thread
 
         while len(self.screen_stack) > 1:
             self.pop_screen()
-        self.push_screen(ProductsScreen())
+        self.push_screen(ProductsScreen(products))
         self._loading_done()
 
     def _report_unknown_keymap_ids(self) -> None:
@@ -217,7 +228,7 @@ class RavensecApp(App[int]):
         """``fatal``: started by ``--demo``, so without the mock there is nothing to show; else a toast."""
         served, self._demo_process = self._demo_process or ServedDemo.spawn(world or "demo"), None
         try:
-            _import_profile_screens()  # on this thread while the mock boots in its own process
+            _import_workspace()  # on this thread while the mock boots in its own process
             served.wait_ready()
         except Exception as e:
             served.stop()

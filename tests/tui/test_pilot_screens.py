@@ -269,6 +269,21 @@ async def test_read_only_refuses_writes(cloud: Any, product: Any, operator_profi
             await app.require_workspace().purge_expired(product.id)
 
 
+async def test_a_list_that_fails_at_open_is_read_again_by_the_screen(cloud: Any, operator_profile: Profile) -> None:
+    # The app lists the products while the screens load; a failure there is not fatal: the screen opens,
+    # reads the list itself, and what went wrong reaches the error funnel with the screen on view.
+    cloud.faults.add(route="/api/v1/products/list", node="portal", kind="status", value=503, times=2)
+    app = make_app(operator_profile, now=cloud.state.clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ProductsScreen)
+        assert [where for where, _ in app.errors] == ["load products"]
+        assert not app.screen.products
+        await press(pilot, "r")
+        await settle(pilot)
+        assert app.screen.products and app.screen.query_one(Grid).shown_rows
+
+
 async def test_error_funnel_toast_and_details(cloud: Any, product: Any, operator_profile: Profile) -> None:
     cloud.faults.add(route="/admin/certificates", method="GET", kind="status", value=503, times=None)
     app = make_app(operator_profile, now=cloud.state.clock)

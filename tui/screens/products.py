@@ -76,9 +76,11 @@ class ProductsScreen(TableScreen):
         Binding("escape", "clear_filter", "Clear filter", id="products.clear_filter", show=False),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, products: list[Product] | None = None) -> None:
+        """``products``: a list just read (the app lists while this module loads); else the screen reads it."""
         super().__init__(id="products-screen")
         self.products: dict[str, Product] = {}
+        self._first: list[Product] | None = products
         self.backups: dict[str, list[Backup]] = {}
         self.credits: dict[str, CpuCredits | None] = {}  # None: reserved (no credits) or not readable
         self._loading: Worker[None] | None = None
@@ -93,7 +95,11 @@ class ProductsScreen(TableScreen):
 
     def on_mount(self) -> None:
         self.rapp.refresh_badge()
-        self.reload()
+        if self._first is not None:
+            self._show_products(self._first)
+            self._first = None
+        else:
+            self.reload()
         self.set_interval(POLL_SECONDS, self._poll)
 
     def caller_changed(self, product_id: str) -> None:
@@ -119,10 +125,13 @@ class ProductsScreen(TableScreen):
             products = await self.ws.list_products()
         finally:
             grid.loading = False
-        self.products = {p.id: p for p in products}
-        self._show_rows()
+        self._show_products(products)
         if announce:
             self.announce_refresh(f"{len(products)} products")
+
+    def _show_products(self, products: list[Product]) -> None:
+        self.products = {p.id: p for p in products}
+        self._show_rows()
         # The table first: whoami per product and the backups summary start once the rows are on screen. The
         # grid tells the screen it changed only when its own queue idles; marking the screen now makes the
         # callbacks after the refresh (here and the selection's) wait for the paint instead of running first.

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from aiohttp import web
 
+from ravensec.mock.listeners import HOSTS
 from ravensec.mock.material_cache import MaterialCache
-from ravensec.mock.runtime import HOSTS
 from ravensec.mock.tls import MockPki
 
 

@@ -42,7 +42,7 @@ from ravensec.mock.state import (
     utcnow,
 )
 from ravensec.mock.tls import MockPki
-from ravensec.mock.worlds import DatabaseSpec, ProductSpec, WorldSpec
+from ravensec.mock.world_spec import DatabaseSpec, ProductSpec, WorldSpec
 
 if TYPE_CHECKING:
     from ravensec.core.certs.generate import KeyType

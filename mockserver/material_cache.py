@@ -59,7 +59,9 @@ _SOURCES = {
         "build.py",
         "backups.py",
         "worlds.py",
+        "world_products.py",
         "world_reader.py",
+        "world_spec.py",
         "node/certificates.py",
     ),
 }

@@ -6,19 +6,17 @@ Nodes are reconciled with the world after every portal request and after ``reset
 through the API gets listeners before the portal's answer leaves, a removed one loses them. ``reset()``
 puts the world back in place (the same ``CloudState`` object, so every app keeps seeing it) and also clears
 the journal and the faults.
+
+The listeners themselves are ``ravensec.mock.listeners``'; the files handed to clients (CA, PEM files,
+connection.json), ``ravensec.mock.mock_files``'; a product's handle, ``ravensec.mock.mock_product``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
-import functools
-import json
-import shutil
-import tempfile
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,62 +24,28 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from ravensec.core import wiredates
-from ravensec.core.certs.der import thumbprint_of_der
 from ravensec.core.errors import UsageError
-from ravensec.core.fsutil import atomic_write, atomic_write_private
 from ravensec.core.profile import Profile
 from ravensec.mock.build import WorldBuilder
-from ravensec.mock.cpu_credits import set_budget, to_wire
 from ravensec.mock.fair_share import FairShare, fair_share_middleware
 from ravensec.mock.faults import Fault, Faults, faults_middleware
-from ravensec.mock.http_limits import HttpLimits, body_limit_middleware
+from ravensec.mock.http_limits import HttpLimits
 from ravensec.mock.journal import Journal, journal_middleware
+from ravensec.mock.listeners import HOSTS, Listeners
 from ravensec.mock.loop_thread import call_in_loop, start_loop_thread, stop_loop_thread
 from ravensec.mock.material_cache import MaterialCache
-from ravensec.mock.node.app import build_node_app
-from ravensec.mock.node.certificates import ISSUER_KEY, SERVER_BUNDLE_KEY
+from ravensec.mock.mock_files import MockFiles
+from ravensec.mock.mock_product import MockProduct
 from ravensec.mock.node.listener import Listener
 from ravensec.mock.node.portal_slot import find_portal, placeholder_portal
 from ravensec.mock.state import CloudState, ProductState, utcnow
 from ravensec.mock.tls import MockPki
 from ravensec.mock.worlds import load_world
 
-HOSTS = ["localhost", "127.0.0.1"]
+__all__ = ["MockCloud", "MockProduct"]  # MockProduct is defined in mock_product, and imported from here
+
 RESET_TIMEOUT = 30.0  # seconds: starting a product's listeners takes milliseconds; this only bounds a hang
 StateFactory = Callable[[MockPki], CloudState]
-
-
-@dataclass(frozen=True)
-class MockProduct:
-    id: str
-    name: str
-    node_urls: dict[str, str]
-    operator_pem: Path
-    cluster_admin_pem: Path
-    state: CloudState | None = field(default=None, compare=False, repr=False)
-
-    def set_cpu_credits(
-        self,
-        remaining: float | None = None,
-        *,
-        node: str | None = None,
-        max_credits: float | None = None,
-        background_threshold: float | None = None,
-        failover_threshold: float | None = None,
-    ) -> list[dict[str, Any]]:
-        """Set this burstable product's CPU credits (CPU seconds) on ``node`` or every node, as the cloud
-        does; ``remaining=0`` exhausts them (database requests flagged for it then answer 503)."""
-        assert self.state is not None, "a MockProduct from MockCloud.product() or .products"
-        return set_budget(self.state, self.id, node=node, remaining=remaining, max_credits=max_credits,
-                          background_threshold=background_threshold, failover_threshold=failover_threshold)
-
-    def cpu_credits(self, node: str = "A") -> dict[str, Any]:
-        """What ``GET /debug/cpu-credits`` answers on ``node``."""
-        assert self.state is not None, "a MockProduct from MockCloud.product() or .products"
-        with self.state.lock:
-            p = self.state.products[self.id]
-            n = next(n for n in p.nodes if n.tag == node.upper())
-            return to_wire(n.cpu, self.state.clock())
 
 
 class MockCloud:
@@ -113,18 +77,11 @@ class MockCloud:
         self.pki = MockPki(seed or 0, cache=cache)
         self._factory = state_factory
         self.state: CloudState = self._factory(self.pki)
-        self._dir: Path | None = None
-        self._own_dir = False
+        self._files = MockFiles(self.state_dir)
+        self._listeners = Listeners(self.state, self.pki, self.journal, self.faults, self.limits, port_base)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
-        self._portal: Listener | None = None
-        self._nodes: dict[tuple[str, str], Listener] = {}
-        self._next_port = port_base + 1 if port_base else 0
         self._sync_lock: asyncio.Lock | None = None
-        self._down_timers: dict[int, asyncio.TimerHandle] = {}
-        self._written: set[str] = set()  # products whose PEM files exist
-        self._server_thumbprints: dict[str, str] = {}  # product id -> its nodes' certificate thumbprint
-        self._connection_json = b""
 
     @staticmethod
     def _world_factory(
@@ -146,8 +103,9 @@ class MockCloud:
 
     @property
     def portal_url(self) -> str:
-        assert self._portal is not None, "the mock is not running"
-        return self._portal.url
+        portal = self._listeners.portal
+        assert portal is not None, "the mock is not running"
+        return portal.url
 
     @property
     def api_url(self) -> str:
@@ -171,7 +129,7 @@ class MockCloud:
 
     @property
     def ca_path(self) -> Path:
-        return self._files_dir() / "ca.pem"
+        return self._files.ca_path
 
     @property
     def products(self) -> dict[str, MockProduct]:
@@ -255,9 +213,9 @@ class MockCloud:
             self.state.account = fresh.account
             self.state.products = fresh.products
             self.state.clock = fresh.clock
-            self._apply_listeners()
+            self._listeners.apply()
             wanted = {(p.id, n.tag) for p in self.state.products.values() for n in p.nodes}
-        return wanted != self._nodes.keys() or any(p not in self._written for p, _ in wanted)
+        return wanted != self._listeners.nodes.keys() or any(p not in self._files.written for p, _ in wanted)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -289,14 +247,13 @@ class MockCloud:
     async def astart(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._sync_lock = asyncio.Lock()
-        self._files_dir()
-        atomic_write(self.ca_path, self.pki.ca_pem, durable=not self._own_dir)
+        self._files.write_ca(self.pki.ca_pem)
         self.faults.set_down_hook(self._down_hook)
         portal_bundle = self.pki.server_bundle(HOSTS, label="portal")
-        self._portal = Listener(
+        portal = self._listeners.portal = Listener(
             self._portal_app(), self.pki.server_context(portal_bundle), port=self.port_base, limits=self.limits
         )
-        await self._portal.start()
+        await portal.start()
         await self._sync_nodes()
         self.pki.save()
 
@@ -304,39 +261,21 @@ class MockCloud:
         if self._loop is None:
             return
         self.faults.set_down_hook(None)
-        for timer in self._down_timers.values():
-            timer.cancel()
-        self._down_timers.clear()
-        listeners = [*self._nodes.values(), *([self._portal] if self._portal else [])]
-        self._nodes.clear()
-        for lst in listeners:
-            await lst.stop()
+        await self._listeners.stop()
         self._loop = None
         self.pki.close()
-        if self._own_dir and self._dir is not None:
-            shutil.rmtree(self._dir, ignore_errors=True)
-            self._dir = None
+        self._files.remove()
 
     # ------------------------------------------------------------------ internals
 
-    def _files_dir(self) -> Path:
-        if self._dir is None:
-            if self.state_dir is not None:
-                self._dir = self.state_dir
-                self._dir.mkdir(parents=True, exist_ok=True)
-            else:
-                self._dir = Path(tempfile.mkdtemp(prefix="ravensec-mock-"))
-                self._own_dir = True
-        return self._dir
-
     def _mock_product(self, p: ProductState) -> MockProduct:
-        d = self._files_dir() / "products" / p.id
+        operator_pem, cluster_admin_pem = self._files.pem_paths(p.id)
         return MockProduct(
             id=p.id,
             name=p.display_name,
             node_urls={n.tag: n.url for n in p.nodes},
-            operator_pem=d / "operator.pem",
-            cluster_admin_pem=d / "cluster_admin.pem",
+            operator_pem=operator_pem,
+            cluster_admin_pem=cluster_admin_pem,
             state=self.state,
         )
 
@@ -358,110 +297,18 @@ class MockCloud:
         await self._sync_nodes()
         return resp
 
-    def _take_port(self) -> int:
-        if not self._next_port:
-            return 0
-        port = self._next_port
-        self._next_port += 1
-        return port
-
     async def _sync_nodes(self) -> None:
         """Listeners for every node of the world, none for nodes that left it; files and connection.json."""
         assert self._sync_lock is not None
         async with self._sync_lock:
-            with self.state.lock:
-                wanted = {(p.id, n.tag) for p in self.state.products.values() for n in p.nodes}
-                products = list(self.state.products.values())
-            for key in [k for k in self._nodes if k not in wanted]:
-                await self._nodes.pop(key).stop()
-            for p in products:
-                bundle = self.pki.server_bundle(HOSTS, label=p.id)
-                # One context for all of the product's nodes, made when the first of them is called.
-                ctx = functools.cache(functools.partial(self.pki.server_context, bundle))
-                for n in list(p.nodes):
-                    if (p.id, n.tag) in self._nodes:
-                        continue
-                    node = f"{p.id}/{n.tag}"
-                    mws = [
-                        fair_share_middleware(FairShare()),  # a flood of one node must not starve the others
-                        journal_middleware(self.journal, node),
-                        body_limit_middleware(self.limits),
-                        faults_middleware(self.faults, node),
-                    ]
-                    app = build_node_app(self.state, p.id, n.tag, middlewares=mws)
-                    app[ISSUER_KEY] = self.pki.ca
-                    app[SERVER_BUNDLE_KEY] = bundle
-                    lst = Listener(app, ctx, port=self._take_port(), limits=self.limits)
-                    await lst.start()
-                    self._nodes[(p.id, n.tag)] = lst
-                    if self.faults.is_down(node):
-                        lst.take_down()
-            with self.state.lock:
-                self._apply_listeners()
-            self._write_files(products)
-
-    def _apply_listeners(self) -> None:
-        """Give the world's nodes their listener's URL (after start and after reset). Lock held."""
-        listeners = dict(self._nodes)  # reset() runs on the caller's thread while the loop may add some
-        for p in self.state.products.values():
-            tp = self._server_thumbprints.get(p.id)
-            if tp is None:
-                tp = self._server_thumbprints[p.id] = thumbprint_of_der(
-                    self.pki.server_bundle(HOSTS, label=p.id).cert_der()
-                )
-            p.cluster.server_thumbprint = tp
-            for n in p.nodes:
-                lst = listeners.get((p.id, n.tag))
-                if lst is not None:
-                    n.port, n.url = lst.port, lst.url
-
-    def _write_files(self, products: list[ProductState]) -> None:
-        durable = not self._own_dir
-        for p in products:
-            if p.id in self._written:
-                continue
-            mp = self._mock_product(p)
-            mp.operator_pem.parent.mkdir(parents=True, exist_ok=True)
-            if not mp.operator_pem.exists():
-                atomic_write_private(mp.operator_pem, p.operator_cert.combined_pem(), durable=durable)
-            if not mp.cluster_admin_pem.exists():
-                atomic_write_private(mp.cluster_admin_pem, p.cluster_admin_cert.combined_pem(), durable=durable)
-            self._written.add(p.id)
-        if self.state_dir is not None and self._portal is not None:
-            info = json.dumps(self.connection_info(), indent=2).encode()
-            if info != self._connection_json:
-                atomic_write_private(self.state_dir / "connection.json", info)
-                self._connection_json = info
+            products = await self._listeners.sync()
+            self._files.write_products(products)
+            if self.state_dir is not None and self._listeners.portal is not None:
+                self._files.write_connection(self.connection_info())
 
     def _down_hook(self, fault: Fault, down: bool) -> None:
-        def apply() -> None:
-            if self._portal is not None and fault.matches_node("portal") and fault.node == "portal":
-                if down:
-                    self._portal.take_down()
-                elif not self.faults.is_down("portal"):
-                    self._portal.bring_up()
-            for (pid, tag), lst in self._nodes.items():
-                label = f"{pid}/{tag}"
-                if not fault.matches_node(label):
-                    continue
-                if down:
-                    lst.take_down()
-                elif not self.faults.is_down(label):
-                    lst.bring_up()
-                with self.state.lock:
-                    prod = self.state.products.get(pid)
-                    for n in prod.nodes if prod else []:
-                        if n.tag == tag:
-                            n.up = not self.faults.is_down(label)
-            timer = self._down_timers.pop(id(fault), None)
-            if timer is not None:
-                timer.cancel()
-            if down and fault.value and self._loop is not None:
-                self._down_timers[id(fault)] = self._loop.call_later(
-                    float(fault.value), self.faults.remove, fault
-                )
-
-        call_in_loop(self._loop, apply)
+        # The loop is read when the change runs on it: None there if the mock stopped meanwhile.
+        call_in_loop(self._loop, lambda: self._listeners.fault_changed(fault, down, self._loop))
 
 
 def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:

@@ -1,4 +1,8 @@
-"""The Textual application: screens, global bindings, the one worker error funnel, read-only rule."""
+"""The Textual application: its screens, its start-up (a demo's mock, then a profile opened and its products
+listed) and the global actions. The app is assembled from parts that each hold one concern:
+``app_callers`` (who the app acts as, per product, and the header badge), ``app_keys`` (the read-only rule,
+disabled keys and help) and ``app_errors`` (the one worker error funnel and the toasts).
+"""
 
 from __future__ import annotations
 
@@ -6,40 +10,34 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import events, work
+from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.dom import DOMNode
 from textual.filter import LineFilter
-from textual.notifications import SeverityLevel
 from textual.widgets import LoadingIndicator
-from textual.worker import Worker, WorkerState
 
-from ravensec.core.config import config_path
 from ravensec.core.errors import RavensecError
 from ravensec.core.models import CertificateDefinition, Product
 from ravensec.core.profile import Profile
+from ravensec.tui.app_callers import CallerCache
+from ravensec.tui.app_errors import ErrorFunnel
+from ravensec.tui.app_keys import KeyRules
 from ravensec.tui.demo import DemoHandle, ServedDemo
-from ravensec.tui.messages import DataChanged, ProductChosen
-from ravensec.tui.modals.info import InfoModal, error_details, help_text
-from ravensec.tui.safetext import visible
 from ravensec.tui.screens.firstrun import FirstRunScreen
-from ravensec.tui.widgets.badge import HeaderBadge, badge_for
+from ravensec.tui.widgets.badge import HeaderBadge
 from ravensec.tui.widgets.footer import KeysFooter
 from ravensec.tui.widgets.palette import RavensecCommands
-from ravensec.tui.widgets.policy import WRITE_ACTIONS, read_only_reason
 from ravensec.tui.widgets.terminal_guard import ControlFilter
 
 if TYPE_CHECKING:
     from ravensec.core.workspace import Workspace
 
 log = logging.getLogger("ravensec.tui")
-TOAST_LIMIT = 1000  # cells: a toast is a few lines; the whole text stays on `!` (the last error's details)
 
 WorkspaceOpener = Callable[[Profile, bool | None], Awaitable["Workspace"]]  # (profile, read_only)
 
@@ -64,7 +62,7 @@ def _import_screens() -> None:
     import ravensec.tui.screens.products  # noqa: F401
 
 
-class RavensecApp(App[int]):
+class RavensecApp(CallerCache, KeyRules, ErrorFunnel, App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "ravensec"
     # Only ravensec's own actions: Textual's system commands (themes, screenshots, its key panel) list
@@ -115,22 +113,6 @@ class RavensecApp(App[int]):
     def get_line_filters(self) -> Sequence[LineFilter]:
         # Last: after colour filters, nothing a widget drew can carry a control character to the terminal.
         return [*super().get_line_filters(), self._control_filter]
-
-    def notify(
-        self,
-        message: str,
-        *,
-        title: str = "",
-        severity: SeverityLevel = "information",
-        timeout: float | None = None,
-        markup: bool = True,
-    ) -> None:
-        """Every toast: its text quotes names from servers (errors, results), so it is data, never markup.
-
-        ``markup`` is accepted for Textual's signature and ignored: no toast of ravensec uses markup.
-        """
-        super().notify(visible(message, limit=TOAST_LIMIT, multiline=True), title=visible(title, limit=TOAST_LIMIT),
-                       severity=severity, timeout=timeout, markup=False)
 
     # ------------------------------------------------------------------ start-up
     def compose(self) -> ComposeResult:
@@ -193,20 +175,6 @@ class RavensecApp(App[int]):
         self.push_screen(ProductsScreen(products))
         self._loading_done()
 
-    def _report_unknown_keymap_ids(self) -> None:
-        """Textual ignores a keymap id no binding has; say so once, or the remap silently does nothing."""
-        unknown = sorted(set(self._keymap) - known_binding_ids())
-        if unknown:
-            names = ", ".join(repr(i) for i in unknown)
-            self.notify(
-                f"[keymap] in {self.config_file or config_path()}: no key has the id {names}; ignored. "
-                "Help (?) lists every id.",
-                title="Unknown key binding id",
-                severity="warning",
-                timeout=15,
-                markup=False,
-            )
-
     def _loading_done(self) -> None:
         self.screen_stack[0].query("#starting").remove()
 
@@ -257,148 +225,7 @@ class RavensecApp(App[int]):
             raise RavensecError("No profile is open yet.")
         return self.workspace
 
-    # ------------------------------------------------------------------ shared state
-    @property
-    def read_only(self) -> bool:
-        return bool(self.workspace.read_only) if self.workspace is not None else self.force_read_only
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("expiry", "posture") and self.workspace is None:
-            return None
-        return True
-
-    def refusal(self, action: str) -> str | None:
-        """The one read-only rule: every write action of every screen is refused here."""
-        return self.read_only_refusal() if action in WRITE_ACTIONS else None
-
-    def read_only_refusal(self) -> str | None:
-        """Why nothing may be changed (and where read-only comes from), or None when changes are allowed."""
-        if not self.read_only:
-            return None
-        return read_only_reason(
-            flag=self.force_read_only,
-            profile=self.profile.name if self.profile else "(none)",
-            config_file=str(self.config_file or config_path()),
-        )
-
-    def on_key(self, event: events.Key) -> None:
-        """A key whose action is disabled says why (the reason help shows) instead of doing nothing.
-
-        Keys reach the app after the bindings ran (App._on_key): an enabled binding has acted, a disabled one
-        was skipped, and a key no binding has stays silent."""
-        active = self.screen.active_bindings.get(event.key)
-        if active is None or active.enabled:
-            return
-        reason = _reason_for(active.node, active.binding.action)
-        if reason:
-            self.notify(reason, title=f"{active.binding.description or 'Key'}: not now", severity="warning",
-                        timeout=6, markup=False)
-
-    def caller(self, product_id: str | None) -> CertificateDefinition | None:
-        return self.callers.get(product_id) if product_id else None
-
-    def set_product(self, product: Product | None) -> None:
-        self.current_product = product
-        self.refresh_badge()
-        if product is not None:
-            self.ensure_caller(product.id)
-
-    def on_product_chosen(self, message: ProductChosen) -> None:
-        self.set_product(message.product)
-
-    def on_data_changed(self, message: DataChanged) -> None:
-        # A certificate edit may have touched the one in use (name, clearance): ask whoami again.
-        if message.product_id is not None:
-            self.callers.pop(message.product_id, None)
-            self.load_caller(message.product_id)
-        for screen in self.screen_stack:
-            hook = getattr(screen, "data_changed", None)
-            if hook is not None:
-                hook(message.product_id)
-
-    def ensure_caller(self, product_id: str) -> None:
-        """Ask whoami unless the answer is known or on its way: the products poll asks on every reload, and
-        a whoami slower than the poll would otherwise pile up requests."""
-        if product_id not in self.callers and product_id not in self._asking:
-            self.load_caller(product_id)
-
-    def load_caller(self, product_id: str) -> None:
-        """Ask whoami now, even if an answer is on its way (it may predate a change)."""
-        self._asking.add(product_id)
-        self._whoami(product_id)
-
-    @work(exit_on_error=False, group="whoami", name="whoami")
-    async def _whoami(self, product_id: str) -> None:
-        try:
-            caller = await self.require_workspace().whoami(product_id)
-        except RavensecError as e:
-            log.warning("whoami for %s failed: %s", product_id, e)
-            caller = None
-        finally:
-            self._asking.discard(product_id)
-        self.callers[product_id] = caller
-        self.refresh_badge()
-        for screen in self.screen_stack:
-            screen.refresh_bindings()
-            hook = getattr(screen, "caller_changed", None)
-            if hook is not None:
-                hook(product_id)
-
-    def refresh_badge(self) -> None:
-        p = self.profile
-        product = self.current_product
-        badge = badge_for(
-            profile=p.name if p else "(none)",
-            kind=p.kind if p else "-",
-            demo=self.demo,
-            read_only=self.read_only,
-            caller=self.caller(product.id if product else None),
-            product=product.display_name if product else None,
-            now=self.now(),
-        )
-        for screen in self.screen_stack:
-            for header in screen.query(HeaderBadge):
-                header.show(badge)
-
-    # ------------------------------------------------------------------ the error funnel
-    def report_error(self, error: BaseException, *, where: str = "") -> None:
-        """Every failed worker ends here: a toast with the core error's text; details on `!`."""
-        self.errors.append((where, error))
-        if isinstance(error, RavensecError):
-            log.warning("%s failed: %s", where, error)
-            message = str(error)
-        else:
-            log.error("%s failed unexpectedly", where, exc_info=error)
-            message = f"Unexpected {type(error).__name__}: {error}"
-        title = f"{where[:1].upper()}{where[1:]} failed" if where else "Failed"
-        self.notify(message, title=title, severity="error", timeout=8)
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state == WorkerState.ERROR and event.worker.error is not None:
-            self.report_error(event.worker.error, where=event.worker.name)
-
-    def action_last_error(self) -> None:
-        if not self.errors:
-            self.notify("No errors so far.")
-            return
-        where, error = self.errors[-1]
-        self.push_screen(InfoModal("Error details", error_details(error, where), modal_id="error-details"))
-
     # ------------------------------------------------------------------ global actions
-    def action_help(self) -> None:
-        screen = self.screen
-        rows: list[tuple[str, str, str, str | None]] = []
-        seen: set[str] = set()
-        for active in screen.active_bindings.values():
-            b = active.binding
-            if b.action in seen or not b.description or not b.id:
-                continue
-            seen.add(b.action)
-            reason = None if active.enabled else _reason_for(active.node, b.action)
-            rows.append((self.get_key_display(b), b.description, b.id or "", reason))
-        rows.sort(key=lambda r: r[2])
-        self.push_screen(InfoModal("Keys", help_text(rows), modal_id="help"))
-
     def action_expiry(self) -> None:
         from ravensec.tui.screens.expiry import ExpiryScreen  # with the workspace (see _open_workspace)
 
@@ -424,24 +251,3 @@ class RavensecApp(App[int]):
         if self.workspace is None or (isinstance(self.screen, PostureScreen) and self.screen.product is None):
             return
         self.push_screen(PostureScreen())
-
-
-def _classes(cls: type[DOMNode]) -> Iterator[type[DOMNode]]:
-    yield cls
-    for sub in cls.__subclasses__():
-        yield from _classes(sub)
-
-
-def known_binding_ids() -> set[str]:
-    """Every binding id of every widget, screen and app class loaded (ravensec's and Textual's)."""
-    ids: set[str] = set()
-    for cls in _classes(DOMNode):
-        for b in cls.__dict__.get("BINDINGS", ()):
-            if isinstance(b, Binding) and b.id:
-                ids.add(b.id)
-    return ids
-
-
-def _reason_for(node: DOMNode, action: str) -> str | None:
-    refusal = getattr(node, "refusal", None)
-    return refusal(action) if callable(refusal) else "not available here"

@@ -13,7 +13,7 @@ from requests.adapters import HTTPAdapter
 
 from ravensec.mock import MockCloud
 from ravensec.mock.backend import CloudBackend
-from ravensec.mock.runtime import HOSTS
+from ravensec.mock.listeners import HOSTS
 from tests.mockserver.helpers import PRODUCT_ID, node_url, session, who
 
 

@@ -19,8 +19,8 @@ from ravensec.mock import MockCloud
 from ravensec.mock import build as build_mod
 from ravensec.mock import material_cache as mc
 from ravensec.mock.build import WorldBuilder
+from ravensec.mock.listeners import HOSTS
 from ravensec.mock.material_cache import KEEP, MaterialCache, PemBundle, bundle_from_json, bundle_to_json
-from ravensec.mock.runtime import HOSTS
 from ravensec.mock.tls import MockPki
 from ravensec.mock.worlds import load_world, parse_world
 from tests.mockserver.test_build import FIXED

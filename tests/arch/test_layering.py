@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # Source directory -> the package it installs as (pyproject.toml [tool.setuptools.package-dir]).
 PACKAGE_DIRS = {"core": "ravensec.core", "mockserver": "ravensec.mock", "tui": "ravensec.tui"}
 
-# What of the mock the TUI may import: the runtime, to start the embedded demo or a scenario's mock, and the
+# What of the mock the TUI may import: the runtime, to start a scenario's mock (the demo's runs as a child
+# process, `ravensec-mock serve`, and the TUI imports none of it), and the
 # pure scenario model and goal evaluator, to run training. Anything else (handlers, state, worlds, TLS) is the
 # mock's inside; the TUI talks to any server, the mock included, through core only.
 TUI_MAY_IMPORT_FROM_MOCK = {

@@ -172,7 +172,7 @@ BOUNDARIES = [
     ("ravensec.tui.__main__", ("ravensec.tui.cli.parser", "ravensec.tui.cli.run", "aiohttp", "textual")),
     ("ravensec.tui.launch", ("aiohttp", "ravensec.core.workspace", "ravensec.tui.screens.products", "cryptography")),
     # 5: the screens need neither the network stack nor a certificate parser to be defined, so a demo imports
-    # them while its mock boots (tui/app.py _import_profile_screens); core.iprules and core.planning stay pure
+    # them while its mock boots (tui/app.py _import_workspace, _import_screens); core.iprules and core.planning stay pure
     ("ravensec.tui.screens.products", ("aiohttp", "ravensec.core.workspace", "cryptography.x509")),
     ("ravensec.core.iprules", ("aiohttp",)),
 ]

@@ -6,7 +6,6 @@ import json
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -35,35 +34,67 @@ def test_check_world() -> None:
     assert run("frobnicate").returncode == 2
 
 
+def _until_serving(proc: subprocess.Popen[str]) -> str:
+    """What ``serve`` printed up to its "Serving;" line: by then every listener is up and connection.json final."""
+    assert proc.stdout is not None
+    lines = []
+    for line in proc.stdout:
+        lines.append(line)
+        if line.startswith("Serving;"):
+            return "".join(lines)
+    pytest.fail(f"serve exited before serving: {proc.communicate()}")
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_serve_until_interrupted(tmp_path: Path, sig: signal.Signals) -> None:
     state_dir = tmp_path / "state"
     proc = subprocess.Popen([*CLI, "serve", "--world", "demo", "--state-dir", str(state_dir)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        conn = state_dir / "connection.json"
-        deadline = time.monotonic() + 60
-        while not conn.exists():
-            assert proc.poll() is None, proc.communicate()
-            assert time.monotonic() < deadline, "connection.json did not appear"
-            time.sleep(0.1)
-        time.sleep(0.2)  # the file is replaced atomically, but may be rewritten once more at start
-        info = json.loads(conn.read_text())
+        printed = _until_serving(proc)
+        info = json.loads((state_dir / "connection.json").read_text())
         s = requests.Session()
         s.trust_env = False
         r = s.get(info["api_url"] + "/products/list", verify=info["ca_path"],
                   headers={"X-Api-Key": info["api_key"], "User-Agent": "tests"}, timeout=10)
         assert r.status_code == 200
         assert {i["name"] for i in r.json()["items"]} == {"Playground", "Staging", "Shop"}
+        assert info["now"] is None  # the demo world runs on the real clock
         proc.send_signal(sig)
         out, err = proc.communicate(timeout=30)
         assert proc.returncode == 0, err
-        assert 'kind = "mock"' in out and f'state_dir = "{state_dir.resolve()}"' in out
-        assert info["api_key"] in out
+        assert 'kind = "mock"' in printed and f'state_dir = "{state_dir.resolve()}"' in printed
+        assert info["api_key"] in printed and "stopped" in out
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
+
+
+def test_serve_stops_when_its_input_closes_and_tells_a_fixed_clock(tmp_path: Path) -> None:
+    # --stop-on-eof: a parent that starts the mock as its child ends it by closing the pipe (or by dying).
+    state_dir = tmp_path / "state"
+    proc = subprocess.Popen([*CLI, "serve", "--world", "demo-fixed", "--state-dir", str(state_dir),
+                             "--cpu-time-scale", "0.5", "--stop-on-eof"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        _until_serving(proc)
+        info = json.loads((state_dir / "connection.json").read_text())
+        assert info["now"].startswith("2026-11-27T09:00:00")  # demo-fixed's clock, for the client's expiry
+        assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+        proc.stdin.close()
+        assert proc.wait(timeout=30) == 0, proc.stderr.read()
+        assert "stopped" in proc.stdout.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.mark.parametrize("scale", ["-1", "11"])
+def test_serve_refuses_a_time_scale_out_of_range(tmp_path: Path, scale: str) -> None:
+    r = run("serve", "--cpu-time-scale", scale, "--state-dir", str(tmp_path))
+    assert r.returncode == 2 and "--cpu-time-scale must be between 0 and 10" in r.stderr
 
 
 def test_serve_refuses_a_bad_world(tmp_path: Path) -> None:

@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ import pytest
 
 from ravensec.core.profile import Profile
 from tests.cli.mockcli import RAVENSEC, Cli, Result, active_product
+from tests.mock_process import until_serving
 
 MOCK = Path(sys.executable).parent / "ravensec-mock"
 
@@ -134,13 +134,10 @@ def test_the_demo_backup_key_is_handed_out_and_opens_the_demo_backups(
     state = tmp_path / "mock"
     server = subprocess.Popen([str(MOCK), "serve", "--state-dir", str(state)], stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True)
+    printed = ""
     try:
-        conn = state / "connection.json"
-        deadline = time.monotonic() + 60
-        while not conn.exists():
-            assert server.poll() is None and time.monotonic() < deadline, "the mock did not start"
-            time.sleep(0.2)
-        info = json.loads(conn.read_text())
+        printed = until_serving(server)
+        info = json.loads((state / "connection.json").read_text())
         key = info["backup_key"]
         assert len(key) == 44
         env = {**os.environ, "RAVENSEC_CONFIG": str(tmp_path / "config.toml"), "RAVEN_BACKUP_KEY": key}
@@ -162,6 +159,6 @@ def test_the_demo_backup_key_is_handed_out_and_opens_the_demo_backups(
     finally:
         server.send_signal(signal.SIGINT)
         out, _ = server.communicate(timeout=30)
-    assert f"account backup key {key}" in out
+    assert f"account backup key {key}" in printed + out
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     assert key in readme  # the README names the demo world's (deterministic) account backup key

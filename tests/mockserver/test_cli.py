@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.mock_process import until_serving
+
 CLI = [sys.executable, "-m", "ravensec.mock.cli"]
 
 
@@ -34,24 +36,13 @@ def test_check_world() -> None:
     assert run("frobnicate").returncode == 2
 
 
-def _until_serving(proc: subprocess.Popen[str]) -> str:
-    """What ``serve`` printed up to its "Serving;" line: by then every listener is up and connection.json final."""
-    assert proc.stdout is not None
-    lines = []
-    for line in proc.stdout:
-        lines.append(line)
-        if line.startswith("Serving;"):
-            return "".join(lines)
-    pytest.fail(f"serve exited before serving: {proc.communicate()}")
-
-
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_serve_until_interrupted(tmp_path: Path, sig: signal.Signals) -> None:
     state_dir = tmp_path / "state"
     proc = subprocess.Popen([*CLI, "serve", "--world", "demo", "--state-dir", str(state_dir)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        printed = _until_serving(proc)
+        printed = until_serving(proc)
         info = json.loads((state_dir / "connection.json").read_text())
         s = requests.Session()
         s.trust_env = False
@@ -78,7 +69,7 @@ def test_serve_stops_when_its_input_closes_and_tells_a_fixed_clock(tmp_path: Pat
                              "--cpu-time-scale", "0.5", "--stop-on-eof"],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        _until_serving(proc)
+        until_serving(proc)
         info = json.loads((state_dir / "connection.json").read_text())
         assert info["now"].startswith("2026-11-27T09:00:00")  # demo-fixed's clock, for the client's expiry
         assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None

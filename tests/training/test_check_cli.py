@@ -7,7 +7,6 @@ import asyncio
 import json
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import pytest
 from ravensec.core.http.cloud_api import CloudApi
 from ravensec.core.iprules import parse_rule
 from ravensec.mock.training import load_scenario, scenarios_dir
+from tests.mock_process import until_serving
 
 RAVENSEC = [sys.executable, "-m", "ravensec.tui"]
 MOCK = [sys.executable, "-m", "ravensec.mock.cli"]
@@ -34,14 +34,9 @@ def served(tmp_path: Path) -> Iterator[Path]:
     world.write_text(out.stdout)
     state_dir = tmp_path / "state"
     proc = subprocess.Popen([*MOCK, "serve", "--world", str(world), "--state-dir", str(state_dir)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 30
-        while not (state_dir / "connection.json").exists():
-            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-            assert time.monotonic() < deadline, "connection.json did not appear"
-            time.sleep(0.1)
-        time.sleep(0.2)  # written atomically, but give the server a moment to print and settle
+        until_serving(proc)
         yield state_dir
     finally:
         proc.terminate()

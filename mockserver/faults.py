@@ -14,7 +14,7 @@ import asyncio
 import json
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from aiohttp import web
@@ -37,6 +37,9 @@ class Fault:
     value: Any = None  # seconds (latency, hang, down), an HTTP status (status)
     times: int | None = 1  # None: until removed
     hits: int = 0
+    # Set once the fault is removed and its effect undone (a "down" node listens again): a test waits for the
+    # end of a timed fault on this instead of sleeping past its duration.
+    ended: threading.Event = field(default_factory=threading.Event, compare=False, repr=False)
 
     def matches_node(self, node: str) -> bool:
         if self.node is None:
@@ -99,6 +102,7 @@ class Faults:
             self._faults.remove(fault)
         if fault.kind == "down" and self._down_hook is not None:
             self._down_hook(fault, False)
+        fault.ended.set()
 
     def clear(self) -> None:
         for f in self.active():

@@ -31,6 +31,7 @@ class Journal(list[JournalEntry]):
     def __init__(self) -> None:
         super().__init__()
         self._lock = threading.Lock()
+        self._recorded = threading.Condition(self._lock)
 
     def record(self, entry: JournalEntry) -> None:
         with self._lock:
@@ -39,6 +40,24 @@ class Journal(list[JournalEntry]):
             # without limit. Trimmed in batches so appending stays cheap.
             if len(self) > MAX_ENTRIES + MAX_ENTRIES // 10:
                 del self[: len(self) - MAX_ENTRIES]
+            self._recorded.notify_all()
+
+    def wait_for(
+        self,
+        count: int,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        node: str | None = None,
+        timeout: float = 30.0,
+    ) -> list[JournalEntry]:
+        """Block until at least ``count`` entries match (as :meth:`find`), at most ``timeout`` seconds; the
+        matches. For what the mock answers later than its client gave up (a hang, a slow node): a test waits
+        for the answer instead of sleeping "long enough". From a coroutine on the mock's own loop this would
+        block it: use ``await asyncio.to_thread(journal.wait_for, ...)`` there."""
+        with self._recorded:
+            self._recorded.wait_for(lambda: len(_matching(self, method, path, node)) >= count, timeout)
+            return _matching(self, method, path, node)
 
     def snapshot(self) -> list[JournalEntry]:
         with self._lock:
@@ -52,13 +71,19 @@ class Journal(list[JournalEntry]):
         self, *, method: str | None = None, path: str | None = None, node: str | None = None
     ) -> list[JournalEntry]:
         """Entries matching all given fields; ``path`` matches without the query string."""
-        return [
-            e
-            for e in self.snapshot()
-            if (method is None or e.method == method.upper())
-            and (path is None or e.path.split("?", 1)[0] == path)
-            and (node is None or e.node == node or e.node.endswith("/" + node))
-        ]
+        return _matching(self.snapshot(), method, path, node)
+
+
+def _matching(
+    entries: list[JournalEntry], method: str | None, path: str | None, node: str | None
+) -> list[JournalEntry]:
+    return [
+        e
+        for e in entries
+        if (method is None or e.method == method.upper())
+        and (path is None or e.path.split("?", 1)[0] == path)
+        and (node is None or e.node == node or e.node.endswith("/" + node))
+    ]
 
 
 def journal_middleware(journal: Journal, node: str) -> Middleware:

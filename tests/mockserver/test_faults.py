@@ -82,10 +82,10 @@ def test_node_down_refuses_then_comes_back_on_the_same_port(cloud: MockCloud, pe
 
 
 def test_node_down_for_a_while(cloud: MockCloud, pem_dir: Path) -> None:
-    cloud.faults.add(node="C", kind="down", value=0.2)
+    fault = cloud.faults.add(node="C", kind="down", value=0.2)
     with pytest.raises(requests.exceptions.ConnectionError):
         _op(cloud, pem_dir).get(node_url(cloud, "C") + "/setup/alive")
-    time.sleep(0.4)
+    assert fault.ended.wait(30)  # its 0.2 s are over and the node listens again
     assert _op(cloud, pem_dir).get(node_url(cloud, "C") + "/setup/alive").status_code == 204
 
 

@@ -22,6 +22,17 @@ from ravensec.tui.widgets.grid import Grid, GridRow, filter_rows, sort_rows
 from ravensec.tui.widgets.palette import RavensecCommands
 from ravensec.tui.widgets.policy import cert_action_refusal, grantable
 from tests.tui.fake_workspace import NOW, FakeWorkspace, cert
+from tests.tui.helpers import press, settle
+
+
+async def open_certificates(pilot: Any) -> CertificatesScreen:
+    """From the products screen once it has loaded: ``c``, and the certificates screen once it has too."""
+    await settle(pilot)
+    await press(pilot, "c")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, CertificatesScreen)
+    return screen
 
 
 def fake_app(ws: FakeWorkspace, **kw: Any) -> RavensecApp:
@@ -90,14 +101,7 @@ async def test_operator_cannot_delete_admin_cert_and_read_only() -> None:
     ws = FakeWorkspace()
     app = fake_app(ws)
     async with app.run_test(size=(120, 40)) as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        await pilot.press("c")
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, CertificatesScreen)
+        screen = await open_certificates(pilot)
         grid = screen.query_one(Grid)
         keys = [r.key for r in grid.shown_rows]
         grid.move_cursor(row=keys.index(f"{2:040X}"))  # the Cluster Admin certificate
@@ -132,11 +136,7 @@ async def test_keymap_from_config_rebinds_by_id() -> None:
 async def test_help_is_generated_from_bindings_with_reasons() -> None:
     app = fake_app(FakeWorkspace(), read_only=True)
     async with app.run_test(size=(120, 40)) as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        await pilot.press("c")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await open_certificates(pilot)
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, InfoModal)
@@ -147,11 +147,7 @@ async def test_help_is_generated_from_bindings_with_reasons() -> None:
 async def test_palette_offers_screen_actions_and_reasons() -> None:
     app = fake_app(FakeWorkspace(caller=SecurityClearance.VALID_USER))
     async with app.run_test(size=(120, 40)) as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        await pilot.press("c")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await open_certificates(pilot)
         provider = RavensecCommands(app.screen)
         commands = {name: help for name, help, _ in provider._commands()}
         assert "Generate (disabled)" in commands
@@ -185,14 +181,7 @@ async def test_a_failed_certificate_load_is_shown_not_an_empty_list() -> None:
     ws.list_certificates = unreachable  # type: ignore[method-assign]
     app = fake_app(ws)
     async with app.run_test(size=(120, 40)) as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        await pilot.press("c")
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, CertificatesScreen)
+        screen = await open_certificates(pilot)
         detail = str(screen.query_one("#detail", Static).render())
         assert "could not be loaded" in detail and "No node of this product answered" in detail
         assert "No certificates." not in detail

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from ravensec.core.certs.bundle import CertBundle, CertMaterial
 from ravensec.core.certs.der import thumbprint_of_der
+from ravensec.core.clock import utc_now
 from ravensec.core.models import BackupKeySource, SecurityClearance
 from ravensec.core.models.credits import burstable_type
 from ravensec.mock import keypool, keyring
@@ -39,7 +40,6 @@ from ravensec.mock.state import (
     Document,
     MockNode,
     ProductState,
-    utcnow,
 )
 from ravensec.mock.tls import MockPki
 from ravensec.mock.world_spec import DatabaseSpec, ProductSpec, WorldSpec
@@ -267,7 +267,7 @@ class WorldBuilder:
         fixed = s.now
         state = CloudState(
             account=Account(s.domain, {s.api_key}, m.account_key),
-            clock=(lambda: fixed) if fixed is not None else utcnow,
+            clock=(lambda: fixed) if fixed is not None else utc_now,
             rate_limit=s.portal.rate_limit,
             transition_seconds=s.portal.transition_seconds,
             issuer=self.issuer,
@@ -315,7 +315,7 @@ class WorldBuilder:
     def _cpu(self, p: ProductSpec) -> CpuBudget:
         c = p.cpu_credits
         return budget_for(
-            burstable_type(p.tier, p.instance_type), self.spec.now or utcnow(), remaining=c.remaining,
+            burstable_type(p.tier, p.instance_type), self.spec.now or utc_now(), remaining=c.remaining,
             max_credits=c.max, base=c.base, background_threshold=c.background_tasks_threshold,
             failover_threshold=c.failover_threshold,
         )

@@ -24,6 +24,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from ravensec.core import wiredates
+from ravensec.core.clock import utc_now
 from ravensec.core.errors import UsageError
 from ravensec.core.profile import Profile
 from ravensec.mock.build import WorldBuilder
@@ -38,7 +39,7 @@ from ravensec.mock.mock_files import MockFiles
 from ravensec.mock.mock_product import MockProduct
 from ravensec.mock.node.listener import Listener
 from ravensec.mock.node.portal_slot import find_portal, placeholder_portal
-from ravensec.mock.state import CloudState, ProductState, utcnow
+from ravensec.mock.state import CloudState, ProductState
 from ravensec.mock.tls import MockPki
 from ravensec.mock.worlds import load_world
 
@@ -169,7 +170,7 @@ class MockCloud:
             "ca_path": str(self.ca_path),
             "backup_key": self.backup_key,
             # The world's fixed clock, so a client's expiry dates agree with the mock's; null on the real one.
-            "now": None if self.state.clock is utcnow else wiredates.format(self.state.clock()),
+            "now": None if self.state.clock is utc_now else wiredates.format(self.state.clock()),
             "products": {
                 pid: {
                     "name": p.name,

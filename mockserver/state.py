@@ -11,11 +11,12 @@ import itertools
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
 from ravensec.core.certs.bundle import CertMaterial
+from ravensec.core.clock import utc_now
 from ravensec.core.models import (
     BackupKeySource,
     BackupKind,
@@ -28,10 +29,6 @@ from ravensec.core.models import (
 )
 from ravensec.mock.cpu_credits import CpuBudget
 from ravensec.mock.routes import cloud_server_version
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -251,7 +248,7 @@ class CloudState:
 
     account: Account
     products: dict[str, ProductState] = field(default_factory=dict)
-    clock: Callable[[], datetime] = utcnow
+    clock: Callable[[], datetime] = utc_now
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def product(self, product_id: str) -> ProductState | None:
@@ -281,7 +278,7 @@ class CloudState:
 
         Transitions run on the real clock even when the world's clock is fixed, so they always end."""
         product.status = now_status
-        product.pending = (utcnow() + timedelta(seconds=self.transition_seconds), then)
+        product.pending = (utc_now() + timedelta(seconds=self.transition_seconds), then)
         if self.transition_seconds <= 0:
             self.advance(product.id)
 
@@ -298,7 +295,7 @@ class CloudState:
 
     def tick(self) -> None:
         """Finish every transition whose time has come (the portal calls this before answering)."""
-        now = utcnow()
+        now = utc_now()
         with self.lock:
             for p in self.products.values():
                 if p.pending is not None and p.pending[0] <= now:

@@ -11,7 +11,7 @@ import contextlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +21,7 @@ from textual.binding import Binding
 from textual.filter import LineFilter
 from textual.widgets import LoadingIndicator
 
+from ravensec.core.clock import utc_now
 from ravensec.core.errors import RavensecError
 from ravensec.core.models import CertificateDefinition, Product
 from ravensec.core.profile import Profile
@@ -93,7 +94,7 @@ class RavensecApp(CallerCache, KeyRules, ErrorFunnel, App[int]):
         self.profile = profile
         self.demo = demo
         self.force_read_only = read_only
-        self.now: Callable[[], datetime] = now or (lambda: datetime.now(UTC))
+        self.now: Callable[[], datetime] = now or utc_now
         self._keymap = dict(keymap or {})
         self.config_file = config_file  # where the keymap and the profile were read (named in messages)
         self._opener = opener or _open_workspace

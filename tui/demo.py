@@ -17,10 +17,11 @@ import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Protocol
 
+from ravensec.core.clock import utc_now
 from ravensec.core.errors import RavensecError
 from ravensec.core.mock_connection import MockConnection
 from ravensec.core.profile import Profile
@@ -53,10 +54,6 @@ class DemoHandle(Protocol):
 
 class DemoError(RavensecError):
     """The demo's mock did not start; the message is what it said."""
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass
@@ -99,7 +96,7 @@ class ServedDemo:
     @property
     def now(self) -> Callable[[], datetime]:
         """The world's clock (fixed in ``demo-fixed``), so expiry highlighting matches the mock."""
-        return self.connection.clock(_utc_now) if self.connection is not None else _utc_now
+        return self.connection.clock(utc_now) if self.connection is not None else utc_now
 
     def wait_ready(self) -> None:
         """Block until the mock serves; :class:`DemoError` with its own words if it exits first."""

@@ -7,11 +7,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Self
 
+from ..clock import utc_now
 from ..errors import ConfigError, NotFound, NotSupported, RavensecError, ReadOnlyError
 from ..http._targets import client_cert_for
 from ..http.cloud_api import CloudApi
@@ -24,9 +25,6 @@ from ..profile import Profile
 DIRECT_PRODUCT_ID = "direct"
 
 
-def utc_now() -> datetime:
-    """The real clock, in UTC: what a Workspace uses unless given another ``now``."""
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

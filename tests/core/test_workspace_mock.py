@@ -113,7 +113,7 @@ async def test_expiring_databases_and_backups(cloud: MockCloud) -> None:
 async def test_expiring_follows_the_workspace_clock_in_a_fixed_clock_world(tmp_path: Path) -> None:
     from datetime import timedelta
 
-    from ravensec.core.workspace.session import utc_now
+    from ravensec.core.clock import utc_now
 
     async with MockCloud("demo-fixed", state_dir=tmp_path / "fixed") as cloud:
         world_now = cloud.state.clock
